@@ -1,0 +1,39 @@
+//! SeaORM entities of the account API database.
+//!
+//! Each module describes one table with the classic SeaORM layout: a `Model`
+//! (one row), the derived `Entity`, `Column`, `PrimaryKey` and `ActiveModel`,
+//! and a `Relation` enum with `Related` impls for the foreign keys. The schema
+//! itself is created by the `migration` crate; these types must match it.
+//!
+//! # Layout
+//!
+//! - [`enterprises`]: enterprises that users can join.
+//! - [`users`]: accounts, keyed by a 32-hex-character id, unique by phone.
+//! - [`applications`]: a user's applications to join an enterprise.
+//! - [`sessions`]: login sessions, stored as the SHA-256 of their token.
+//! - [`sms_codes`]: the one live SMS code per phone and purpose, plus the
+//!   password-reset window.
+//! - [`prelude`]: the `Entity` of every table under its table-like name.
+//!
+//! All times are UTC ([`sea_orm::prelude::DateTimeUtc`], stored as
+//! `TIMESTAMP WITH TIME ZONE`).
+
+pub mod applications;
+pub mod enterprises;
+pub mod sessions;
+pub mod sms_codes;
+pub mod users;
+
+/// The `Entity` of every table, named after the table (`Users`, `SmsCodes`, ...).
+pub mod prelude {
+    /// The `applications` table.
+    pub use crate::applications::Entity as Applications;
+    /// The `enterprises` table.
+    pub use crate::enterprises::Entity as Enterprises;
+    /// The `sessions` table.
+    pub use crate::sessions::Entity as Sessions;
+    /// The `sms_codes` table.
+    pub use crate::sms_codes::Entity as SmsCodes;
+    /// The `users` table.
+    pub use crate::users::Entity as Users;
+}

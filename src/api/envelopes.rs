@@ -1,0 +1,405 @@
+//! The JSON envelopes `{code, msg, data}` each operation answers with.
+//!
+//! One schema per endpoint: `sendsms` sends its code as a string and no
+//! `data`; every other endpoint sends a numeric code and always `data` (the
+//! documented object on success, `""` otherwise). Where success carries an
+//! object, the envelope is a `oneOf` of a success object (code 200 only) and a
+//! failure object (`data: ""`), so generated clients narrow on `code`.
+
+use poem_openapi::{
+    ApiResponse, Enum, Object, Union,
+    payload::Json,
+    types::{Example, ToJSON},
+};
+
+use super::{
+    bad_request,
+    messages::INTERNAL_ERROR,
+    wire_types::{Apply, ApplyDetails, Code, EmptyObject, EmptyString, code_set},
+};
+
+code_set!(
+    /// Codes of isregister, verify_code and forget_password.
+    StatusCodes = [200, -1, 400, 429],
+    "200 成功; -1 见msg; 400 参数错误; 429 操作太频繁 \
+     (200 success; -1 refused, see msg; 400 bad parameter; 429 rate limited)"
+);
+code_set!(
+    /// The one success code.
+    SuccessCode = [200],
+    "200 成功 (success)"
+);
+code_set!(
+    /// Failure codes of register.
+    RegisterFailureCodes = [-1, -2, 400, 429],
+    "-1 手机号注册过; -2 验证码错误; 400 参数错误; 429 操作太频繁 \
+     (-1 phone already registered; -2 wrong SMS code; 400 bad parameter; 429 rate limited)"
+);
+code_set!(
+    /// Failure codes of login.
+    LoginFailureCodes = [-1, 400, 429],
+    "-1 手机号或密码错误; 400 参数错误; 429 操作太频繁 \
+     (-1 unknown phone or wrong password; 400 bad parameter; 429 rate limited)"
+);
+code_set!(
+    /// Codes sent with an HTTP error status.
+    TransportCodes = [404, 405, 413, 500],
+    "与HTTP状态码相同 (the HTTP status: 404 unknown path, 405 method not allowed, \
+     413 body over 64 KiB, 500 internal failure)"
+);
+
+/// An envelope that can say "bad parameter" (code 400), for the shared 400 handler.
+pub trait Envelope: ToJSON + Send + Sync + 'static {
+    /// The envelope for a request whose parameters did not parse.
+    fn bad_request(msg: String) -> Self;
+}
+
+/// `{code, msg, data: ""}` of isregister, verify_code and forget_password.
+#[derive(Debug, Object)]
+pub struct StatusReply {
+    /// 200 成功, 其余见msg (200 success; anything else: show msg)
+    pub code: Code<StatusCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+impl StatusReply {
+    /// A reply with `code` and `msg`.
+    pub fn new(code: i32, msg: &str) -> Self {
+        Self {
+            code: Code::new(code),
+            msg: msg.to_owned(),
+            data: EmptyString,
+        }
+    }
+}
+
+impl Envelope for StatusReply {
+    fn bad_request(msg: String) -> Self {
+        Self {
+            code: Code::new(400),
+            msg,
+            data: EmptyString,
+        }
+    }
+}
+
+/// `data` of a successful registration.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct RegisterData {
+    /// 是否更换设备, 注册时总是false (whether the device changed; always false at registration)
+    pub change_device: bool,
+    /// 企业id, -1 表示没有企业; 此处为数字 (enterprise id, -1 for none; a number here)
+    pub enterprise_id: i64,
+    /// 令牌, 32位十六进制 (session token, 32 lowercase hex characters)
+    pub token: String,
+    /// 用户id, 32位十六进制 (user id, 32 lowercase hex characters)
+    pub user_id: String,
+    /// 用户姓名 (display name)
+    pub name: String,
+    /// 用户权限 (sic: the original's spelling of "permissions")
+    pub pemissions: Vec<String>,
+    /// 申请状态, 注册结束时空对象 (application state: always {} after registration)
+    pub apply: EmptyObject,
+}
+
+/// `data` of a successful login.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct LoginData {
+    /// 申请状态 (the latest application to join an enterprise, or {})
+    pub apply: Apply,
+    /// 是否更换设备 (true when this device differs from the one the account was bound to)
+    pub change_device: bool,
+    /// 企业id, "-1" 表示没有企业; 此处为字符串 (enterprise id in decimal, "-1" for none; a string here)
+    pub enterprise_id: String,
+    /// 令牌, 32位十六进制 (session token, 32 lowercase hex characters)
+    pub token: String,
+    /// 用户id, 32位十六进制 (user id, 32 lowercase hex characters)
+    pub user_id: String,
+    /// 用户姓名 (display name)
+    pub name: String,
+    /// 用户权限 (sic: the original's spelling of "permissions")
+    pub pemissions: Vec<String>,
+}
+
+/// The original document's example.
+impl Example for RegisterData {
+    fn example() -> Self {
+        Self {
+            change_device: false,
+            enterprise_id: -1,
+            token: "9ea13c9003d53e4e17b0b9aaf1e634b0".to_owned(),
+            user_id: "f223fa5c92e846349031b0eb06868478".to_owned(),
+            name: "asdasd".to_owned(),
+            pemissions: Vec::new(),
+            apply: EmptyObject,
+        }
+    }
+}
+
+/// The original document's example.
+impl Example for LoginData {
+    fn example() -> Self {
+        Self {
+            apply: Apply::Latest(ApplyDetails::example()),
+            change_device: false,
+            enterprise_id: "-1".to_owned(),
+            token: "5a2dd48054d694b0fcaeef1ecca767a2".to_owned(),
+            user_id: "f223fa5c92e846349031b0eb06868478".to_owned(),
+            name: "asdasd".to_owned(),
+            pemissions: Vec::new(),
+        }
+    }
+}
+
+/// A successful registration.
+#[derive(Debug, Object)]
+pub struct RegisterSuccess {
+    /// 200 成功 (success)
+    pub code: Code<SuccessCode>,
+    /// 注册成功
+    pub msg: String,
+    /// 新账号与会话 (the new account and its session)
+    pub data: RegisterData,
+}
+
+/// A refused registration.
+#[derive(Debug, Object)]
+pub struct RegisterFailure {
+    /// -1 手机号注册过, -2 验证码错误, 400 参数错误, 429 操作太频繁
+    pub code: Code<RegisterFailureCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+/// The answer of register: success with the account, or a failure.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum RegisterReply {
+    /// code 200
+    Success(RegisterSuccess),
+    /// any other code
+    Failure(RegisterFailure),
+}
+
+impl RegisterReply {
+    /// A refusal with `code` and `msg`.
+    pub fn failure(code: i32, msg: &str) -> Self {
+        Self::Failure(RegisterFailure {
+            code: Code::new(code),
+            msg: msg.to_owned(),
+            data: EmptyString,
+        })
+    }
+}
+
+impl Envelope for RegisterReply {
+    fn bad_request(msg: String) -> Self {
+        Self::Failure(RegisterFailure {
+            code: Code::new(400),
+            msg,
+            data: EmptyString,
+        })
+    }
+}
+
+/// A successful login.
+#[derive(Debug, Object)]
+pub struct LoginSuccess {
+    /// 200 成功 (success)
+    pub code: Code<SuccessCode>,
+    /// 登录成功
+    pub msg: String,
+    /// 账号与新会话 (the account and its new session)
+    pub data: LoginData,
+}
+
+/// A refused login.
+#[derive(Debug, Object)]
+pub struct LoginFailure {
+    /// -1 手机号或密码错误, 400 参数错误, 429 操作太频繁
+    pub code: Code<LoginFailureCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+/// The answer of login: success with the account, or a failure.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum LoginReply {
+    /// code 200
+    Success(LoginSuccess),
+    /// any other code
+    Failure(LoginFailure),
+}
+
+impl LoginReply {
+    /// A refusal with `code` and `msg`.
+    pub fn failure(code: i32, msg: &str) -> Self {
+        Self::Failure(LoginFailure {
+            code: Code::new(code),
+            msg: msg.to_owned(),
+            data: EmptyString,
+        })
+    }
+}
+
+impl Envelope for LoginReply {
+    fn bad_request(msg: String) -> Self {
+        Self::failure(400, &msg)
+    }
+}
+
+/// The envelope of a transport-level failure (HTTP 404, 405, 413, 500).
+#[derive(Debug, Object)]
+pub struct TransportFailure {
+    /// 与HTTP状态码相同 (same as the HTTP status)
+    pub code: Code<TransportCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+impl TransportFailure {
+    /// The envelope for HTTP `status` with `msg`.
+    pub fn new(status: u16, msg: &str) -> Self {
+        Self {
+            code: Code::new(i32::from(status)),
+            msg: msg.to_owned(),
+            data: EmptyString,
+        }
+    }
+}
+
+/// What every numeric-code operation answers.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "bad_request_answer")]
+pub enum Answer<T: Envelope> {
+    /// 业务结果, 包括参数错误与频率限制, 总是HTTP 200; 请根据code分支
+    /// (every business result, bad parameters and rate limits included, comes
+    /// with HTTP 200: branch on `code`)
+    #[oai(status = 200)]
+    Ok(Json<T>),
+    /// 请求体超过64 KiB (request body over 64 KiB)
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<TransportFailure>),
+    /// 服务器内部错误 (internal failure)
+    #[oai(status = 500)]
+    InternalError(Json<TransportFailure>),
+}
+
+impl<T: Envelope> Answer<T> {
+    /// The HTTP 500 answer.
+    pub fn internal_error() -> Self {
+        Self::InternalError(Json(TransportFailure::new(500, INTERNAL_ERROR)))
+    }
+}
+
+fn bad_request_answer<T: Envelope>(err: poem::Error) -> Answer<T> {
+    Answer::Ok(Json(T::bad_request(bad_request::message(&err))))
+}
+
+/// The string codes of sendsms answered with HTTP 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "SendSmsCode")]
+pub enum SendSmsCode {
+    /// 发送成功 (sent)
+    #[oai(rename = "200")]
+    Sent,
+    /// 手机号已经被注册 / 手机号未注册 (registered or not, against `expect`)
+    #[oai(rename = "-1")]
+    Refused,
+    /// 参数错误 (bad parameter)
+    #[oai(rename = "400")]
+    BadParameter,
+    /// 操作太频繁 (rate limited)
+    #[oai(rename = "429")]
+    TooManyRequests,
+}
+
+/// The string codes of sendsms sent with an HTTP error status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "SendSmsTransportCode")]
+pub enum SendSmsTransportCode {
+    /// 接口不存在 (unknown path)
+    #[oai(rename = "404")]
+    NotFound,
+    /// 请求方法不允许 (method not allowed)
+    #[oai(rename = "405")]
+    MethodNotAllowed,
+    /// 请求体过大 (body over 64 KiB)
+    #[oai(rename = "413")]
+    PayloadTooLarge,
+    /// 服务器内部错误 (internal failure)
+    #[oai(rename = "500")]
+    InternalError,
+}
+
+/// `{code, msg}` of sendsms: the code is a string and there is no `data`, as in the original.
+#[derive(Debug, Object)]
+pub struct SendSmsReply {
+    /// "200" 成功, "-1" 注册过/没注册过, 其余见msg (a string: "200" sent; "-1" registered or not against expect)
+    pub code: SendSmsCode,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+}
+
+impl SendSmsReply {
+    /// A reply with `code` and `msg`.
+    pub fn new(code: SendSmsCode, msg: &str) -> Self {
+        Self {
+            code,
+            msg: msg.to_owned(),
+        }
+    }
+}
+
+/// `{code, msg}` of sendsms with an HTTP error status.
+#[derive(Debug, Object)]
+pub struct SendSmsTransportFailure {
+    /// 与HTTP状态码相同, 字符串 (the HTTP status, as a string)
+    pub code: SendSmsTransportCode,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+}
+
+/// What sendsms answers.
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "bad_request_sendsms")]
+pub enum SendSmsAnswer {
+    /// 业务结果, 总是HTTP 200; 请根据code分支 (every business result comes with HTTP 200: branch on `code`)
+    #[oai(status = 200)]
+    Ok(Json<SendSmsReply>),
+    /// 请求体超过64 KiB (request body over 64 KiB)
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<SendSmsTransportFailure>),
+    /// 服务器内部错误 (internal failure)
+    #[oai(status = 500)]
+    InternalError(Json<SendSmsTransportFailure>),
+}
+
+impl SendSmsAnswer {
+    /// The HTTP 500 answer.
+    pub fn internal_error() -> Self {
+        Self::InternalError(Json(SendSmsTransportFailure {
+            code: SendSmsTransportCode::InternalError,
+            msg: INTERNAL_ERROR.to_owned(),
+        }))
+    }
+}
+
+fn bad_request_sendsms(err: poem::Error) -> SendSmsAnswer {
+    SendSmsAnswer::Ok(Json(SendSmsReply {
+        code: SendSmsCode::BadParameter,
+        msg: bad_request::message(&err),
+    }))
+}

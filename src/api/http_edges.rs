@@ -1,0 +1,206 @@
+//! What happens around the operations: the 64 KiB body limit, and envelopes
+//! for every failure poem would otherwise answer in plain text (unknown path,
+//! wrong method, oversized body, panic).
+//!
+//! Failures on the `sendsms` path use its string-code envelope, everything
+//! else the numeric one, so each answer matches its operation's schema.
+
+use std::{panic::AssertUnwindSafe, sync::Arc};
+
+use futures_util::FutureExt;
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
+    http::{Method, StatusCode, header},
+};
+use poem_openapi::{OpenApi, payload::Json};
+
+use super::{
+    BASE_PATH,
+    envelopes::{
+        SendSmsCode, SendSmsReply, SendSmsTransportCode, SendSmsTransportFailure, StatusReply,
+        TransportFailure,
+    },
+    messages,
+};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The middleware; cheap to clone.
+#[derive(Clone)]
+pub struct HttpEdges {
+    /// Each documented path template with its methods, for `Allow` on a 405.
+    routes: Arc<Vec<(Vec<String>, String)>>,
+}
+
+/// Which envelope a path's failures use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `sendsms`: string codes, no `data`.
+    SendSms,
+    /// Everything else: numeric codes and `data: ""`.
+    Numeric,
+}
+
+impl HttpEdges {
+    /// The middleware for the operations of `T`.
+    pub fn for_api<T: OpenApi>() -> Self {
+        let mut routes: Vec<(Vec<String>, String)> = Vec::new();
+        for api in T::meta() {
+            for path in api.paths {
+                let methods: Vec<String> = path
+                    .operations
+                    .iter()
+                    .map(|operation| operation.method.to_string())
+                    .collect();
+                let segments = path.path.split('/').map(str::to_owned).collect();
+                routes.push((segments, methods.join(", ")));
+            }
+        }
+        Self {
+            routes: Arc::new(routes),
+        }
+    }
+
+    /// Runs `endpoint` for `request` with the limits and envelopes above.
+    pub async fn handle<E: Endpoint>(
+        &self,
+        endpoint: Arc<E>,
+        mut request: Request,
+    ) -> poem::Result<Response> {
+        let path = request.uri().path().to_owned();
+        let style = if path.starts_with(&format!("{BASE_PATH}/sendsms")) {
+            Style::SendSms
+        } else {
+            Style::Numeric
+        };
+
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Ok(transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        match request.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+            Ok(bytes) => request.set_body(bytes),
+            Err(ReadBodyError::PayloadTooLarge) => {
+                return Ok(transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE));
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "could not read the request body");
+                return Ok(bad_request(style, "body", "无法读取 (could not be read)"));
+            }
+        }
+
+        let method = request.method().clone();
+        let outcome = AssertUnwindSafe(endpoint.call(request))
+            .catch_unwind()
+            .await;
+        match outcome {
+            Ok(Ok(output)) => Ok(output.into_response()),
+            Ok(Err(err)) if err.is::<NotFoundError>() => Ok(self.not_found(style, &path, &method)),
+            Ok(Err(err)) if err.is::<MethodNotAllowedError>() => {
+                let mut response = transport_failure(style, StatusCode::METHOD_NOT_ALLOWED);
+                if let Some(Ok(allow)) = self.allowed_methods(&path).map(str::parse) {
+                    response.headers_mut().insert(header::ALLOW, allow);
+                }
+                Ok(response)
+            }
+            Ok(Err(err)) => {
+                // Not from an operation (those answer every parse error
+                // themselves); whatever it is, the client gets an envelope.
+                let status = err.status();
+                tracing::warn!(%path, %status, error = %err, "request failed outside an operation");
+                if status.is_client_error() {
+                    Ok(bad_request(
+                        style,
+                        "request",
+                        "无法解析 (could not be parsed)",
+                    ))
+                } else {
+                    Ok(transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR))
+                }
+            }
+            Err(_panic) => {
+                tracing::error!(%path, "request handler panicked");
+                Ok(transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR))
+            }
+        }
+    }
+
+    /// 404, except where the path is one of ours with its only segment
+    /// parameter left empty (`/sendsms/`): that is a missing parameter.
+    fn not_found(&self, style: Style, path: &str, method: &Method) -> Response {
+        let trimmed = path.trim_end_matches('/');
+        for (name, field) in [("sendsms", "mobile"), ("isregister", "phone")] {
+            let route = format!("{BASE_PATH}/{name}");
+            let allowed = self
+                .allowed_methods(&format!("{route}/x"))
+                .is_some_and(|methods| methods.split(", ").any(|m| m == method.as_str()));
+            if trimmed == route && allowed {
+                return bad_request(style, field, &crate::domain::MISSING.to_string());
+            }
+        }
+        transport_failure(style, StatusCode::NOT_FOUND)
+    }
+
+    /// The methods of the documented path `path` matches, as an `Allow` value.
+    fn allowed_methods(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes.iter().find_map(|(template, methods)| {
+            let matches = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(expected, actual)| {
+                    expected == actual
+                        || (expected.starts_with('{') && !actual.is_empty())
+                        || (expected.starts_with(':') && !actual.is_empty())
+                });
+            matches.then_some(methods.as_str())
+        })
+    }
+}
+
+/// A 400 envelope with HTTP 200, as an operation would answer.
+fn bad_request(style: Style, field: &str, reason: &str) -> Response {
+    let msg = format!("{}: {field} {reason}", messages::BAD_PARAMETER);
+    match style {
+        Style::SendSms => Json(SendSmsReply {
+            code: SendSmsCode::BadParameter,
+            msg,
+        })
+        .into_response(),
+        Style::Numeric => Json(StatusReply::new(400, &msg)).into_response(),
+    }
+}
+
+/// The envelope for a transport-level failure, with that HTTP status.
+fn transport_failure(style: Style, status: StatusCode) -> Response {
+    let (msg, sendsms_code) = match status {
+        StatusCode::NOT_FOUND => (messages::NOT_FOUND, SendSmsTransportCode::NotFound),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            messages::METHOD_NOT_ALLOWED,
+            SendSmsTransportCode::MethodNotAllowed,
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            messages::PAYLOAD_TOO_LARGE,
+            SendSmsTransportCode::PayloadTooLarge,
+        ),
+        _ => (
+            messages::INTERNAL_ERROR,
+            SendSmsTransportCode::InternalError,
+        ),
+    };
+    let body = match style {
+        Style::SendSms => Json(SendSmsTransportFailure {
+            code: sendsms_code,
+            msg: msg.to_owned(),
+        })
+        .into_response(),
+        Style::Numeric => Json(TransportFailure::new(status.as_u16(), msg)).into_response(),
+    };
+    let mut response = body;
+    response.set_status(status);
+    response
+}

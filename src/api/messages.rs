@@ -1,0 +1,34 @@
+//! The exact `msg` texts of the contract, in one place.
+
+/// sendsms success.
+pub const SENT: &str = "发送成功";
+/// The phone already belongs to an account.
+pub const PHONE_TAKEN: &str = "手机号已经被注册";
+/// The phone belongs to no account.
+pub const PHONE_NOT_REGISTERED: &str = "手机号未注册";
+/// isregister with expect=1: the phone belongs to an account.
+pub const PHONE_REGISTERED: &str = "手机号已注册";
+/// register success.
+pub const REGISTERED: &str = "注册成功";
+/// A wrong SMS code at registration.
+pub const WRONG_CODE: &str = "验证码错误";
+/// login with an unknown phone or a wrong password.
+pub const WRONG_CREDENTIALS: &str = "手机号或密码错误";
+/// login success.
+pub const LOGGED_IN: &str = "登录成功";
+/// verify_code success.
+pub const CODE_CORRECT: &str = "验证码正确";
+/// forget_password without an open reset window.
+pub const VERIFY_FIRST: &str = "请先验证手机验证码";
+/// forget_password success.
+pub const PASSWORD_CHANGED: &str = "修改成功";
+/// Any internal failure.
+pub const INTERNAL_ERROR: &str = "服务器内部错误";
+/// The prefix of every 400 answer, followed by the field and what is wrong.
+pub const BAD_PARAMETER: &str = "参数错误";
+/// HTTP 404: no such path.
+pub const NOT_FOUND: &str = "接口不存在";
+/// HTTP 405: the path exists, the method does not.
+pub const METHOD_NOT_ALLOWED: &str = "请求方法不允许";
+/// HTTP 413: the body is over 64 KiB.
+pub const PAYLOAD_TOO_LARGE: &str = "请求体过大";

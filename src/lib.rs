@@ -1,0 +1,25 @@
+//! account-api: the server behind the mobile app's v4.0 account API.
+//!
+//! It serves the six operations of the original document (send an SMS code,
+//! check a phone, register, log in, verify a code, reset a password) exactly
+//! as documented, and describes every answer in a live OpenAPI document.
+//!
+//! # Layout
+//!
+//! - [`settings`]: the command line and its environment fallbacks.
+//! - [`startup`]: [`startup::Application`] binds, migrates and serves.
+//! - [`api`]: operations, envelopes and the OpenAPI document.
+//! - [`service`]: the business operations, free of HTTP.
+//! - [`domain`]: validated request values (`Phone`, `Password`, ...).
+//! - [`password_hasher`], [`sms_sender`], [`database`]: outside effects.
+
+pub mod api;
+pub mod database;
+pub mod domain;
+pub mod password_hasher;
+pub mod service;
+pub mod settings;
+pub mod sms_sender;
+pub mod startup;
+
+pub use startup::Application;

@@ -1,0 +1,58 @@
+//! The `account-api` binary: parses the command line and runs the library.
+
+use std::process::ExitCode;
+
+use account_api::{
+    Application, api, database,
+    settings::{Cli, Command},
+};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = Cli::parse().into_command();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = match command {
+        Command::Openapi => {
+            println!("{}", api::openapi_json());
+            Ok(())
+        }
+        Command::Migrate(settings) => migrate(&settings).await,
+        Command::Serve(settings) => serve(settings).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: account_api::settings::Settings) -> Result<(), String> {
+    let application = Application::build(settings)
+        .await
+        .map_err(|err| err.to_string())?;
+    application
+        .run_until_stopped()
+        .await
+        .map_err(|err| format!("server failed: {err}"))
+}
+
+async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {
+    let db = database::connect(settings)
+        .await
+        .map_err(|err| format!("cannot open the database: {err}"))?;
+    database::migrate(&db)
+        .await
+        .map_err(|err| format!("migration failed: {err}"))?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
