@@ -56,6 +56,7 @@ pub trait Envelope: ToJSON + Send + Sync + 'static {
 
 /// `{code, msg, data: ""}` of isregister, verify_code and forget_password.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct StatusReply {
     /// 200 成功, 其余见msg (200 success; anything else: show msg)
     pub code: Code<StatusCodes>,
@@ -63,6 +64,14 @@ pub struct StatusReply {
     pub msg: String,
     /// 总是空字符串 (always "")
     pub data: EmptyString,
+}
+
+/// The original document's example.
+impl Example for StatusReply {
+    fn example() -> Self {
+        // isregister with expect=0 for a registered phone
+        Self::new(-1, "手机号已经被注册")
+    }
 }
 
 impl StatusReply {
@@ -158,6 +167,7 @@ impl Example for LoginData {
 
 /// A successful registration.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct RegisterSuccess {
     /// 200 成功 (success)
     pub code: Code<SuccessCode>,
@@ -167,8 +177,20 @@ pub struct RegisterSuccess {
     pub data: RegisterData,
 }
 
+/// The original document's example.
+impl Example for RegisterSuccess {
+    fn example() -> Self {
+        Self {
+            code: Code::new(200),
+            msg: "注册成功".to_owned(),
+            data: RegisterData::example(),
+        }
+    }
+}
+
 /// A refused registration.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct RegisterFailure {
     /// -1 手机号注册过, -2 验证码错误, 400 参数错误, 429 操作太频繁
     pub code: Code<RegisterFailureCodes>,
@@ -176,6 +198,17 @@ pub struct RegisterFailure {
     pub msg: String,
     /// 总是空字符串 (always "")
     pub data: EmptyString,
+}
+
+/// An example.
+impl Example for RegisterFailure {
+    fn example() -> Self {
+        Self {
+            code: Code::new(-1),
+            msg: "手机号已经被注册".to_owned(),
+            data: EmptyString,
+        }
+    }
 }
 
 /// The answer of register: success with the account, or a failure.
@@ -211,6 +244,7 @@ impl Envelope for RegisterReply {
 
 /// A successful login.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct LoginSuccess {
     /// 200 成功 (success)
     pub code: Code<SuccessCode>,
@@ -220,8 +254,20 @@ pub struct LoginSuccess {
     pub data: LoginData,
 }
 
+/// The original document's example.
+impl Example for LoginSuccess {
+    fn example() -> Self {
+        Self {
+            code: Code::new(200),
+            msg: "登录成功".to_owned(),
+            data: LoginData::example(),
+        }
+    }
+}
+
 /// A refused login.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct LoginFailure {
     /// -1 手机号或密码错误, 400 参数错误, 429 操作太频繁
     pub code: Code<LoginFailureCodes>,
@@ -229,6 +275,17 @@ pub struct LoginFailure {
     pub msg: String,
     /// 总是空字符串 (always "")
     pub data: EmptyString,
+}
+
+/// An example.
+impl Example for LoginFailure {
+    fn example() -> Self {
+        Self {
+            code: Code::new(-1),
+            msg: "手机号或密码错误".to_owned(),
+            data: EmptyString,
+        }
+    }
 }
 
 /// The answer of login: success with the account, or a failure.
@@ -260,6 +317,7 @@ impl Envelope for LoginReply {
 
 /// The envelope of a transport-level failure (HTTP 404, 405, 413, 500).
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct TransportFailure {
     /// 与HTTP状态码相同 (same as the HTTP status)
     pub code: Code<TransportCodes>,
@@ -267,6 +325,13 @@ pub struct TransportFailure {
     pub msg: String,
     /// 总是空字符串 (always "")
     pub data: EmptyString,
+}
+
+/// An example.
+impl Example for TransportFailure {
+    fn example() -> Self {
+        Self::new(500, INTERNAL_ERROR)
+    }
 }
 
 impl TransportFailure {
@@ -346,11 +411,19 @@ pub enum SendSmsTransportCode {
 
 /// `{code, msg}` of sendsms: the code is a string and there is no `data`, as in the original.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct SendSmsReply {
     /// "200" 成功, "-1" 注册过/没注册过, 其余见msg (a string: "200" sent; "-1" registered or not against expect)
     pub code: SendSmsCode,
     /// 提示信息 (message the app may show)
     pub msg: String,
+}
+
+/// The original document's example.
+impl Example for SendSmsReply {
+    fn example() -> Self {
+        Self::new(SendSmsCode::Sent, "发送成功")
+    }
 }
 
 impl SendSmsReply {
@@ -365,11 +438,22 @@ impl SendSmsReply {
 
 /// `{code, msg}` of sendsms with an HTTP error status.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct SendSmsTransportFailure {
     /// 与HTTP状态码相同, 字符串 (the HTTP status, as a string)
     pub code: SendSmsTransportCode,
     /// 提示信息 (message the app may show)
     pub msg: String,
+}
+
+/// An example.
+impl Example for SendSmsTransportFailure {
+    fn example() -> Self {
+        Self {
+            code: SendSmsTransportCode::InternalError,
+            msg: INTERNAL_ERROR.to_owned(),
+        }
+    }
 }
 
 /// What sendsms answers.

@@ -74,3 +74,89 @@ pub fn app(state: AppState) -> impl Endpoint {
             async move { edges.handle(endpoint, request).await }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use super::openapi_json;
+
+    #[test]
+    fn the_committed_document_is_what_the_server_generates() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        let generated = openapi_json();
+        if committed.trim_end() != generated.trim_end() {
+            let first_difference = committed
+                .lines()
+                .zip(generated.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(
+                    || "at the end".to_owned(),
+                    |line| format!("at line {}", line + 1),
+                );
+            panic!(
+                "openapi/openapi.json differs from the generated document ({first_difference}).\n\
+                 Regenerate it with:\n\n    cargo run -q -- openapi > openapi/openapi.json\n"
+            );
+        }
+    }
+
+    #[test]
+    fn each_documented_method_is_its_own_operation_with_a_unique_id() {
+        let document: Value = serde_json::from_str(&openapi_json()).unwrap();
+        let mut operations = Vec::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap().to_owned();
+                operations.push((path.clone(), method.clone(), id));
+            }
+        }
+        operations.sort();
+        let expected = [
+            ("/api/v4.0/forget_password", "get", "forgetPasswordGet"),
+            ("/api/v4.0/forget_password", "post", "forgetPassword"),
+            ("/api/v4.0/isregister/{phone}", "get", "isregister"),
+            ("/api/v4.0/login", "get", "loginGet"),
+            ("/api/v4.0/login", "post", "login"),
+            ("/api/v4.0/register", "get", "registerGet"),
+            ("/api/v4.0/register", "post", "register"),
+            ("/api/v4.0/sendsms/{mobile}", "get", "sendsmsGet"),
+            ("/api/v4.0/sendsms/{mobile}", "post", "sendsms"),
+            ("/api/v4.0/verify_code", "get", "verifyCode"),
+            ("/healthz", "get", "healthz"),
+            ("/livez", "get", "livez"),
+        ];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(p, m, i)| (p.to_string(), m.to_string(), i.to_string()))
+            .collect();
+        assert_eq!(operations, expected);
+    }
+
+    #[test]
+    fn sendsms_alone_sends_its_code_as_a_string() {
+        let document: Value = serde_json::from_str(&openapi_json()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(schemas["SendSmsCode"]["type"], "string");
+        assert_eq!(
+            schemas["SendSmsCode"]["enum"],
+            serde_json::json!(["200", "-1", "400", "429"])
+        );
+        assert!(schemas["SendSmsReply"]["properties"].get("data").is_none());
+        assert_eq!(
+            schemas["StatusReply"]["properties"]["code"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            schemas["RegisterData"]["properties"]["enterprise_id"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            schemas["LoginData"]["properties"]["enterprise_id"]["type"],
+            "string"
+        );
+    }
+}
