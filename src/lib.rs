@@ -11,9 +11,10 @@
 //! - [`api`]: operations, envelopes and the OpenAPI document.
 //! - [`service`]: the business operations, free of HTTP.
 //! - [`domain`]: validated request values (`Phone`, `Password`, ...).
-//! - [`password_hasher`], [`sms_sender`], [`database`]: outside effects.
+//! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: outside effects.
 
 pub mod api;
+pub mod clock;
 pub mod database;
 pub mod domain;
 pub mod password_hasher;

@@ -106,6 +106,25 @@ impl PasswordHasher {
         .await
     }
 
+    /// Whether `phc` was made with other parameters than today's (or is not
+    /// an Argon2id hash at all), so it should be re-hashed at the next login.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(phc) else {
+            return true;
+        };
+        let current = (
+            Some(u64::from(Self::M_COST)),
+            Some(u64::from(Self::T_COST)),
+            Some(u64::from(Self::P_COST)),
+        );
+        let stored = (
+            hash.params.get_decimal("m").map(u64::from),
+            hash.params.get_decimal("t").map(u64::from),
+            hash.params.get_decimal("p").map(u64::from),
+        );
+        hash.algorithm.as_str() != "argon2id" || hash.version != Some(0x13) || stored != current
+    }
+
     async fn run<R: Send + 'static>(
         &self,
         work: impl FnOnce(&Inner) -> Result<R, HashError> + Send + 'static,
@@ -148,6 +167,35 @@ mod tests {
     async fn an_unknown_phone_never_verifies() {
         let hasher = PasswordHasher::new(1);
         assert!(!hasher.verify(&password("123456"), None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn only_hashes_with_other_parameters_need_a_rehash() {
+        let hasher = PasswordHasher::new(1);
+        let current = hasher.hash(&password("123456")).await.unwrap();
+        assert!(!hasher.needs_rehash(&current));
+        let weaker = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"123456")
+        .unwrap()
+        .to_string();
+        assert!(hasher.needs_rehash(&weaker));
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::default())
+            .hash_password(b"123456")
+            .unwrap()
+            .to_string();
+        assert!(hasher.needs_rehash(&argon2i));
+        assert!(hasher.needs_rehash("not a hash"));
+        // An old hash still verifies; only then is it replaced.
+        assert!(
+            hasher
+                .verify(&password("123456"), Some(weaker))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

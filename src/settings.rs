@@ -2,7 +2,8 @@
 
 use std::net::SocketAddr;
 
-use clap::{Args, Parser, Subcommand};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The SQLite file used when no database URL is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://account-api.db";
@@ -51,6 +52,215 @@ pub struct Settings {
     /// The database.
     #[command(flatten)]
     pub database: DatabaseSettings,
+
+    /// SMS verification and senders.
+    #[command(flatten)]
+    pub sms: SmsSettings,
+
+    /// Abuse limits.
+    #[command(flatten)]
+    pub limits: LimitSettings,
+
+    /// Trust the right-most `X-Forwarded-For` entry as the client address (set
+    /// only behind a proxy that appends it); otherwise the connection's peer.
+    #[arg(long, env = "ACCOUNT_API_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// How many days a session token stays valid.
+    #[arg(long, env = "ACCOUNT_API_SESSION_TTL_DAYS", default_value_t = 30)]
+    pub session_ttl_days: u32,
+}
+
+/// Whether SMS codes are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Verification {
+    /// The original's behaviour: codes are sent (to the configured sender)
+    /// but never checked, so anyone can reset any password.
+    Off,
+    /// Production: register needs the sign-up code, a password reset needs
+    /// the reset code.
+    On,
+}
+
+/// Which SMS sender delivers codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SenderKind {
+    /// Write phone and code to the log (info level); send nothing.
+    Log,
+    /// POST to an SMS provider over HTTP.
+    Http,
+}
+
+/// A phone that always accepts a fixed code and never reaches the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestNumber {
+    /// The phone, 11 digits.
+    pub phone: String,
+    /// Its fixed 6-digit code.
+    pub code: String,
+}
+
+impl std::str::FromStr for TestNumber {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (phone, code) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?}: expected PHONE:CODE"))?;
+        crate::domain::Phone::parse(phone).map_err(|err| format!("{text:?}: phone {err}"))?;
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{text:?}: the code must be 6 digits"));
+        }
+        Ok(Self {
+            phone: phone.to_owned(),
+            code: code.to_owned(),
+        })
+    }
+}
+
+/// SMS verification and delivery.
+#[derive(Debug, Clone, Args)]
+pub struct SmsSettings {
+    /// `off` (default, the original's behaviour: codes are not checked) or
+    /// `on` (production: register and password reset need the SMS code).
+    #[arg(long = "sms-verification", env = "ACCOUNT_API_SMS_VERIFICATION", value_enum, default_value_t = Verification::Off)]
+    pub verification: Verification,
+
+    /// Secret that SMS codes are hashed under (HMAC-SHA256), at least 32
+    /// characters. Without it one is generated once and kept beside a SQLite
+    /// database (`<file>.secret`, mode 0600) or, for PostgreSQL, in the
+    /// database, shared by every instance.
+    #[arg(
+        long = "sms-code-secret",
+        env = "ACCOUNT_API_SMS_CODE_SECRET",
+        hide_env_values = true
+    )]
+    pub code_secret: Option<String>,
+
+    /// `log` (default: write phone and code to the log) or `http` (a provider).
+    #[arg(long = "sms-sender", env = "ACCOUNT_API_SMS_SENDER", value_enum, default_value_t = SenderKind::Log)]
+    pub sender: SenderKind,
+
+    /// URL the `http` sender POSTs to.
+    #[arg(long = "sms-http-url", env = "ACCOUNT_API_SMS_HTTP_URL")]
+    pub http_url: Option<String>,
+
+    /// JSON body of the `http` sender; `{phone}` and `{code}` are replaced.
+    #[arg(
+        long = "sms-http-template",
+        env = "ACCOUNT_API_SMS_HTTP_TEMPLATE",
+        default_value = r#"{"phone":"{phone}","code":"{code}"}"#
+    )]
+    pub http_template: String,
+
+    /// Timeout of one provider request, in milliseconds.
+    #[arg(
+        long = "sms-http-timeout-ms",
+        env = "ACCOUNT_API_SMS_HTTP_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub http_timeout_ms: u64,
+
+    /// Retries after a provider 5xx or timeout (0 for none).
+    #[arg(
+        long = "sms-http-retries",
+        env = "ACCOUNT_API_SMS_HTTP_RETRIES",
+        default_value_t = 2
+    )]
+    pub http_retries: u32,
+
+    /// Test numbers, `PHONE:CODE,...`: they accept their fixed code, never
+    /// reach the sender and are exempt from send limits (for QA automation).
+    #[arg(
+        long = "sms-test-numbers",
+        env = "ACCOUNT_API_SMS_TEST_NUMBERS",
+        value_delimiter = ','
+    )]
+    pub test_numbers: Vec<TestNumber>,
+
+    /// Last day (UTC, `YYYY-MM-DD`) the test numbers work; after it they are
+    /// ordinary numbers.
+    #[arg(
+        long = "sms-test-numbers-until",
+        env = "ACCOUNT_API_SMS_TEST_NUMBERS_UNTIL"
+    )]
+    pub test_numbers_until: Option<NaiveDate>,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            verification: Verification::Off,
+            code_secret: None,
+            sender: SenderKind::Log,
+            http_url: None,
+            http_template: r#"{"phone":"{phone}","code":"{code}"}"#.to_owned(),
+            http_timeout_ms: 5000,
+            http_retries: 2,
+            test_numbers: Vec::new(),
+            test_numbers_until: None,
+        }
+    }
+}
+
+/// Abuse limits; counted in the database, so every instance shares them.
+#[derive(Debug, Clone, Args)]
+pub struct LimitSettings {
+    /// Most SMS sends to one phone per 60 seconds.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_SENDS_PER_PHONE_PER_MINUTE",
+        default_value_t = 1
+    )]
+    pub sends_per_phone_per_minute: u32,
+    /// Most SMS sends to one phone per hour.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_SENDS_PER_PHONE_PER_HOUR",
+        default_value_t = 5
+    )]
+    pub sends_per_phone_per_hour: u32,
+    /// Most SMS sends to one phone per day.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_SENDS_PER_PHONE_PER_DAY",
+        default_value_t = 10
+    )]
+    pub sends_per_phone_per_day: u32,
+    /// Most SMS sends requested from one client address per hour.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_SENDS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub sends_per_address_per_hour: u32,
+    /// Most SMS sends of the whole service per day: the kill switch against SMS pumping.
+    #[arg(long, env = "ACCOUNT_API_DAILY_SMS_BUDGET", default_value_t = 10_000)]
+    pub daily_sms_budget: u32,
+    /// Wrong passwords for one phone within the lockout window that lock its login.
+    #[arg(long, env = "ACCOUNT_API_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+    /// Minutes of the failure window, and of the lockout it causes.
+    #[arg(long, env = "ACCOUNT_API_LOGIN_LOCKOUT_MINUTES", default_value_t = 15)]
+    pub login_lockout_minutes: u32,
+    /// Wrong tries after which an SMS code is dead (per phone and purpose).
+    #[arg(long, env = "ACCOUNT_API_CODE_MAX_TRIES", default_value_t = 5)]
+    pub code_max_tries: u32,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            sends_per_phone_per_minute: 1,
+            sends_per_phone_per_hour: 5,
+            sends_per_phone_per_day: 10,
+            sends_per_address_per_hour: 20,
+            daily_sms_budget: 10_000,
+            login_max_failures: 5,
+            login_lockout_minutes: 15,
+            code_max_tries: 5,
+        }
+    }
 }
 
 /// Where the data lives.
@@ -75,6 +285,10 @@ impl Settings {
                 database_url: database_url.into(),
                 db_max_connections: 16,
             },
+            sms: SmsSettings::default(),
+            limits: LimitSettings::default(),
+            trust_forwarded_for: false,
+            session_ttl_days: 30,
         }
     }
 }
@@ -114,6 +328,47 @@ mod tests {
                 panic!("expected serve for {args:?}");
             };
             assert_eq!(settings.listen.port(), 8080);
+        }
+    }
+
+    #[test]
+    fn the_defaults_in_code_are_those_of_the_command_line() {
+        let Command::Serve(parsed) = Cli::try_parse_from(["account-api"]).unwrap().into_command()
+        else {
+            panic!("expected serve");
+        };
+        let built = Settings::new(parsed.listen, parsed.database.database_url.clone());
+        // Environment fallbacks would make the parsed side differ; none are set in CI.
+        assert_eq!(
+            format!("{:?}", parsed.limits),
+            format!("{:?}", built.limits)
+        );
+        assert_eq!(
+            format!("{:?}", parsed.sms.test_numbers),
+            format!("{:?}", built.sms.test_numbers)
+        );
+        assert_eq!(parsed.sms.http_template, built.sms.http_template);
+        assert_eq!(parsed.sms.verification, built.sms.verification);
+        assert_eq!(parsed.session_ttl_days, built.session_ttl_days);
+    }
+
+    #[test]
+    fn test_numbers_parse_as_phone_and_code_pairs() {
+        let cli = Cli::try_parse_from([
+            "account-api",
+            "--sms-test-numbers",
+            "13800000000:123456,13800000001:654321",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.sms.test_numbers.len(), 2);
+        assert_eq!(cli.serve.sms.test_numbers[1].code, "654321");
+        for bad in [
+            "13800000000",
+            "13800000000:12345",
+            "2380000000:123456",
+            "13800000000:abcdef",
+        ] {
+            assert!(bad.parse::<TestNumber>().is_err(), "{bad} was accepted");
         }
     }
 

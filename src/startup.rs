@@ -8,11 +8,13 @@ use poem::{
 };
 
 use crate::{
-    api, database,
+    api,
+    clock::{Clock, SystemClock},
+    database,
     password_hasher::PasswordHasher,
-    service::{AppState, sms_codes::CodeKey},
-    settings::Settings,
-    sms_sender::{LogSender, SmsSender},
+    service::{AppState, Policy, accounts, secrets},
+    settings::{SenderKind, Settings, Verification},
+    sms_sender::{HttpSender, LogSender, SmsSender},
 };
 
 /// Why the server could not start.
@@ -26,6 +28,12 @@ pub enum StartupError {
         /// The cause.
         source: sea_orm::DbErr,
     },
+    /// The SMS code secret could not be loaded or created.
+    #[error("{0}")]
+    Secret(#[from] secrets::SecretError),
+    /// The SMS sender is misconfigured.
+    #[error("SMS sender: {0}")]
+    Sender(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Listen {
@@ -38,6 +46,17 @@ pub enum StartupError {
 
 /// How long in-flight requests may take to finish after a stop signal.
 const GRACE_PERIOD: Duration = Duration::from_secs(30);
+/// How often expired and long-revoked sessions are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Replacements for the outside effects, for tests.
+#[derive(Default, Clone)]
+pub struct Overrides {
+    /// The SMS sender instead of the configured one.
+    pub sms_sender: Option<Arc<dyn SmsSender>>,
+    /// The clock instead of the system clock.
+    pub clock: Option<Arc<dyn Clock>>,
+}
 
 /// A server bound to its address, ready to run.
 pub struct Application {
@@ -47,15 +66,27 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens and migrates the database and binds the listener, with the log sender.
+    /// Opens and migrates the database and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        Self::build_with_sender(settings, Arc::new(LogSender)).await
+        Self::build_with(settings, Overrides::default()).await
     }
 
     /// As [`Application::build`], with the given SMS sender (tests pass a recording one).
     pub async fn build_with_sender(
         settings: Settings,
         sms_sender: Arc<dyn SmsSender>,
+    ) -> Result<Self, StartupError> {
+        let overrides = Overrides {
+            sms_sender: Some(sms_sender),
+            ..Overrides::default()
+        };
+        Self::build_with(settings, overrides).await
+    }
+
+    /// As [`Application::build`], with outside effects replaced.
+    pub async fn build_with(
+        settings: Settings,
+        overrides: Overrides,
     ) -> Result<Self, StartupError> {
         let url = settings.database.database_url.clone();
         let database_error = |source| StartupError::Database {
@@ -80,15 +111,30 @@ impl Application {
             .and_then(|addr| addr.as_socket_addr().copied())
             .unwrap_or(settings.listen);
 
-        tracing::warn!(
-            "SMS verification is OFF (the original document's behaviour): registration \
-             and password reset accept any code, so anyone can reset any password"
-        );
+        let code_key = secrets::load_code_key(
+            settings.sms.code_secret.as_deref(),
+            &settings.database.database_url,
+            &db,
+        )
+        .await?;
+        let sms_sender = match overrides.sms_sender {
+            Some(sender) => sender,
+            None => configured_sender(&settings)?,
+        };
+        if settings.sms.verification == Verification::Off {
+            tracing::warn!(
+                "SMS verification is OFF (the original document's behaviour): registration \
+                 and password reset accept any code, so anyone can reset any password; \
+                 set --sms-verification on in production"
+            );
+        }
         let state = AppState {
             db,
             hasher: PasswordHasher::per_core(),
             sms_sender,
-            code_key: Arc::new(CodeKey::random()),
+            code_key: Arc::new(code_key),
+            clock: overrides.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            policy: Arc::new(Policy::from_settings(&settings)),
         };
         Ok(Self {
             acceptor,
@@ -123,9 +169,45 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
-        Server::new_with_acceptor(self.acceptor)
+        let purge = tokio::spawn(purge_sessions_periodically(self.state.clone()));
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(api::app(self.state), stop, Some(GRACE_PERIOD))
-            .await
+            .await;
+        purge.abort();
+        served
+    }
+}
+
+/// The sender the settings choose.
+fn configured_sender(settings: &Settings) -> Result<Arc<dyn SmsSender>, StartupError> {
+    match settings.sms.sender {
+        SenderKind::Log => Ok(Arc::new(LogSender)),
+        SenderKind::Http => {
+            let url = settings.sms.http_url.as_deref().ok_or_else(|| {
+                StartupError::Sender("--sms-sender http needs --sms-http-url".to_owned())
+            })?;
+            let sender = HttpSender::new(
+                url,
+                &settings.sms.http_template,
+                Duration::from_millis(settings.sms.http_timeout_ms),
+                settings.sms.http_retries,
+            )
+            .map_err(|err| StartupError::Sender(err.0))?;
+            Ok(Arc::new(sender))
+        }
+    }
+}
+
+/// Deletes expired sessions every [`PURGE_INTERVAL`].
+async fn purge_sessions_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        ticks.tick().await;
+        match accounts::purge_sessions(&state).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+        }
     }
 }
 

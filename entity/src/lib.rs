@@ -13,13 +13,19 @@
 //! - [`sessions`]: login sessions, stored as the SHA-256 of their token.
 //! - [`sms_codes`]: the one live SMS code per phone and purpose, plus the
 //!   password-reset window.
+//! - [`audit_events`]: the ledger of security-relevant events.
+//! - [`service_locks`]: rows that serialize limit checks across instances.
+//! - [`server_secrets`]: generated secrets shared by every instance.
 //! - [`prelude`]: the `Entity` of every table under its table-like name.
 //!
 //! All times are UTC ([`sea_orm::prelude::DateTimeUtc`], stored as
 //! `TIMESTAMP WITH TIME ZONE`).
 
 pub mod applications;
+pub mod audit_events;
 pub mod enterprises;
+pub mod server_secrets;
+pub mod service_locks;
 pub mod sessions;
 pub mod sms_codes;
 pub mod users;
@@ -28,8 +34,14 @@ pub mod users;
 pub mod prelude {
     /// The `applications` table.
     pub use crate::applications::Entity as Applications;
+    /// The `audit_events` table.
+    pub use crate::audit_events::Entity as AuditEvents;
     /// The `enterprises` table.
     pub use crate::enterprises::Entity as Enterprises;
+    /// The `server_secrets` table.
+    pub use crate::server_secrets::Entity as ServerSecrets;
+    /// The `service_locks` table.
+    pub use crate::service_locks::Entity as ServiceLocks;
     /// The `sessions` table.
     pub use crate::sessions::Entity as Sessions;
     /// The `sms_codes` table.

@@ -9,10 +9,13 @@
 //! - [`m20261124_000001_create_tables`]: creates `enterprises`, `users`,
 //!   `applications`, `sessions` and `sms_codes` with their foreign keys and
 //!   indexes.
+//! - [`m20261124_000002_create_audit_and_locks`]: creates `audit_events`,
+//!   `service_locks` and `server_secrets`, and indexes `sessions.expires_at`.
 
 pub use sea_orm_migration::prelude::*;
 
 pub mod m20261124_000001_create_tables;
+pub mod m20261124_000002_create_audit_and_locks;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -20,7 +23,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_tables::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_tables::Migration),
+            Box::new(m20261124_000002_create_audit_and_locks::Migration),
+        ]
     }
 }
 
@@ -32,21 +38,28 @@ mod tests {
     };
     use std::io::Write;
 
-    const TABLES: [&str; 5] = [
+    const TABLES: [&str; 8] = [
         "enterprises",
         "users",
         "applications",
         "sessions",
         "sms_codes",
+        "audit_events",
+        "service_locks",
+        "server_secrets",
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 5] = [
+    const INDEXES: [(&str, &str); 9] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
         ("sessions", "idx_sessions_user_id"),
         ("sms_codes", "idx_sms_codes_phone_purpose"),
+        ("audit_events", "idx_audit_events_kind_phone_created_at"),
+        ("audit_events", "idx_audit_events_kind_client_ip_created_at"),
+        ("audit_events", "idx_audit_events_kind_outcome_created_at"),
+        ("sessions", "idx_sessions_expires_at"),
     ];
 
     const T: &str = "'2026-11-24 10:00:00+00:00'";
@@ -276,7 +289,13 @@ mod tests {
             .iter()
             .map(|m| m.name().to_owned())
             .collect();
-        assert_eq!(names, ["m20261124_000001_create_tables"]);
+        assert_eq!(
+            names,
+            [
+                "m20261124_000001_create_tables",
+                "m20261124_000002_create_audit_and_locks"
+            ]
+        );
     }
 
     #[tokio::test]

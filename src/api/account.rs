@@ -7,14 +7,14 @@ use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi,
     param::{Path, Query},
-    payload::Json,
 };
 
 use super::{
     ApiTags,
+    client_address::ClientAddress,
     envelopes::{
-        Answer, LoginData, LoginReply, LoginSuccess, RegisterData, RegisterReply, RegisterSuccess,
-        SendSmsAnswer, SendSmsCode, SendSmsReply, StatusReply,
+        Answer, Envelope, LoginData, LoginReply, LoginSuccess, RegisterData, RegisterReply,
+        RegisterSuccess, SendSmsAnswer, SendSmsCode, SendSmsReply, StatusReply,
     },
     form_or_json::FormOrJson,
     messages,
@@ -24,7 +24,10 @@ use crate::{
     domain::{DeviceId, Expect, Mobile, Name, Password, Phone, SmsCodeInput},
     service::{
         AppState, ServiceError,
-        accounts::{self, AccountView, LoginOutcome, RegisterOutcome, Registration, ResetOutcome},
+        accounts::{
+            self, AccountView, LoginOutcome, RegisterOutcome, Registration, ResetOutcome,
+            VerifyOutcome,
+        },
         sms_codes::{self, SendOutcome},
     },
 };
@@ -76,15 +79,19 @@ impl AccountApi {
     /// Answers `{"code": "200", "msg": "发送成功"}` — the code is a **string**
     /// here, and there is no `data`. `"-1"`: expect=0 and the phone is already
     /// registered (`手机号已经被注册`), or expect=1 and it is not (`手机号未注册`).
+    /// `"429"` `操作太频繁，请稍后再试`, with `Retry-After`, when a send limit is
+    /// reached (per phone 1 a minute, 5 an hour, 10 a day; per client address
+    /// 20 an hour; a daily budget for the whole service); nothing is sent then.
     #[oai(path = "/sendsms/:mobile", method = "post", operation_id = "sendsms")]
     async fn sendsms(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号, 1开头的11位数字 (mobile number, 11 digits starting with 1)
         mobile: Path<Mobile>,
         body: FormOrJson<SendSmsForm, false>,
     ) -> SendSmsAnswer {
-        send_sms(&state, mobile.phone(), body.into_inner().expect).await
+        send_sms(&state, mobile.phone(), body.into_inner().expect, &client).await
     }
 
     /// 发送短信验证码, GET (send an SMS verification code; GET form)
@@ -95,13 +102,14 @@ impl AccountApi {
     async fn sendsms_get(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号, 1开头的11位数字 (mobile number, 11 digits starting with 1)
         mobile: Path<Mobile>,
         /// 0(默认)期望没注册(用于注册), 1期望注册过(用于忘记密码) (0, the default: for sign-up; 1: for a password reset)
         #[oai(default)]
         expect: Query<Expect>,
     ) -> SendSmsAnswer {
-        send_sms(&state, mobile.phone(), *expect).await
+        send_sms(&state, mobile.phone(), *expect, &client).await
     }
 
     /// 检查手机号是否被注册 (is this phone registered?)
@@ -135,7 +143,7 @@ impl AccountApi {
             (Expect::Registered, true) => (200, messages::PHONE_REGISTERED),
             (Expect::Registered, false) => (-1, messages::PHONE_NOT_REGISTERED),
         };
-        Answer::Ok(Json(StatusReply::new(code, msg)))
+        Answer::ok(StatusReply::new(code, msg))
     }
 
     /// 注册 (register)
@@ -149,9 +157,10 @@ impl AccountApi {
     async fn register(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         body: FormOrJson<RegisterForm>,
     ) -> Answer<RegisterReply> {
-        register(&state, body.into_inner()).await
+        register(&state, body.into_inner(), &client).await
     }
 
     /// 注册, GET (register; GET form)
@@ -162,6 +171,7 @@ impl AccountApi {
     async fn register_get(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号 (mobile number, 11 digits starting with 1)
         phone: Query<Phone>,
         /// 姓名 (display name, 1 to 32 characters)
@@ -180,13 +190,14 @@ impl AccountApi {
             device_identifier: device_identifier.0,
             code: code.0,
         };
-        register(&state, form).await
+        register(&state, form, &client).await
     }
 
     /// 登录 (log in)
     ///
     /// -1 `手机号或密码错误` for an unknown phone or a wrong password (the same
-    /// answer for both). On success a new session is opened on the device;
+    /// answer for both); 429 `操作太频繁，请稍后再试` with `Retry-After` after 5
+    /// wrong passwords in 15 minutes, for 15 minutes. On success a new session is opened on the device;
     /// `change_device` is true when the device differs from the one the account
     /// was bound to, and the binding moves to it. `enterprise_id` is a
     /// **string** here (`"-1"` when none); `apply` is the latest application
@@ -195,9 +206,10 @@ impl AccountApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         body: FormOrJson<LoginForm>,
     ) -> Answer<LoginReply> {
-        login(&state, body.into_inner()).await
+        login(&state, body.into_inner(), &client).await
     }
 
     /// 登录, GET (log in; GET form)
@@ -208,6 +220,7 @@ impl AccountApi {
     async fn login_get(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号 (mobile number, 11 digits starting with 1)
         phone: Query<Phone>,
         /// 密码, 前端不加密 (password, 6 to 14 characters)
@@ -220,29 +233,42 @@ impl AccountApi {
             password: password.0,
             device_identifier: device_identifier.0,
         };
-        login(&state, form).await
+        login(&state, form, &client).await
     }
 
     /// 验证验证码, 忘记密码第一步 (check the SMS code: password reset, step 1)
     ///
     /// With verification off (the default) always 200 `验证码正确`; the
-    /// original example sends no code at all.
+    /// original example sends no code at all. With verification on, `code`
+    /// must be the live password-reset code (sent with expect=1): 200 opens a
+    /// single-use 10-minute reset window, -1 `验证码错误` otherwise; a code
+    /// dies after 5 wrong tries.
     #[oai(path = "/verify_code", method = "get", operation_id = "verifyCode")]
     async fn verify_code(
         &self,
+        state: Data<&AppState>,
         /// 手机号 (mobile number, 11 digits starting with 1)
         phone: Query<Phone>,
         /// 短信验证码 (SMS code; not checked while verification is off)
         code: Query<Option<SmsCodeInput>>,
     ) -> Answer<StatusReply> {
-        let _ = (phone, code);
-        Answer::Ok(Json(StatusReply::new(200, messages::CODE_CORRECT)))
+        let code = match checked_code(&state, code.0.as_ref()) {
+            Ok(code) => code,
+            Err(msg) => return Answer::ok(StatusReply::bad_request(msg)),
+        };
+        match accounts::verify_reset_code(&state, &phone, code).await {
+            Ok(VerifyOutcome::Correct) => Answer::ok(StatusReply::new(200, messages::CODE_CORRECT)),
+            Ok(VerifyOutcome::Wrong) => Answer::ok(StatusReply::new(-1, messages::WRONG_CODE)),
+            Err(err) => internal_error("verify_code", &err),
+        }
     }
 
     /// 忘记密码第二步 (set a new password: password reset, step 2)
     ///
-    /// -1 `手机号未注册` when no account has the phone. On success 200
-    /// `修改成功`; every session of the account is revoked.
+    /// -1 `手机号未注册` when no account has the phone; with verification on,
+    /// -1 `请先验证手机验证码` unless `verify_code` opened a reset window. On
+    /// success 200 `修改成功`: the window is used up, every session of the
+    /// account is revoked and a login lockout lifted.
     #[oai(
         path = "/forget_password",
         method = "post",
@@ -251,10 +277,11 @@ impl AccountApi {
     async fn forget_password(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         body: FormOrJson<ForgetPasswordForm>,
     ) -> Answer<StatusReply> {
         let form = body.into_inner();
-        forget_password(&state, &form.phone, &form.password).await
+        forget_password(&state, &form.phone, &form.password, &client).await
     }
 
     /// 忘记密码第二步, GET (set a new password; GET form)
@@ -269,47 +296,89 @@ impl AccountApi {
     async fn forget_password_get(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号 (mobile number, 11 digits starting with 1)
         phone: Query<Phone>,
         /// 新密码, 6-14位 (the new password, 6 to 14 characters)
         password: Query<Password>,
     ) -> Answer<StatusReply> {
-        forget_password(&state, &phone, &password).await
+        forget_password(&state, &phone, &password, &client).await
     }
 }
 
-async fn send_sms(state: &AppState, phone: &Phone, expect: Expect) -> SendSmsAnswer {
-    let (code, msg) = match sms_codes::send_code(state, phone, expect).await {
-        Ok(SendOutcome::Sent) => (SendSmsCode::Sent, messages::SENT),
-        Ok(SendOutcome::AlreadyRegistered) => (SendSmsCode::Refused, messages::PHONE_TAKEN),
-        Ok(SendOutcome::NotRegistered) => (SendSmsCode::Refused, messages::PHONE_NOT_REGISTERED),
-        Err(err) => {
-            log_failure("sendsms", &err);
-            return SendSmsAnswer::internal_error();
-        }
-    };
-    SendSmsAnswer::Ok(Json(SendSmsReply::new(code, msg)))
+async fn send_sms(
+    state: &AppState,
+    phone: &Phone,
+    expect: Expect,
+    client: &ClientAddress,
+) -> SendSmsAnswer {
+    let (code, msg, retry_after) =
+        match sms_codes::send_code(state, phone, expect, client.as_deref()).await {
+            Ok(SendOutcome::Sent) => (SendSmsCode::Sent, messages::SENT, None),
+            Ok(SendOutcome::AlreadyRegistered) => {
+                (SendSmsCode::Refused, messages::PHONE_TAKEN, None)
+            }
+            Ok(SendOutcome::NotRegistered) => {
+                (SendSmsCode::Refused, messages::PHONE_NOT_REGISTERED, None)
+            }
+            Ok(SendOutcome::RateLimited(wait)) => (
+                SendSmsCode::TooManyRequests,
+                messages::TOO_MANY_REQUESTS,
+                Some(wait.seconds()),
+            ),
+            Err(err) => {
+                log_failure("sendsms", &err);
+                return SendSmsAnswer::internal_error();
+            }
+        };
+    SendSmsAnswer::ok(SendSmsReply::new(code, msg), retry_after)
 }
 
-async fn register(state: &AppState, form: RegisterForm) -> Answer<RegisterReply> {
-    // The code is checked only with verification on (not yet available);
-    // the original's current behaviour ignores it.
-    let _ = form.code;
+/// The six digits of `code` when verification is on (`None` when off), or
+/// the 400 message for a missing or malformed code.
+fn checked_code<'a>(
+    state: &AppState,
+    code: Option<&'a SmsCodeInput>,
+) -> Result<Option<&'a str>, String> {
+    if !state.policy.verifies_codes() {
+        return Ok(None);
+    }
+    let reason = match code.map(SmsCodeInput::digits) {
+        Some(Ok(digits)) => return Ok(Some(digits)),
+        Some(Err(invalid)) => invalid,
+        None => crate::domain::MISSING,
+    };
+    Err(format!("{}: code {reason}", messages::BAD_PARAMETER))
+}
+
+async fn register(
+    state: &AppState,
+    form: RegisterForm,
+    client: &ClientAddress,
+) -> Answer<RegisterReply> {
+    let code = match checked_code(state, form.code.as_ref()) {
+        Ok(code) => code.map(str::to_owned),
+        Err(msg) => return Answer::ok(RegisterReply::bad_request(msg)),
+    };
     let registration = Registration {
         phone: form.phone,
         name: form.name,
         password: form.password,
         device: form.device_identifier,
+        code,
     };
-    match accounts::register(state, registration).await {
+    match accounts::register(state, registration, client.as_deref()).await {
         Ok(RegisterOutcome::PhoneTaken) => {
-            Answer::Ok(Json(RegisterReply::failure(-1, messages::PHONE_TAKEN)))
+            Answer::ok(RegisterReply::failure(-1, messages::PHONE_TAKEN))
+        }
+        Ok(RegisterOutcome::WrongCode) => {
+            Answer::ok(RegisterReply::failure(-2, messages::WRONG_CODE))
         }
         Ok(RegisterOutcome::Registered {
             user_id,
             name,
             token,
-        }) => Answer::Ok(Json(RegisterReply::Success(RegisterSuccess {
+        }) => Answer::ok(RegisterReply::Success(RegisterSuccess {
             code: Code::new(200),
             msg: messages::REGISTERED.to_owned(),
             data: RegisterData {
@@ -321,28 +390,38 @@ async fn register(state: &AppState, form: RegisterForm) -> Answer<RegisterReply>
                 pemissions: Vec::new(),
                 apply: EmptyObject,
             },
-        }))),
+        })),
         Err(err) => internal_error("register", &err),
     }
 }
 
-async fn login(state: &AppState, form: LoginForm) -> Answer<LoginReply> {
-    let outcome =
-        accounts::login(state, &form.phone, &form.password, &form.device_identifier).await;
+async fn login(state: &AppState, form: LoginForm, client: &ClientAddress) -> Answer<LoginReply> {
+    let outcome = accounts::login(
+        state,
+        &form.phone,
+        &form.password,
+        &form.device_identifier,
+        client.as_deref(),
+    )
+    .await;
     match outcome {
         Ok(LoginOutcome::WrongCredentials) => {
-            Answer::Ok(Json(LoginReply::failure(-1, messages::WRONG_CREDENTIALS)))
+            Answer::ok(LoginReply::failure(-1, messages::WRONG_CREDENTIALS))
         }
+        Ok(LoginOutcome::Locked(wait)) => Answer::rate_limited(
+            LoginReply::failure(429, messages::TOO_MANY_REQUESTS),
+            wait.seconds(),
+        ),
         Ok(LoginOutcome::LoggedIn {
             account,
             token,
             change_device,
         }) => match login_data(account, token.reveal(), change_device) {
-            Ok(data) => Answer::Ok(Json(LoginReply::Success(LoginSuccess {
+            Ok(data) => Answer::ok(LoginReply::Success(LoginSuccess {
                 code: Code::new(200),
                 msg: messages::LOGGED_IN.to_owned(),
                 data,
-            }))),
+            })),
             Err(err) => internal_error("login", &err),
         },
         Err(err) => internal_error("login", &err),
@@ -350,7 +429,7 @@ async fn login(state: &AppState, form: LoginForm) -> Answer<LoginReply> {
 }
 
 /// The login `data` of an account: `enterprise_id` as a string, `apply` as `{}` or three fields.
-fn login_data(
+pub(super) fn login_data(
     account: AccountView,
     token: &str,
     change_device: bool,
@@ -382,20 +461,20 @@ async fn forget_password(
     state: &AppState,
     phone: &Phone,
     password: &Password,
+    client: &ClientAddress,
 ) -> Answer<StatusReply> {
-    match accounts::reset_password(state, phone, password).await {
+    match accounts::reset_password(state, phone, password, client.as_deref()).await {
         Ok(ResetOutcome::NotRegistered) => {
-            Answer::Ok(Json(StatusReply::new(-1, messages::PHONE_NOT_REGISTERED)))
+            Answer::ok(StatusReply::new(-1, messages::PHONE_NOT_REGISTERED))
         }
-        Ok(ResetOutcome::Changed) => {
-            Answer::Ok(Json(StatusReply::new(200, messages::PASSWORD_CHANGED)))
-        }
+        Ok(ResetOutcome::NotVerified) => Answer::ok(StatusReply::new(-1, messages::VERIFY_FIRST)),
+        Ok(ResetOutcome::Changed) => Answer::ok(StatusReply::new(200, messages::PASSWORD_CHANGED)),
         Err(err) => internal_error("forget_password", &err),
     }
 }
 
 /// Logs `err` with its cause chain and answers HTTP 500.
-fn internal_error<T: super::envelopes::Envelope>(operation: &str, err: &ServiceError) -> Answer<T> {
+pub(super) fn internal_error<T: Envelope>(operation: &str, err: &ServiceError) -> Answer<T> {
     log_failure(operation, err);
     Answer::internal_error()
 }

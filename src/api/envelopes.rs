@@ -315,6 +315,87 @@ impl Envelope for LoginReply {
     }
 }
 
+code_set!(
+    /// Failure codes of the session extensions.
+    SessionFailureCodes = [400, 401, 429],
+    "401 登录已失效 (token missing, unknown, expired or revoked); 400 参数错误; 429 操作太频繁"
+);
+code_set!(
+    /// Codes of logout.
+    LogoutCodes = [200, 400, 401, 429],
+    "200 成功; 401 登录已失效 (token missing, unknown, expired or revoked); 400 参数错误; 429 操作太频繁"
+);
+
+/// The session's account (`/me`).
+#[derive(Debug, Object)]
+pub struct MeSuccess {
+    /// 200 成功 (success)
+    pub code: Code<SuccessCode>,
+    /// 获取成功
+    pub msg: String,
+    /// 与登录相同的账号信息, token为所出示的令牌 (the login `data` of the account; `token` is the one presented, `change_device` false)
+    pub data: LoginData,
+}
+
+/// A refused `/me`.
+#[derive(Debug, Object)]
+pub struct MeFailure {
+    /// 401 登录已失效
+    pub code: Code<SessionFailureCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+/// The answer of `/me`.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum MeReply {
+    /// code 200
+    Success(MeSuccess),
+    /// any other code
+    Failure(MeFailure),
+}
+
+impl Envelope for MeReply {
+    fn bad_request(msg: String) -> Self {
+        Self::Failure(MeFailure {
+            code: Code::new(400),
+            msg,
+            data: EmptyString,
+        })
+    }
+}
+
+/// `{code, msg, data: ""}` of logout.
+#[derive(Debug, Object)]
+pub struct LogoutReply {
+    /// 200 成功, 401 登录已失效
+    pub code: Code<LogoutCodes>,
+    /// 提示信息 (message the app may show)
+    pub msg: String,
+    /// 总是空字符串 (always "")
+    pub data: EmptyString,
+}
+
+impl LogoutReply {
+    /// A reply with `code` and `msg`.
+    pub fn new(code: i32, msg: &str) -> Self {
+        Self {
+            code: Code::new(code),
+            msg: msg.to_owned(),
+            data: EmptyString,
+        }
+    }
+}
+
+impl Envelope for LogoutReply {
+    fn bad_request(msg: String) -> Self {
+        Self::new(400, &msg)
+    }
+}
+
 /// The envelope of a transport-level failure (HTTP 404, 405, 413, 500).
 #[derive(Debug, Object)]
 #[oai(example)]
@@ -353,7 +434,12 @@ pub enum Answer<T: Envelope> {
     /// (every business result, bad parameters and rate limits included, comes
     /// with HTTP 200: branch on `code`)
     #[oai(status = 200)]
-    Ok(Json<T>),
+    Ok(
+        Json<T>,
+        /// 仅在code为429时: 多少秒后可重试 (with code 429 only: seconds until a retry may succeed)
+        #[oai(header = "Retry-After")]
+        Option<u64>,
+    ),
     /// 请求体超过64 KiB (request body over 64 KiB)
     #[oai(status = 413)]
     PayloadTooLarge(Json<TransportFailure>),
@@ -363,6 +449,16 @@ pub enum Answer<T: Envelope> {
 }
 
 impl<T: Envelope> Answer<T> {
+    /// The HTTP 200 answer `envelope`.
+    pub fn ok(envelope: T) -> Self {
+        Self::Ok(Json(envelope), None)
+    }
+
+    /// The HTTP 200 answer `envelope` (code 429) with `Retry-After: retry_after`.
+    pub fn rate_limited(envelope: T, retry_after: u64) -> Self {
+        Self::Ok(Json(envelope), Some(retry_after))
+    }
+
     /// The HTTP 500 answer.
     pub fn internal_error() -> Self {
         Self::InternalError(Json(TransportFailure::new(500, INTERNAL_ERROR)))
@@ -370,7 +466,7 @@ impl<T: Envelope> Answer<T> {
 }
 
 fn bad_request_answer<T: Envelope>(err: poem::Error) -> Answer<T> {
-    Answer::Ok(Json(T::bad_request(bad_request::message(&err))))
+    Answer::ok(T::bad_request(bad_request::message(&err)))
 }
 
 /// The string codes of sendsms answered with HTTP 200.
@@ -462,7 +558,12 @@ impl Example for SendSmsTransportFailure {
 pub enum SendSmsAnswer {
     /// 业务结果, 总是HTTP 200; 请根据code分支 (every business result comes with HTTP 200: branch on `code`)
     #[oai(status = 200)]
-    Ok(Json<SendSmsReply>),
+    Ok(
+        Json<SendSmsReply>,
+        /// 仅在code为"429"时: 多少秒后可重试 (with code "429" only: seconds until a retry may succeed)
+        #[oai(header = "Retry-After")]
+        Option<u64>,
+    ),
     /// 请求体超过64 KiB (request body over 64 KiB)
     #[oai(status = 413)]
     PayloadTooLarge(Json<SendSmsTransportFailure>),
@@ -472,6 +573,11 @@ pub enum SendSmsAnswer {
 }
 
 impl SendSmsAnswer {
+    /// The HTTP 200 answer `reply`, with `Retry-After` when rate limited.
+    pub fn ok(reply: SendSmsReply, retry_after: Option<u64>) -> Self {
+        Self::Ok(Json(reply), retry_after)
+    }
+
     /// The HTTP 500 answer.
     pub fn internal_error() -> Self {
         Self::InternalError(Json(SendSmsTransportFailure {
@@ -482,8 +588,11 @@ impl SendSmsAnswer {
 }
 
 fn bad_request_sendsms(err: poem::Error) -> SendSmsAnswer {
-    SendSmsAnswer::Ok(Json(SendSmsReply {
-        code: SendSmsCode::BadParameter,
-        msg: bad_request::message(&err),
-    }))
+    SendSmsAnswer::ok(
+        SendSmsReply {
+            code: SendSmsCode::BadParameter,
+            msg: bad_request::message(&err),
+        },
+        None,
+    )
 }

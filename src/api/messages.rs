@@ -32,3 +32,11 @@ pub const NOT_FOUND: &str = "接口不存在";
 pub const METHOD_NOT_ALLOWED: &str = "请求方法不允许";
 /// HTTP 413: the body is over 64 KiB.
 pub const PAYLOAD_TOO_LARGE: &str = "请求体过大";
+/// Too many requests; try later.
+pub const TOO_MANY_REQUESTS: &str = "操作太频繁，请稍后再试";
+/// The token is missing, unknown, expired or revoked.
+pub const SESSION_INVALID: &str = "登录已失效，请重新登录";
+/// `/me` success.
+pub const FETCHED: &str = "获取成功";
+/// logout success.
+pub const LOGGED_OUT: &str = "退出成功";

@@ -6,11 +6,13 @@
 
 mod account;
 pub mod bad_request;
+mod client_address;
 pub mod envelopes;
 mod form_or_json;
 mod http_edges;
 pub mod messages;
 mod operations;
+mod session;
 pub mod wire_types;
 
 use poem::{Endpoint, EndpointExt, Route};
@@ -20,6 +22,7 @@ use crate::service::AppState;
 
 pub use account::AccountApi;
 pub use operations::OperationsApi;
+pub use session::SessionApi;
 
 /// Where the documented account operations live.
 pub const BASE_PATH: &str = "/api/v4.0";
@@ -29,13 +32,21 @@ pub const BASE_PATH: &str = "/api/v4.0";
 enum ApiTags {
     /// 账号接口 v4.0, 与原文档一致 (the account operations of the original v4.0 document)
     Account,
+    /// 扩展接口, 原文档没有 (extensions beyond the original document: sessions)
+    #[oai(rename = "extensions")]
+    Extensions,
     /// 运维接口 (operations: liveness and health)
     Operations,
 }
 
 /// The API and its description; the only place either is defined.
-pub fn api_service() -> OpenApiService<(AccountApi, OperationsApi), ()> {
-    OpenApiService::new((AccountApi, OperationsApi), "Account API", "4.0").description(
+pub fn api_service() -> OpenApiService<(AccountApi, SessionApi, OperationsApi), ()> {
+    OpenApiService::new(
+        (AccountApi, SessionApi, OperationsApi),
+        "Account API",
+        "4.0",
+    )
+    .description(
         "手机App账号接口 v4.0: 短信验证码, 注册, 登录, 找回密码。\n\n\
          The account API of the mobile app, v4.0, served exactly as the original \
          document describes it, quirks included:\n\n\
@@ -48,6 +59,7 @@ pub fn api_service() -> OpenApiService<(AccountApi, OperationsApi), ()> {
          other operation sends a numeric code and always `data` (`\"\"` unless \
          documented otherwise).\n\
          - `register` sends `enterprise_id` as a number, `login` as a string.\n\
+         - Rate limits answer code 429 (`\"429\"` in `sendsms`) with a `Retry-After` header.\n\
          - Operations documented as \"POST优先, GET\" have a POST (preferred) and a \
          GET operation. POST takes a form or JSON body with the same field names; \
          with an empty body it reads the query string, as the original examples do.",
@@ -62,7 +74,7 @@ pub fn openapi_json() -> String {
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api_service();
-    let edges = http_edges::HttpEdges::for_api::<(AccountApi, OperationsApi)>();
+    let edges = http_edges::HttpEdges::for_api::<(AccountApi, SessionApi, OperationsApi)>();
     Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .at("/openapi.yaml", service.spec_endpoint_yaml())
@@ -121,6 +133,8 @@ mod tests {
             ("/api/v4.0/isregister/{phone}", "get", "isregister"),
             ("/api/v4.0/login", "get", "loginGet"),
             ("/api/v4.0/login", "post", "login"),
+            ("/api/v4.0/logout", "post", "logout"),
+            ("/api/v4.0/me", "get", "me"),
             ("/api/v4.0/register", "get", "registerGet"),
             ("/api/v4.0/register", "post", "register"),
             ("/api/v4.0/sendsms/{mobile}", "get", "sendsmsGet"),

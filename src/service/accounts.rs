@@ -1,14 +1,19 @@
-//! Accounts: registration, login, password reset and what login reports.
+//! Accounts: registration, login, password reset, and the session's account.
 
-use chrono::{DateTime, Utc};
-use entity::{applications, enterprises, sessions, users};
+use entity::{applications, enterprises, users};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
 };
 
-use super::{AppState, ServiceError, sessions as session_store, sessions::Token};
-use crate::domain::{DeviceId, Name, Password, Phone};
+use super::{
+    AppState, ServiceError,
+    audit::{self, Actor, Kind, outcome},
+    limits::{self, RetryAfter},
+    sessions::{self, Token},
+    sms_codes,
+};
+use crate::domain::{DeviceId, Expect, Name, Password, Phone};
 
 /// Whether an account exists for `phone`.
 pub async fn is_registered(db: &impl ConnectionTrait, phone: &Phone) -> Result<bool, DbErr> {
@@ -30,6 +35,8 @@ pub struct Registration {
     pub password: Password,
     /// The device it is bound to.
     pub device: DeviceId,
+    /// The sign-up code's six digits (checked only with verification on).
+    pub code: Option<String>,
 }
 
 /// The outcome of a registration.
@@ -37,6 +44,8 @@ pub struct Registration {
 pub enum RegisterOutcome {
     /// The phone already has an account.
     PhoneTaken,
+    /// Verification is on and the code is not the live sign-up code.
+    WrongCode,
     /// The account exists and a session is open.
     Registered {
         /// The new user's id.
@@ -55,14 +64,42 @@ pub enum RegisterOutcome {
 pub async fn register(
     state: &AppState,
     request: Registration,
+    client_ip: Option<&str>,
 ) -> Result<RegisterOutcome, ServiceError> {
+    let actor = Actor {
+        phone: Some(request.phone.as_str()),
+        client_ip,
+        device: Some(request.device.as_str()),
+    };
     // Cheap early answer for the common case; the unique index is the real guard.
     if is_registered(&state.db, &request.phone).await? {
+        audit::record(
+            &state.db,
+            state.clock.now(),
+            Kind::Register,
+            outcome::REFUSED,
+            &actor,
+        )
+        .await?;
         return Ok(RegisterOutcome::PhoneTaken);
+    }
+    if state.policy.verifies_codes() {
+        let code = request.code.as_deref().unwrap_or_default();
+        if !sms_codes::use_code(state, &request.phone, Expect::Unregistered, code).await? {
+            audit::record(
+                &state.db,
+                state.clock.now(),
+                Kind::Register,
+                outcome::WRONG_CODE,
+                &actor,
+            )
+            .await?;
+            return Ok(RegisterOutcome::WrongCode);
+        }
     }
     let password_hash = state.hasher.hash(&request.password).await?;
     let user_id = uuid::Uuid::new_v4().simple().to_string();
-    let now = Utc::now();
+    let now = state.clock.now();
     let user = users::ActiveModel {
         id: Set(user_id.clone()),
         phone: Set(request.phone.as_str().to_owned()),
@@ -81,11 +118,21 @@ pub async fn register(
     {
         Ok(_) => {}
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            audit::record(&state.db, now, Kind::Register, outcome::REFUSED, &actor).await?;
             return Ok(RegisterOutcome::PhoneTaken);
         }
         Err(err) => return Err(err.into()),
     }
-    let token = session_store::open(&txn, &user_id, &request.device, now).await?;
+    let token = sessions::open(
+        &txn,
+        &user_id,
+        &request.device,
+        now,
+        state.policy.session_lifetime,
+    )
+    .await?;
+    audit::record(&txn, now, Kind::Register, outcome::SUCCESS, &actor).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered {
         user_id,
@@ -125,6 +172,8 @@ pub struct ApplicationView {
 pub enum LoginOutcome {
     /// Unknown phone or wrong password (one answer for both).
     WrongCredentials,
+    /// Too many wrong passwords: login is locked; no password was checked.
+    Locked(RetryAfter),
     /// A new session is open.
     LoggedIn {
         /// The account.
@@ -137,12 +186,35 @@ pub enum LoginOutcome {
 }
 
 /// Checks the password, moves the device binding when it changed and opens a session.
+///
+/// A locked-out phone is refused before any password is checked. Unknown
+/// phones count failures and lock like known ones, so neither the answer nor
+/// the lockout tells whether a phone is registered.
 pub async fn login(
     state: &AppState,
     phone: &Phone,
     password: &Password,
     device: &DeviceId,
+    client_ip: Option<&str>,
 ) -> Result<LoginOutcome, ServiceError> {
+    let actor = Actor {
+        phone: Some(phone.as_str()),
+        client_ip,
+        device: Some(device.as_str()),
+    };
+    let limits = &state.policy.limits;
+    let started = state.clock.now();
+    if let Some(wait) = limits::login_lockout(&state.db, limits, phone.as_str(), started).await? {
+        audit::record(
+            &state.db,
+            started,
+            Kind::Login,
+            outcome::RATE_LIMITED,
+            &actor,
+        )
+        .await?;
+        return Ok(LoginOutcome::Locked(wait));
+    }
     let user = users::Entity::find()
         .filter(users::Column::Phone.eq(phone.as_str()))
         .one(&state.db)
@@ -150,24 +222,41 @@ pub async fn login(
     // An unknown phone is checked against a dummy hash: the same work, the same time.
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matches = state.hasher.verify(password, stored_hash).await?;
+    let now = state.clock.now();
     let Some(user) = user.filter(|_| matches) else {
+        audit::record(&state.db, now, Kind::Login, outcome::WRONG_PASSWORD, &actor).await?;
+        if limits::login_lockout(&state.db, limits, phone.as_str(), now)
+            .await?
+            .is_some()
+        {
+            audit::record(&state.db, now, Kind::Lockout, outcome::SUCCESS, &actor).await?;
+        }
         return Ok(LoginOutcome::WrongCredentials);
     };
+    let rehashed = if state.hasher.needs_rehash(&user.password_hash) {
+        Some(state.hasher.hash(password).await?)
+    } else {
+        None
+    };
     let change_device = user.device_identifier != device.as_str();
-    let now = Utc::now();
     let txn = state.db.begin().await?;
-    if change_device {
-        users::Entity::update_many()
+    if change_device || rehashed.is_some() {
+        let mut update = users::Entity::update_many()
             .col_expr(
                 users::Column::DeviceIdentifier,
                 Expr::value(device.as_str()),
             )
-            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now));
+        if let Some(hash) = rehashed {
+            update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
+        }
+        update
             .filter(users::Column::Id.eq(user.id.as_str()))
             .exec(&txn)
             .await?;
     }
-    let token = session_store::open(&txn, &user.id, device, now).await?;
+    let token = sessions::open(&txn, &user.id, device, now, state.policy.session_lifetime).await?;
+    audit::record(&txn, now, Kind::Login, outcome::SUCCESS, &actor).await?;
     txn.commit().await?;
     let account = account_view(&state.db, user).await?;
     Ok(LoginOutcome::LoggedIn {
@@ -212,30 +301,83 @@ pub async fn account_view(
     })
 }
 
+/// The account of a presented session token; `None` when the token is
+/// unknown, expired or revoked.
+pub async fn session_account(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<AccountView>, ServiceError> {
+    match sessions::authenticate(&state.db, token, state.clock.now()).await? {
+        Some((_, user)) => Ok(Some(account_view(&state.db, user).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Revokes a presented session token; whether it was a live session.
+pub async fn logout(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<&str>,
+) -> Result<bool, ServiceError> {
+    let now = state.clock.now();
+    let Some((session, user)) = sessions::authenticate(&state.db, token, now).await? else {
+        return Ok(false);
+    };
+    let revoked = sessions::revoke(&state.db, token, now).await?;
+    if revoked {
+        let actor = Actor {
+            phone: Some(user.phone.as_str()),
+            client_ip,
+            device: Some(session.device_identifier.as_str()),
+        };
+        audit::record(&state.db, now, Kind::Logout, outcome::SUCCESS, &actor).await?;
+    }
+    Ok(revoked)
+}
+
 /// The outcome of a password reset.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResetOutcome {
     /// No account has this phone.
     NotRegistered,
+    /// Verification is on and no verified reset window is open.
+    NotVerified,
     /// The password is changed and every session of the user revoked.
     Changed,
 }
 
 /// Sets a new password and revokes every session of the account.
+///
+/// With verification on it needs the window `verify_code` opened, and uses
+/// it up; a successful reset also lifts a login lockout.
 pub async fn reset_password(
     state: &AppState,
     phone: &Phone,
     password: &Password,
+    client_ip: Option<&str>,
 ) -> Result<ResetOutcome, ServiceError> {
+    let actor = Actor {
+        phone: Some(phone.as_str()),
+        client_ip,
+        device: None,
+    };
     let Some(user) = users::Entity::find()
         .filter(users::Column::Phone.eq(phone.as_str()))
         .one(&state.db)
         .await?
     else {
+        audit::record(
+            &state.db,
+            state.clock.now(),
+            Kind::PasswordReset,
+            outcome::REFUSED,
+            &actor,
+        )
+        .await?;
         return Ok(ResetOutcome::NotRegistered);
     };
     let password_hash = state.hasher.hash(password).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
@@ -243,22 +385,53 @@ pub async fn reset_password(
         .filter(users::Column::Id.eq(user.id.as_str()))
         .exec(&txn)
         .await?;
-    revoke_all_sessions(&txn, &user.id, now).await?;
+    if state.policy.verifies_codes() && !sms_codes::consume_reset_window(&txn, phone, now).await? {
+        txn.rollback().await?;
+        audit::record(
+            &state.db,
+            now,
+            Kind::PasswordReset,
+            outcome::WRONG_CODE,
+            &actor,
+        )
+        .await?;
+        return Ok(ResetOutcome::NotVerified);
+    }
+    sessions::revoke_all(&txn, &user.id, now).await?;
+    audit::record(&txn, now, Kind::PasswordReset, outcome::SUCCESS, &actor).await?;
     txn.commit().await?;
     Ok(ResetOutcome::Changed)
 }
 
-/// Marks every live session of `user_id` revoked at `now`.
-async fn revoke_all_sessions(
-    db: &impl ConnectionTrait,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+/// The outcome of `verify_code`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    /// The code was right (or verification is off): the reset window is open.
+    Correct,
+    /// Wrong, expired, used or dead code.
+    Wrong,
+}
+
+/// Checks a password-reset code and opens the reset window.
+pub async fn verify_reset_code(
+    state: &AppState,
+    phone: &Phone,
+    code: Option<&str>,
+) -> Result<VerifyOutcome, ServiceError> {
+    if !state.policy.verifies_codes() {
+        return Ok(VerifyOutcome::Correct);
+    }
+    let code = code.unwrap_or_default();
+    Ok(
+        if sms_codes::use_code(state, phone, Expect::Registered, code).await? {
+            VerifyOutcome::Correct
+        } else {
+            VerifyOutcome::Wrong
+        },
+    )
+}
+
+/// Deletes expired and long-revoked sessions; how many.
+pub async fn purge_sessions(state: &AppState) -> Result<u64, DbErr> {
+    sessions::purge(&state.db, state.clock.now()).await
 }

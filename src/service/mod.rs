@@ -3,15 +3,22 @@
 //! Handlers never build queries; these functions do.
 
 pub mod accounts;
+pub mod audit;
+pub mod limits;
+pub mod secrets;
 pub mod sessions;
 pub mod sms_codes;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
+    clock::Clock,
+    domain::Phone,
     password_hasher::{HashError, PasswordHasher},
+    settings::{LimitSettings, Settings, TestNumber, Verification},
     sms_sender::{SmsError, SmsSender},
 };
 
@@ -26,6 +33,60 @@ pub struct AppState {
     pub sms_sender: Arc<dyn SmsSender>,
     /// The key SMS codes are hashed under.
     pub code_key: Arc<sms_codes::CodeKey>,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The configured rules.
+    pub policy: Arc<Policy>,
+}
+
+/// The rules the operations follow, from the settings.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Whether SMS codes are checked.
+    pub verification: Verification,
+    /// The abuse limits.
+    pub limits: LimitSettings,
+    /// Phones with a fixed code that skip the sender and the send limits.
+    pub test_numbers: Vec<TestNumber>,
+    /// The last day the test numbers work.
+    pub test_numbers_until: Option<NaiveDate>,
+    /// How long a session lasts.
+    pub session_lifetime: Duration,
+    /// Whether `X-Forwarded-For` names the client.
+    pub trust_forwarded_for: bool,
+}
+
+impl Policy {
+    /// The rules of `settings`.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            verification: settings.sms.verification,
+            limits: settings.limits.clone(),
+            test_numbers: settings.sms.test_numbers.clone(),
+            test_numbers_until: settings.sms.test_numbers_until,
+            session_lifetime: Duration::days(i64::from(settings.session_ttl_days)),
+            trust_forwarded_for: settings.trust_forwarded_for,
+        }
+    }
+
+    /// Whether SMS codes are checked.
+    pub fn verifies_codes(&self) -> bool {
+        self.verification == Verification::On
+    }
+
+    /// The fixed code of `phone` if it is a test number still in force at `now`.
+    pub fn test_code(&self, phone: &Phone, now: DateTime<Utc>) -> Option<&str> {
+        if self
+            .test_numbers_until
+            .is_some_and(|last_day| now.date_naive() > last_day)
+        {
+            return None;
+        }
+        self.test_numbers
+            .iter()
+            .find(|number| number.phone == phone.as_str())
+            .map(|number| number.code.as_str())
+    }
 }
 
 /// An unexpected failure: logged with its cause, shown to the app as `服务器内部错误`.

@@ -1,14 +1,18 @@
-//! Sessions: random tokens handed to the app, stored only as SHA-256 hashes.
+//! Sessions: random tokens handed to the app, stored only as SHA-256 hashes,
+//! valid until they expire or are revoked.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::sessions;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use entity::{sessions, users};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
 use sha2::{Digest, Sha256};
 
 use crate::domain::DeviceId;
 
-/// How long a session lasts.
-pub const SESSION_LIFETIME: Duration = Duration::days(30);
+/// How long revoked sessions are kept (for the record) before the purge removes them.
+pub const KEEP_REVOKED: Duration = Duration::days(1);
 
 /// A session token: 128 random bits as 32 lowercase hex characters.
 #[derive(Clone)]
@@ -44,12 +48,13 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Opens a session for `user_id` on `device` and returns its token.
+/// Opens a session for `user_id` on `device`, valid for `lifetime`, and returns its token.
 pub async fn open(
     db: &impl ConnectionTrait,
     user_id: &str,
     device: &DeviceId,
     now: DateTime<Utc>,
+    lifetime: Duration,
 ) -> Result<Token, DbErr> {
     let token = Token::generate();
     let session = sessions::ActiveModel {
@@ -57,7 +62,7 @@ pub async fn open(
         user_id: Set(user_id.to_owned()),
         device_identifier: Set(device.as_str().to_owned()),
         created_at: Set(now),
-        expires_at: Set(now + SESSION_LIFETIME),
+        expires_at: Set(now + lifetime),
         revoked_at: Set(None),
         ..Default::default()
     };
@@ -65,6 +70,70 @@ pub async fn open(
         .exec_without_returning(db)
         .await?;
     Ok(token)
+}
+
+/// The live session of a presented token and its user; `None` when the
+/// token is unknown, expired or revoked.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(sessions::Model, users::Model)>, DbErr> {
+    let found = sessions::Entity::find()
+        .filter(sessions::Column::TokenHash.eq(hash_token(token)))
+        .find_also_related(users::Entity)
+        .one(db)
+        .await?;
+    Ok(match found {
+        Some((session, Some(user))) if session.revoked_at.is_none() && session.expires_at > now => {
+            Some((session, user))
+        }
+        _ => None,
+    })
+}
+
+/// Revokes the session of a presented token; whether a live one was revoked.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let revoked = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(sessions::Column::TokenHash.eq(hash_token(token)))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(revoked.rows_affected > 0)
+}
+
+/// Marks every live session of `user_id` revoked at `now`.
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes sessions that expired, or were revoked more than [`KEEP_REVOKED`] ago; how many.
+pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let deleted = sessions::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(sessions::Column::ExpiresAt.lte(now))
+                .add(sessions::Column::RevokedAt.lte(now - KEEP_REVOKED)),
+        )
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 #[cfg(test)]

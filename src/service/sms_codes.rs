@@ -1,37 +1,68 @@
-//! SMS verification codes: generated, stored as an HMAC, handed to the sender.
+//! SMS verification codes: generated, stored as an HMAC, handed to the sender,
+//! checked with a bounded number of tries, and the password-reset window.
 
-use chrono::{Duration, Utc};
-use entity::sms_codes;
+use chrono::{DateTime, Duration, Utc};
+use entity::{service_locks, sms_codes};
 use hmac::{Hmac, KeyInit, Mac};
-use sea_orm::{ActiveValue::Set, EntityTrait, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait, sea_query::Expr, sea_query::ExprTrait, sea_query::OnConflict,
+};
 use sha2::Sha256;
 
-use super::{AppState, ServiceError, accounts};
+use super::{
+    AppState, ServiceError, accounts,
+    audit::{self, Actor, Kind, outcome},
+    limits::{self, RetryAfter},
+};
 use crate::domain::{Expect, Phone};
 
 /// How long a code stays valid.
 pub const CODE_LIFETIME: Duration = Duration::minutes(5);
+/// How long a verified reset code keeps the password-reset window open.
+pub const RESET_WINDOW: Duration = Duration::minutes(10);
+/// After this long without a send, a phone's count of wrong tries starts over.
+pub const TRIES_RESET_AFTER: Duration = Duration::days(1);
 
 /// The secret codes are hashed under: a 6-digit code's plain hash is reversed
 /// by trying all million codes, an HMAC without the key is not.
-pub struct CodeKey([u8; 32]);
+pub struct CodeKey(Vec<u8>);
 
 impl CodeKey {
-    /// A fresh random key.
+    /// A fresh random 32-byte key.
     pub fn random() -> Self {
-        let mut key = [0u8; 32];
+        let mut key = vec![0u8; 32];
         getrandom::fill(&mut key).expect("the OS random source works");
         Self(key)
     }
 
-    /// The stored form of `code` sent to `phone` for `purpose`.
-    pub fn hash(&self, phone: &Phone, purpose: Expect, code: &str) -> String {
+    /// A key from secret bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    fn mac(&self, phone: &Phone, purpose: Expect, code: &str) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
             .expect("HMAC takes a key of any length");
         mac.update(phone.as_str().as_bytes());
-        mac.update(&[b':', b'0' + purpose.as_number() as u8, b':']);
+        mac.update(if purpose == Expect::Registered {
+            b":1:"
+        } else {
+            b":0:"
+        });
         mac.update(code.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        mac
+    }
+
+    /// The stored form of `code` sent to `phone` for `purpose`.
+    pub fn hash(&self, phone: &Phone, purpose: Expect, code: &str) -> String {
+        hex::encode(self.mac(phone, purpose, code).finalize().into_bytes())
+    }
+
+    /// Whether `code` is the one stored as `stored` (compared in constant time).
+    pub fn matches(&self, phone: &Phone, purpose: Expect, code: &str, stored: &str) -> bool {
+        hex::decode(stored)
+            .is_ok_and(|stored| self.mac(phone, purpose, code).verify_slice(&stored).is_ok())
     }
 }
 
@@ -57,28 +88,104 @@ pub enum SendOutcome {
     AlreadyRegistered,
     /// expect=1 but the phone is not registered.
     NotRegistered,
+    /// A send limit refused it; nothing was sent.
+    RateLimited(RetryAfter),
     /// A new code is stored and was handed to the sender.
     Sent,
 }
 
 /// Sends a new code to `phone` for `purpose`, superseding any earlier one.
+///
+/// Order of checks: registration against `purpose` (-1), then the limits
+/// (429), so a refused request never spends a send. Test numbers skip the
+/// limits and the sender.
 pub async fn send_code(
     state: &AppState,
     phone: &Phone,
     purpose: Expect,
+    client_ip: Option<&str>,
 ) -> Result<SendOutcome, ServiceError> {
+    let actor = Actor {
+        phone: Some(phone.as_str()),
+        client_ip,
+        device: None,
+    };
     let registered = accounts::is_registered(&state.db, phone).await?;
-    match (purpose, registered) {
-        (Expect::Unregistered, true) => return Ok(SendOutcome::AlreadyRegistered),
-        (Expect::Registered, false) => return Ok(SendOutcome::NotRegistered),
-        _ => {}
+    let now = state.clock.now();
+    let refusal = match (purpose, registered) {
+        (Expect::Unregistered, true) => Some(SendOutcome::AlreadyRegistered),
+        (Expect::Registered, false) => Some(SendOutcome::NotRegistered),
+        _ => None,
+    };
+    if let Some(refusal) = refusal {
+        audit::record(&state.db, now, Kind::SmsSend, outcome::REFUSED, &actor).await?;
+        return Ok(refusal);
     }
+
+    if let Some(fixed_code) = state.policy.test_code(phone, now) {
+        let txn = state.db.begin().await?;
+        store_code(&txn, state, phone, purpose, fixed_code, now).await?;
+        audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
+        txn.commit().await?;
+        return Ok(SendOutcome::Sent);
+    }
+
     let code = generate_code();
-    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    // Taking the lock row first serializes every send's check-then-insert,
+    // across instances too, so no two can both take a window's last send.
+    service_locks::Entity::update_many()
+        .col_expr(service_locks::Column::TouchedAt, Expr::value(Some(now)))
+        .filter(service_locks::Column::Name.eq(service_locks::SMS_SEND))
+        .exec(&txn)
+        .await?;
+    if let Some(wait) =
+        limits::check_send(&txn, &state.policy.limits, phone.as_str(), client_ip, now).await?
+    {
+        txn.rollback().await?;
+        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
+        return Ok(SendOutcome::RateLimited(wait));
+    }
+    let code_id = store_code(&txn, state, phone, purpose, &code, now).await?;
+    let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
+    txn.commit().await?;
+
+    if let Err(err) = state.sms_sender.send(phone, &code).await {
+        // The code never reached the phone: withdraw it and do not count the send.
+        withdraw(&state.db, code_id, now).await?;
+        entity::audit_events::Entity::update_many()
+            .col_expr(
+                entity::audit_events::Column::Outcome,
+                Expr::value(outcome::FAILED),
+            )
+            .filter(entity::audit_events::Column::Id.eq(event))
+            .exec(&state.db)
+            .await?;
+        return Err(err.into());
+    }
+    Ok(SendOutcome::Sent)
+}
+
+/// Stores `code` as the live code of (`phone`, `purpose`) and returns the row id.
+///
+/// A resend keeps the count of wrong tries unless the last send is older
+/// than [`TRIES_RESET_AFTER`], so resending does not buy more guesses.
+async fn store_code(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    phone: &Phone,
+    purpose: Expect,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let previous = find(db, phone, purpose).await?;
+    let reset_tries = previous
+        .as_ref()
+        .is_none_or(|row| row.created_at < now - TRIES_RESET_AFTER);
     let row = sms_codes::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
         purpose: Set(purpose.as_number()),
-        code_hash: Set(state.code_key.hash(phone, purpose, &code)),
+        code_hash: Set(state.code_key.hash(phone, purpose, code)),
         created_at: Set(now),
         expires_at: Set(now + CODE_LIFETIME),
         failed_tries: Set(0),
@@ -86,24 +193,123 @@ pub async fn send_code(
         reset_window_expires_at: Set(None),
         ..Default::default()
     };
-    // One live code per phone and purpose; a resend replaces the code but
-    // keeps the count of wrong tries.
+    let mut replaced = vec![
+        sms_codes::Column::CodeHash,
+        sms_codes::Column::CreatedAt,
+        sms_codes::Column::ExpiresAt,
+        sms_codes::Column::ConsumedAt,
+        sms_codes::Column::ResetWindowExpiresAt,
+    ];
+    if reset_tries {
+        replaced.push(sms_codes::Column::FailedTries);
+    }
     sms_codes::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([sms_codes::Column::Phone, sms_codes::Column::Purpose])
-                .update_columns([
-                    sms_codes::Column::CodeHash,
-                    sms_codes::Column::CreatedAt,
-                    sms_codes::Column::ExpiresAt,
-                    sms_codes::Column::ConsumedAt,
-                    sms_codes::Column::ResetWindowExpiresAt,
-                ])
+                .update_columns(replaced)
                 .to_owned(),
         )
-        .exec_without_returning(&state.db)
+        .exec_without_returning(db)
         .await?;
-    state.sms_sender.send(phone, &code).await?;
-    Ok(SendOutcome::Sent)
+    let stored = find(db, phone, purpose)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the code just stored".to_owned()))?;
+    Ok(stored.id)
+}
+
+async fn find(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    purpose: Expect,
+) -> Result<Option<sms_codes::Model>, DbErr> {
+    sms_codes::Entity::find()
+        .filter(sms_codes::Column::Phone.eq(phone.as_str()))
+        .filter(sms_codes::Column::Purpose.eq(purpose.as_number()))
+        .one(db)
+        .await
+}
+
+async fn withdraw(
+    db: &impl ConnectionTrait,
+    code_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sms_codes::Entity::update_many()
+        .col_expr(sms_codes::Column::ExpiresAt, Expr::value(now))
+        .col_expr(sms_codes::Column::ConsumedAt, Expr::value(Some(now)))
+        .filter(sms_codes::Column::Id.eq(code_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Uses the live code of (`phone`, `purpose`) if `code` is it.
+///
+/// A wrong code counts a try; after the limit the code is dead. A right
+/// code is used once: it is marked consumed, and for a reset code the
+/// password-reset window opens. Returns whether `code` was accepted.
+pub async fn use_code(
+    state: &AppState,
+    phone: &Phone,
+    purpose: Expect,
+    code: &str,
+) -> Result<bool, DbErr> {
+    let now = state.clock.now();
+    let Some(row) = find(&state.db, phone, purpose).await? else {
+        return Ok(false);
+    };
+    let max_tries = i32::try_from(state.policy.limits.code_max_tries).unwrap_or(i32::MAX);
+    if row.failed_tries >= max_tries || row.consumed_at.is_some() || row.expires_at <= now {
+        return Ok(false);
+    }
+    if !state.code_key.matches(phone, purpose, code, &row.code_hash) {
+        sms_codes::Entity::update_many()
+            .col_expr(
+                sms_codes::Column::FailedTries,
+                Expr::col(sms_codes::Column::FailedTries).add(1),
+            )
+            .filter(sms_codes::Column::Id.eq(row.id))
+            .exec(&state.db)
+            .await?;
+        return Ok(false);
+    }
+    let window = (purpose == Expect::Registered).then(|| now + RESET_WINDOW);
+    // Conditional on the row being unused and unchanged: of two concurrent
+    // uses of one code, one wins.
+    let used = sms_codes::Entity::update_many()
+        .col_expr(sms_codes::Column::ConsumedAt, Expr::value(Some(now)))
+        .col_expr(sms_codes::Column::ResetWindowExpiresAt, Expr::value(window))
+        .filter(sms_codes::Column::Id.eq(row.id))
+        .filter(sms_codes::Column::ConsumedAt.is_null())
+        .filter(sms_codes::Column::CodeHash.eq(row.code_hash.as_str()))
+        .filter(sms_codes::Column::FailedTries.lt(max_tries))
+        .exec(&state.db)
+        .await?;
+    Ok(used.rows_affected == 1)
+}
+
+/// Closes the open password-reset window of `phone`, if there is one; whether there was.
+pub async fn consume_reset_window(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(row) = find(db, phone, Expect::Registered).await? else {
+        return Ok(false);
+    };
+    let Some(window_end) = row.reset_window_expires_at.filter(|end| *end > now) else {
+        return Ok(false);
+    };
+    let closed = sms_codes::Entity::update_many()
+        .col_expr(
+            sms_codes::Column::ResetWindowExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(sms_codes::Column::Id.eq(row.id))
+        .filter(sms_codes::Column::ResetWindowExpiresAt.eq(window_end))
+        .exec(db)
+        .await?;
+    Ok(closed.rows_affected == 1)
 }
 
 #[cfg(test)]
@@ -134,5 +340,16 @@ mod tests {
             CodeKey::random().hash(&phone, Expect::Unregistered, "123456")
         );
         assert!(!hash.contains("123456"));
+    }
+
+    #[test]
+    fn a_code_matches_only_its_own_hash() {
+        let key = CodeKey::random();
+        let phone = Phone::parse("13126939916").unwrap();
+        let stored = key.hash(&phone, Expect::Registered, "123456");
+        assert!(key.matches(&phone, Expect::Registered, "123456", &stored));
+        assert!(!key.matches(&phone, Expect::Registered, "123457", &stored));
+        assert!(!key.matches(&phone, Expect::Unregistered, "123456", &stored));
+        assert!(!key.matches(&phone, Expect::Registered, "123456", "not hex"));
     }
 }

@@ -1,0 +1,38 @@
+//! The `audit_events` table: one row per security-relevant event.
+//!
+//! Sends, registrations, logins (success and failure), lockouts, password
+//! resets and logouts, with time, phone, client address and device; never a
+//! password, code or token. The abuse limits count sends and failures here.
+
+use sea_orm::entity::prelude::*;
+
+/// One audited event.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_events")]
+pub struct Model {
+    /// Auto-incremented primary key.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// When it happened (UTC).
+    pub created_at: DateTimeUtc,
+    /// What happened: `sms_send`, `register`, `login`, `lockout`, `password_reset`, `logout`.
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
+    pub kind: String,
+    /// How it ended, e.g. `sent`, `failed`, `test_number`, `success`, `wrong_password`.
+    #[sea_orm(column_type = "String(StringLen::N(32))")]
+    pub outcome: String,
+    /// The phone concerned, if any.
+    #[sea_orm(column_type = "String(StringLen::N(20))", nullable)]
+    pub phone: Option<String>,
+    /// The client's address, if known.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub client_ip: Option<String>,
+    /// The device identifier sent, if any.
+    pub device: Option<String>,
+}
+
+/// `audit_events` has no foreign keys (events outlive the rows they mention).
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

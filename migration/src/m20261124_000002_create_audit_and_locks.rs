@@ -1,0 +1,169 @@
+//! Adds what production mode needs: `audit_events` (the ledger of sends,
+//! registrations, logins, lockouts, resets and logouts, which the abuse limits
+//! count from), `service_locks` (rows whose update serializes the checks of
+//! a limit across instances) and `server_secrets` (generated secrets shared by
+//! every instance on one database), plus an index to purge expired sessions.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// The migration that creates the audit, lock and secret tables.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// The lock row taken by every SMS send while it checks the send limits.
+pub const SMS_SEND_LOCK: &str = "sms_send";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditEvents::Table)
+                    .col(big_pk_auto(AuditEvents::Id))
+                    .col(timestamp_with_time_zone(AuditEvents::CreatedAt))
+                    .col(string_len(AuditEvents::Kind, 32))
+                    .col(string_len(AuditEvents::Outcome, 32))
+                    .col(string_len_null(AuditEvents::Phone, 20))
+                    .col(string_len_null(AuditEvents::ClientIp, 64))
+                    .col(string_null(AuditEvents::Device))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            (
+                "idx_audit_events_kind_phone_created_at",
+                [
+                    AuditEvents::Kind,
+                    AuditEvents::Phone,
+                    AuditEvents::CreatedAt,
+                ],
+            ),
+            (
+                "idx_audit_events_kind_client_ip_created_at",
+                [
+                    AuditEvents::Kind,
+                    AuditEvents::ClientIp,
+                    AuditEvents::CreatedAt,
+                ],
+            ),
+            (
+                "idx_audit_events_kind_outcome_created_at",
+                [
+                    AuditEvents::Kind,
+                    AuditEvents::Outcome,
+                    AuditEvents::CreatedAt,
+                ],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(AuditEvents::Table);
+            for column in columns {
+                index.col(column);
+            }
+            manager.create_index(index.to_owned()).await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServiceLocks::Table)
+                    .col(string_len(ServiceLocks::Name, 64).primary_key())
+                    .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(ServiceLocks::Table)
+                    .columns([ServiceLocks::Name])
+                    .values_panic([SMS_SEND_LOCK.into()])
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServerSecrets::Table)
+                    .col(string_len(ServerSecrets::Name, 64).primary_key())
+                    .col(text(ServerSecrets::Value))
+                    .col(timestamp_with_time_zone(ServerSecrets::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_sessions_expires_at")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_sessions_expires_at")
+                    .table(Sessions::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for table in [
+            ServerSecrets::Table.into_iden(),
+            ServiceLocks::Table.into_iden(),
+            AuditEvents::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Identifiers of the `audit_events` table.
+#[derive(DeriveIden)]
+enum AuditEvents {
+    Table,
+    Id,
+    CreatedAt,
+    Kind,
+    Outcome,
+    Phone,
+    ClientIp,
+    Device,
+}
+
+/// Identifiers of the `service_locks` table.
+#[derive(DeriveIden)]
+enum ServiceLocks {
+    Table,
+    Name,
+    TouchedAt,
+}
+
+/// Identifiers of the `server_secrets` table.
+#[derive(DeriveIden)]
+enum ServerSecrets {
+    Table,
+    Name,
+    Value,
+    CreatedAt,
+}
+
+/// Identifiers of the `sessions` table used here.
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    ExpiresAt,
+}

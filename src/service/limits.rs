@@ -1,0 +1,223 @@
+//! Abuse limits, counted from the audit ledger in the database so that every
+//! instance on one database enforces the same totals.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::audit_events;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::audit::{Kind, outcome};
+use crate::settings::LimitSettings;
+
+/// A refusal and when to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Whole seconds, rounded up and at least 1, for the `Retry-After` header.
+    pub fn seconds(self) -> u64 {
+        let millis = u64::try_from(self.0.num_milliseconds()).unwrap_or(0);
+        millis.div_ceil(1000).max(1)
+    }
+}
+
+/// How long until fewer than `limit` of `times` (any order) fall in the
+/// `window` before some moment; `None` when below the limit now.
+fn wait_for_window(
+    mut times: Vec<DateTime<Utc>>,
+    limit: u32,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Option<RetryAfter> {
+    times.retain(|time| *time > now - window);
+    let limit = limit as usize;
+    if times.len() < limit {
+        return None;
+    }
+    times.sort();
+    // Once the oldest `len - limit + 1` have left the window, one more fits.
+    let frees_at = times[times.len() - limit] + window;
+    Some(RetryAfter(frees_at - now))
+}
+
+/// Checks the send limits for `phone` from `client_ip` at `now`.
+///
+/// Call it inside the transaction that holds the SMS send lock, so two
+/// instances cannot both take the last send of a window.
+pub async fn check_send(
+    db: &impl ConnectionTrait,
+    limits: &LimitSettings,
+    phone: &str,
+    client_ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let day = Duration::days(1);
+    let sends = || {
+        audit_events::Entity::find()
+            .filter(audit_events::Column::Kind.eq(Kind::SmsSend.as_str()))
+            .filter(audit_events::Column::Outcome.eq(outcome::SENT))
+    };
+
+    let budget_used = sends()
+        .filter(audit_events::Column::CreatedAt.gt(now - day))
+        .count(db)
+        .await?;
+    if budget_used >= u64::from(limits.daily_sms_budget) {
+        let oldest = sends()
+            .filter(audit_events::Column::CreatedAt.gt(now - day))
+            .order_by_asc(audit_events::Column::CreatedAt)
+            .one(db)
+            .await?
+            .map_or(now, |event| event.created_at);
+        tracing::error!(
+            budget = limits.daily_sms_budget,
+            "daily SMS budget exhausted: refusing all sends"
+        );
+        return Ok(Some(RetryAfter(oldest + day - now)));
+    }
+
+    let phone_times = times(
+        db,
+        sends().filter(audit_events::Column::Phone.eq(phone)),
+        now - day,
+        limits
+            .sends_per_phone_per_day
+            .max(limits.sends_per_phone_per_hour),
+    )
+    .await?;
+    let per_phone = [
+        (limits.sends_per_phone_per_minute, Duration::seconds(60)),
+        (limits.sends_per_phone_per_hour, Duration::hours(1)),
+        (limits.sends_per_phone_per_day, day),
+    ];
+    let mut longest: Option<RetryAfter> = None;
+    for (limit, window) in per_phone {
+        if let Some(wait) = wait_for_window(phone_times.clone(), limit, window, now) {
+            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
+        }
+    }
+    if let Some(address) = client_ip {
+        let address_times = times(
+            db,
+            sends().filter(audit_events::Column::ClientIp.eq(address)),
+            now - Duration::hours(1),
+            limits.sends_per_address_per_hour,
+        )
+        .await?;
+        if let Some(wait) = wait_for_window(
+            address_times,
+            limits.sends_per_address_per_hour,
+            Duration::hours(1),
+            now,
+        ) {
+            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
+        }
+    }
+    Ok(longest)
+}
+
+impl RetryAfter {
+    fn max_of(self, other: Self) -> Self {
+        if other.0 > self.0 { other } else { self }
+    }
+}
+
+/// The times of the newest `most` events of `query` after `since`.
+async fn times(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<audit_events::Entity>,
+    since: DateTime<Utc>,
+    most: u32,
+) -> Result<Vec<DateTime<Utc>>, DbErr> {
+    Ok(query
+        .filter(audit_events::Column::CreatedAt.gt(since))
+        .order_by_desc(audit_events::Column::CreatedAt)
+        .limit(u64::from(most))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|event| event.created_at)
+        .collect())
+}
+
+/// Whether login for `phone` is locked at `now`, and for how long.
+///
+/// Locked for the lockout time from the moment the failure count within one
+/// window reaches the limit; a successful password reset clears it.
+pub async fn login_lockout(
+    db: &impl ConnectionTrait,
+    limits: &LimitSettings,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let window = Duration::minutes(i64::from(limits.login_lockout_minutes));
+    let last_reset = audit_events::Entity::find()
+        .filter(audit_events::Column::Kind.eq(Kind::PasswordReset.as_str()))
+        .filter(audit_events::Column::Outcome.eq(outcome::SUCCESS))
+        .filter(audit_events::Column::Phone.eq(phone))
+        .order_by_desc(audit_events::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|event| event.created_at);
+    let since = last_reset.map_or(now - window * 2, |reset| reset.max(now - window * 2));
+    let failures = times(
+        db,
+        audit_events::Entity::find()
+            .filter(audit_events::Column::Kind.eq(Kind::Login.as_str()))
+            .filter(audit_events::Column::Outcome.eq(outcome::WRONG_PASSWORD))
+            .filter(audit_events::Column::Phone.eq(phone)),
+        since,
+        limits.login_max_failures,
+    )
+    .await?;
+    // `failures` is newest first: locked when the newest `max` failures fit in
+    // one window and the lockout from the newest has not run out.
+    match (failures.first(), failures.last()) {
+        (Some(&newest), Some(&oldest))
+            if failures.len() as u32 >= limits.login_max_failures
+                && newest - oldest <= window
+                && newest + window > now =>
+        {
+            Ok(Some(RetryAfter(newest + window - now)))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_under_its_limit_lets_the_request_through() {
+        let now = Utc::now();
+        let times = vec![now - Duration::seconds(30)];
+        assert_eq!(wait_for_window(times, 2, Duration::seconds(60), now), None);
+    }
+
+    #[test]
+    fn a_full_window_says_when_the_oldest_send_leaves_it() {
+        let now = Utc::now();
+        let times = vec![now - Duration::seconds(10), now - Duration::seconds(40)];
+        assert_eq!(
+            wait_for_window(times, 2, Duration::seconds(60), now),
+            Some(RetryAfter(Duration::seconds(20)))
+        );
+    }
+
+    #[test]
+    fn sends_older_than_the_window_do_not_count() {
+        let now = Utc::now();
+        let times = vec![now - Duration::seconds(61), now - Duration::hours(2)];
+        assert_eq!(wait_for_window(times, 1, Duration::seconds(60), now), None);
+    }
+
+    #[test]
+    fn retry_after_is_at_least_one_second() {
+        assert_eq!(RetryAfter(Duration::milliseconds(200)).seconds(), 1);
+        assert_eq!(RetryAfter(Duration::seconds(59)).seconds(), 59);
+        assert_eq!(RetryAfter(Duration::milliseconds(59_001)).seconds(), 60);
+    }
+}

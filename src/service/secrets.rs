@@ -1,0 +1,184 @@
+//! The secret SMS codes are hashed under: configured, or generated once and
+//! kept where every instance of this deployment finds the same one.
+
+use std::{
+    io::{self, Write},
+    path::{Path, PathBuf},
+};
+
+use chrono::Utc;
+use entity::server_secrets;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, sea_query::OnConflict};
+
+use super::sms_codes::CodeKey;
+
+/// The name of the code key in `server_secrets`.
+const CODE_KEY_NAME: &str = "sms_code_key";
+/// The shortest configured secret accepted.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// Why no key could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The configured secret is too short to be a key.
+    #[error("--sms-code-secret must have at least {MIN_SECRET_CHARS} characters")]
+    TooShort,
+    /// The key file could not be read or written.
+    #[error("SMS code key file {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The key file holds something else.
+    #[error("SMS code key file {0} does not hold 64 hex characters")]
+    Malformed(PathBuf),
+    /// The database failed.
+    #[error("SMS code key in the database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// The key: the configured secret; else a file beside a SQLite database
+/// (`<file>.secret`, mode 0600, created on first start); else a row in
+/// `server_secrets`, created once and shared by every instance.
+pub async fn load_code_key(
+    configured: Option<&str>,
+    database_url: &str,
+    db: &DatabaseConnection,
+) -> Result<CodeKey, SecretError> {
+    if let Some(secret) = configured {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return Err(SecretError::TooShort);
+        }
+        return Ok(CodeKey::from_bytes(secret.as_bytes().to_vec()));
+    }
+    match sqlite_file(database_url) {
+        Some(database_file) => {
+            let mut path = database_file.into_os_string();
+            path.push(".secret");
+            key_from_file(Path::new(&path))
+        }
+        None => key_from_database(db).await,
+    }
+}
+
+/// The file of a `sqlite://FILE` or `sqlite:FILE` URL; `None` for memory or other databases.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && !file.contains(":memory:") && file != "memory")
+        .then(|| PathBuf::from(file))
+}
+
+fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
+    let file_error = |source| SecretError::File {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => hex::decode(text.trim())
+            .ok()
+            .filter(|bytes| bytes.len() == 32)
+            .map(CodeKey::from_bytes)
+            .ok_or_else(|| SecretError::Malformed(path.to_owned())),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            let mut key = vec![0u8; 32];
+            getrandom::fill(&mut key).expect("the OS random source works");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(path) {
+                Ok(mut file) => {
+                    file.write_all(hex::encode(&key).as_bytes())
+                        .map_err(file_error)?;
+                    tracing::info!(path = %path.display(), "generated the SMS code key");
+                    Ok(CodeKey::from_bytes(key))
+                }
+                // Another process created it first: use theirs.
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => key_from_file(path),
+                Err(err) => Err(file_error(err)),
+            }
+        }
+        Err(err) => Err(file_error(err)),
+    }
+}
+
+async fn key_from_database(db: &DatabaseConnection) -> Result<CodeKey, SecretError> {
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).expect("the OS random source works");
+    let candidate = server_secrets::ActiveModel {
+        name: Set(CODE_KEY_NAME.to_owned()),
+        value: Set(hex::encode(&key)),
+        created_at: Set(Utc::now()),
+    };
+    // The first instance's key wins; everyone reads back the same one.
+    server_secrets::Entity::insert(candidate)
+        .on_conflict(
+            OnConflict::column(server_secrets::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let stored = server_secrets::Entity::find_by_id(CODE_KEY_NAME.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(CODE_KEY_NAME.to_owned()))?;
+    hex::decode(&stored.value)
+        .map(CodeKey::from_bytes)
+        .map_err(|_| SecretError::Database(DbErr::Custom("malformed stored key".to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_files_have_a_key_file() {
+        assert_eq!(
+            sqlite_file("sqlite://account-api.db"),
+            Some(PathBuf::from("account-api.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://postgres@localhost/db"), None);
+    }
+
+    #[test]
+    fn the_key_file_is_created_once_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.secret");
+        let first = key_from_file(&path).unwrap();
+        let second = key_from_file(&path).unwrap();
+        let phone = crate::domain::Phone::parse("13126939916").unwrap();
+        let purpose = crate::domain::Expect::Unregistered;
+        assert_eq!(
+            first.hash(&phone, purpose, "123456"),
+            second.hash(&phone, purpose, "123456")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_an_error_not_a_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.secret");
+        std::fs::write(&path, "not hex").unwrap();
+        assert!(matches!(
+            key_from_file(&path),
+            Err(SecretError::Malformed(_))
+        ));
+    }
+}
