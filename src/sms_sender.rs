@@ -97,8 +97,13 @@ impl HttpSender {
         // The TLS crypto provider of the whole process; one already chosen is kept.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let filled = fill_template(template, "13800000000", "000000");
-        serde_json::from_str::<serde_json::Value>(&filled)
+        let parsed = serde_json::from_str::<serde_json::Value>(&filled)
             .map_err(|err| SmsError(format!("the SMS HTTP template is not JSON: {err}")))?;
+        if !parsed.is_object() {
+            return Err(SmsError(
+                "the SMS HTTP template must be a JSON object".to_owned(),
+            ));
+        }
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -163,4 +168,143 @@ impl SmsSender for HttpSender {
 /// `template` with `{phone}` and `{code}` replaced (both are digits, so no escaping is needed).
 fn fill_template(template: &str, phone: &str, code: &str) -> String {
     template.replace("{phone}", phone).replace("{code}", code)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::{Arc, Mutex},
+        time::Duration,
+    };
+
+    use poem::{
+        EndpointExt, Route, Server, handler,
+        http::StatusCode,
+        listener::{Acceptor, Listener, TcpListener},
+        post,
+        web::{Data, Json},
+    };
+
+    use super::*;
+
+    /// What the stub provider answers, request by request, and what it received.
+    #[derive(Default)]
+    struct Script {
+        answers: Vec<(StatusCode, Duration)>,
+        received: Vec<serde_json::Value>,
+    }
+
+    #[handler]
+    async fn provider(
+        script: Data<&Arc<Mutex<Script>>>,
+        body: Json<serde_json::Value>,
+    ) -> StatusCode {
+        let (status, delay) = {
+            let mut script = script.lock().unwrap();
+            script.received.push(body.0);
+            let index = script.received.len() - 1;
+            script
+                .answers
+                .get(index)
+                .copied()
+                .unwrap_or((StatusCode::OK, Duration::ZERO))
+        };
+        tokio::time::sleep(delay).await;
+        status
+    }
+
+    /// A stub provider on a free loopback port answering `answers` in turn.
+    async fn stub_provider(answers: Vec<(StatusCode, Duration)>) -> (String, Arc<Mutex<Script>>) {
+        let script = Arc::new(Mutex::new(Script {
+            answers,
+            received: Vec::new(),
+        }));
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let address = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+        let app = Route::new()
+            .at("/send", post(provider))
+            .data(Arc::clone(&script));
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+        (format!("http://{address}/send"), script)
+    }
+
+    fn sender(url: &str, retries: u32) -> HttpSender {
+        HttpSender::new(
+            url,
+            r#"{"to":"{phone}","template":"SMS_1","params":{"code":"{code}"}}"#,
+            Duration::from_millis(300),
+            retries,
+        )
+        .unwrap()
+    }
+
+    fn phone() -> Phone {
+        Phone::parse("13126939916").unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_provider_receives_the_template_filled_in() {
+        let (url, script) = stub_provider(vec![]).await;
+        sender(&url, 2).send(&phone(), "123456").await.unwrap();
+        let received = script.lock().unwrap().received.clone();
+        assert_eq!(
+            received,
+            [
+                serde_json::json!({"to": "13126939916", "template": "SMS_1", "params": {"code": "123456"}})
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn server_errors_are_retried_until_one_succeeds() {
+        let (url, script) = stub_provider(vec![
+            (StatusCode::SERVICE_UNAVAILABLE, Duration::ZERO),
+            (StatusCode::BAD_GATEWAY, Duration::ZERO),
+        ])
+        .await;
+        sender(&url, 2).send(&phone(), "123456").await.unwrap();
+        assert_eq!(script.lock().unwrap().received.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded_and_the_error_hides_the_code() {
+        let (url, script) = stub_provider(vec![
+            (StatusCode::INTERNAL_SERVER_ERROR, Duration::ZERO);
+            10
+        ])
+        .await;
+        let err = sender(&url, 2).send(&phone(), "123456").await.unwrap_err();
+        assert_eq!(script.lock().unwrap().received.len(), 3);
+        assert!(err.0.contains("500"), "{err}");
+        assert!(!err.0.contains("123456"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_final() {
+        let (url, script) = stub_provider(vec![(StatusCode::BAD_REQUEST, Duration::ZERO); 3]).await;
+        assert!(sender(&url, 2).send(&phone(), "123456").await.is_err());
+        assert_eq!(script.lock().unwrap().received.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_slow_provider_times_out_and_is_retried() {
+        let (url, script) = stub_provider(vec![
+            (StatusCode::OK, Duration::from_secs(2)),
+            (StatusCode::OK, Duration::ZERO),
+        ])
+        .await;
+        sender(&url, 1).send(&phone(), "123456").await.unwrap();
+        assert_eq!(script.lock().unwrap().received.len(), 2);
+    }
+
+    #[test]
+    fn a_template_that_is_not_json_is_refused_at_start_up() {
+        for template in ["{phone}", r#"{"phone": {phone}"#, "not json"] {
+            let built = HttpSender::new("http://127.0.0.1:9/", template, Duration::from_secs(1), 0);
+            assert!(built.is_err(), "{template} was accepted");
+        }
+    }
 }
