@@ -17,11 +17,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// with foreign keys on and a busy timeout, so concurrent writers wait for
 /// each other instead of failing.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let timeout = Duration::from_secs(settings.db_connect_timeout_secs.max(1));
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
         .max_connections(settings.db_max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite

@@ -274,6 +274,10 @@ pub struct DatabaseSettings {
     /// Most connections the pool keeps open.
     #[arg(long, env = "ACCOUNT_API_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+
+    /// Seconds to wait for a database connection before answering 500.
+    #[arg(long, env = "ACCOUNT_API_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_connect_timeout_secs: u64,
 }
 
 impl Settings {
@@ -284,6 +288,7 @@ impl Settings {
             database: DatabaseSettings {
                 database_url: database_url.into(),
                 db_max_connections: 16,
+                db_connect_timeout_secs: 5,
             },
             sms: SmsSettings::default(),
             limits: LimitSettings::default(),
