@@ -168,6 +168,10 @@ impl AccountApi {
     /// The same as `POST register`, with the fields in the query string, as in
     /// the original example.
     #[oai(path = "/register", method = "get", operation_id = "registerGet")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per documented query parameter"
+    )]
     async fn register_get(
         &self,
         state: Data<&AppState>,

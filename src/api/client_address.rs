@@ -26,10 +26,8 @@ impl<'a> FromRequest<'a> for ClientAddress {
         let trust_forwarded = request
             .data::<AppState>()
             .is_some_and(|state| state.policy.trust_forwarded_for);
-        if trust_forwarded {
-            if let Some(address) = forwarded_client(request) {
-                return Ok(Self(Some(address.to_string())));
-            }
+        if let Some(address) = forwarded_client(request).filter(|_| trust_forwarded) {
+            return Ok(Self(Some(address.to_string())));
         }
         Ok(Self(
             request

@@ -58,6 +58,8 @@ impl HttpEdges {
                 routes.push((segments, methods.join(", ")));
             }
         }
+        // The hidden `/` redirect is not in the document's meta.
+        routes.push((vec![String::new(), String::new()], "GET".to_owned()));
         Self {
             routes: Arc::new(routes),
         }
@@ -70,7 +72,8 @@ impl HttpEdges {
         mut request: Request,
     ) -> poem::Result<Response> {
         let path = request.uri().path().to_owned();
-        let style = if path.starts_with(&format!("{BASE_PATH}/sendsms")) {
+        let sendsms = format!("{BASE_PATH}/sendsms");
+        let style = if path == sendsms || path.starts_with(&format!("{sendsms}/")) {
             Style::SendSms
         } else {
             Style::Numeric
@@ -115,11 +118,10 @@ impl HttpEdges {
                 let status = err.status();
                 tracing::warn!(%path, %status, error = %err, "request failed outside an operation");
                 if status.is_client_error() {
-                    Ok(bad_request(
-                        style,
-                        "request",
-                        "无法解析 (could not be parsed)",
-                    ))
+                    // The router refuses a path segment it cannot decode
+                    // before any operation runs: name the path's parameter.
+                    let field = path_parameter(&path).unwrap_or("request");
+                    Ok(bad_request(style, field, "无法解析 (could not be parsed)"))
                 } else {
                     Ok(transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR))
                 }
@@ -135,7 +137,7 @@ impl HttpEdges {
     /// parameter left empty (`/sendsms/`): that is a missing parameter.
     fn not_found(&self, style: Style, path: &str, method: &Method) -> Response {
         let trimmed = path.trim_end_matches('/');
-        for (name, field) in [("sendsms", "mobile"), ("isregister", "phone")] {
+        for (name, field) in PATH_PARAMETERS {
             let route = format!("{BASE_PATH}/{name}");
             let allowed = self
                 .allowed_methods(&format!("{route}/x"))
@@ -160,6 +162,19 @@ impl HttpEdges {
             matches.then_some(methods.as_str())
         })
     }
+}
+
+/// The operations with a path parameter, and its name.
+const PATH_PARAMETERS: [(&str, &str); 2] = [("sendsms", "mobile"), ("isregister", "phone")];
+
+/// The name of the parameter in `path`, when it is `/api/v4.0/<op>/<parameter>`.
+fn path_parameter(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix(BASE_PATH)?.strip_prefix('/')?;
+    let (operation, _) = rest.split_once('/')?;
+    PATH_PARAMETERS
+        .iter()
+        .find(|(name, _)| *name == operation)
+        .map(|(_, field)| *field)
 }
 
 /// A 400 envelope with HTTP 200, as an operation would answer.

@@ -15,7 +15,7 @@ mod operations;
 mod session;
 pub mod wire_types;
 
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::service::AppState;
@@ -76,8 +76,8 @@ pub fn app(state: AppState) -> impl Endpoint {
     let service = api_service();
     let edges = http_edges::HttpEdges::for_api::<(AccountApi, SessionApi, OperationsApi)>();
     Route::new()
-        .at("/openapi.json", service.spec_endpoint())
-        .at("/openapi.yaml", service.spec_endpoint_yaml())
+        .at("/openapi.json", get(service.spec_endpoint()))
+        .at("/openapi.yaml", get(service.spec_endpoint_yaml()))
         .nest("/swagger", service.swagger_ui())
         .nest("/", service)
         .data(state)

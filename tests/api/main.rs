@@ -1,1 +1,32 @@
+//! Black-box tests of the v4.0 account API: each test starts a real server on
+//! 127.0.0.1 port 0 over a fresh SQLite file and talks HTTP to it.
+//!
+//! Every answer any test receives is also checked against the OpenAPI
+//! document the server publishes (see `response_schemas`), so the suite
+//! proves the document tells the truth as a side effect.
+//!
+//! # Layout
+//!
+//! - `helpers`: `TestApp` (spawn, request helpers, database access) and
+//!   shared assertions.
+//! - `response_schemas`: the OpenAPI response check behind every request.
+//! - One module per endpoint, `transport` for what surrounds them, and
+//!   `original_examples` for the original document's URLs replayed verbatim.
+//! - Production mode: `verification` (codes on), `limits` (send limits and
+//!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
+//!   `audit` (the ledger, and no secret in the database file).
 
+mod audit;
+mod forget_password;
+mod helpers;
+mod isregister;
+mod limits;
+mod login;
+mod original_examples;
+mod register;
+mod response_schemas;
+mod sendsms;
+mod sessions;
+mod transport;
+mod verification;
+mod verify_code;

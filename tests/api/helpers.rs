@@ -1,0 +1,502 @@
+//! A real server on a random port over a fresh SQLite file, and a client whose
+//! every answer is checked against the server's own OpenAPI document.
+
+use std::sync::Arc;
+
+use account_api::{
+    Application,
+    clock::ManualClock,
+    service::AppState,
+    settings::Settings,
+    sms_sender::{RecordingSender, SmsSender},
+    startup::Overrides,
+};
+use reqwest::{
+    Method, RequestBuilder,
+    header::{CONTENT_TYPE, HeaderMap},
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+use crate::response_schemas::ResponseSchemas;
+
+/// The phone number of the original document's examples.
+pub const PHONE: &str = "13126939916";
+/// Another valid phone number.
+pub const OTHER_PHONE: &str = "13800138000";
+/// The password of the original document's register example.
+pub const PASSWORD: &str = "123456";
+/// The name of the original document's register example (于连林).
+pub const NAME: &str = "于连林";
+/// The device of the original document's examples.
+pub const DEVICE: &str = "uuid";
+
+/// A running server with its own database, stopped when dropped.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The port the server listens on.
+    pub port: u16,
+    /// Every SMS the server sent.
+    pub sms: Arc<RecordingSender>,
+    /// The server's clock, moved by tests instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// The server's state, for calling services directly.
+    pub state: AppState,
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    schemas: ResponseSchemas,
+    stop: Option<oneshot::Sender<()>>,
+    // Dropped last: the database file lives in it.
+    _dir: TempDir,
+}
+
+/// An answer, already checked against the OpenAPI document.
+#[derive(Debug)]
+pub struct TestResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body as sent.
+    pub text: String,
+    /// The body parsed as JSON, or `Null` when it is not JSON.
+    pub body: Value,
+}
+
+impl TestResponse {
+    /// The envelope's `code`.
+    pub fn code(&self) -> &Value {
+        &self.body["code"]
+    }
+
+    /// The envelope's `msg`.
+    pub fn msg(&self) -> &str {
+        self.body["msg"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string msg in {}", self.body))
+    }
+
+    /// The envelope's `data`.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// Builds and starts a server on 127.0.0.1 port 0 over a fresh SQLite
+    /// file, with verification off and the send limits lifted.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with the settings changed by `configure` (which
+    /// sees the lifted send limits and may restore `LimitSettings::default()`).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let sms = Arc::new(RecordingSender::default());
+        Self::spawn_custom(configure, sms.clone(), sms).await
+    }
+
+    /// As [`TestApp::spawn_with`], with `sender` in place of the recording one.
+    pub async fn spawn_with_sender(
+        configure: impl FnOnce(&mut Settings),
+        sender: Arc<dyn SmsSender>,
+    ) -> Self {
+        Self::spawn_custom(configure, sender, Arc::new(RecordingSender::default())).await
+    }
+
+    async fn spawn_custom(
+        configure: impl FnOnce(&mut Settings),
+        sender: Arc<dyn SmsSender>,
+        sms: Arc<RecordingSender>,
+    ) -> Self {
+        let dir = TempDir::new().expect("a temporary directory");
+        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), url);
+        // Most tests cover the documented operations, not the abuse limits:
+        // lift the send limits so one test may send a phone several codes.
+        let limits = &mut settings.limits;
+        limits.sends_per_phone_per_minute = 1_000;
+        limits.sends_per_phone_per_hour = 1_000;
+        limits.sends_per_phone_per_day = 1_000;
+        limits.sends_per_address_per_hour = 1_000;
+        configure(&mut settings);
+        let clock = Arc::new(ManualClock::starting_now());
+        let overrides = Overrides {
+            sms_sender: Some(sender),
+            clock: Some(clock.clone()),
+        };
+        let application = Application::build_with(settings, overrides)
+            .await
+            .expect("the application builds");
+        let state = application.state().clone();
+        let port = application.port();
+        let db = state.db.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async move {
+            let _ = stopped.await;
+        }));
+
+        let address = format!("http://127.0.0.1:{port}");
+        // reqwest is built with `rustls-no-provider` for the server's HTTP SMS
+        // sender; a client needs a provider even for plain HTTP.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let document = client
+            .get(format!("{address}/openapi.json"))
+            .send()
+            .await
+            .expect("the server answers")
+            .json::<Value>()
+            .await
+            .expect("the OpenAPI document is JSON");
+        Self {
+            address,
+            port,
+            sms,
+            clock,
+            state,
+            db,
+            client,
+            schemas: ResponseSchemas::new(document),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// The directory holding the SQLite database and its write-ahead log.
+    pub fn database_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The database, for looking at rows and inserting what no API creates yet.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The served OpenAPI document.
+    pub fn document(&self) -> &Value {
+        self.schemas.document()
+    }
+
+    /// The checker of answers against the served document.
+    pub fn schemas(&self) -> &ResponseSchemas {
+        &self.schemas
+    }
+
+    /// The full URL of `path_and_query`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.address)
+    }
+
+    /// A request builder for `method` on `path_and_query`; send it with [`TestApp::send`].
+    pub fn request(&self, method: Method, path_and_query: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path_and_query))
+    }
+
+    /// `GET path_and_query`.
+    pub async fn get(&self, path_and_query: &str) -> TestResponse {
+        self.send(self.request(Method::GET, path_and_query)).await
+    }
+
+    /// `POST path` with a URL-encoded form body.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        self.send(self.request(Method::POST, path).form(fields))
+            .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> TestResponse {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    /// `POST path_and_query` with an empty body, as the original examples do.
+    pub async fn post_query_only(&self, path_and_query: &str) -> TestResponse {
+        self.send(self.request(Method::POST, path_and_query)).await
+    }
+
+    /// `POST path` with `body` sent as `content_type`.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> TestResponse {
+        self.send(
+            self.request(Method::POST, path)
+                .header(CONTENT_TYPE, content_type)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    /// Sends `request` and checks the answer against the OpenAPI document.
+    pub async fn send(&self, request: RequestBuilder) -> TestResponse {
+        let request = request.build().expect("a valid request");
+        let method = request.method().to_string();
+        let path = request.url().path().to_owned();
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .unwrap_or_else(|err| panic!("{method} {path} failed: {err}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        self.checked(&method, &path, status, headers, text)
+    }
+
+    /// Parses and checks an answer received some other way (a raw socket).
+    pub fn checked(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        headers: HeaderMap,
+        text: String,
+    ) -> TestResponse {
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        let is_json = content_type.is_some_and(|ct| ct.starts_with("application/json"));
+        let body = if is_json {
+            serde_json::from_str(&text).unwrap_or_else(|err| {
+                panic!("{method} {path} answered invalid JSON ({err}): {text}")
+            })
+        } else {
+            Value::Null
+        };
+        self.schemas
+            .check(method, path, status, content_type, &body);
+        TestResponse {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    /// Registers `phone` with `password` on `device` (name 于连林) and returns the answer.
+    pub async fn register(&self, phone: &str, password: &str, device: &str) -> TestResponse {
+        self.post_form(
+            "/api/v4.0/register",
+            &[
+                ("phone", phone),
+                ("name", NAME),
+                ("password", password),
+                ("device_identifier", device),
+                ("code", "123456"),
+            ],
+        )
+        .await
+    }
+
+    /// Registers `phone` and panics unless it worked; returns the `data`.
+    pub async fn registered(&self, phone: &str, password: &str, device: &str) -> Value {
+        let response = self.register(phone, password, device).await;
+        assert_eq!(
+            response.code(),
+            200,
+            "registration failed: {}",
+            response.text
+        );
+        response.data().clone()
+    }
+
+    /// Logs in with a form and returns the answer.
+    pub async fn login(&self, phone: &str, password: &str, device: &str) -> TestResponse {
+        self.post_form(
+            "/api/v4.0/login",
+            &[
+                ("phone", phone),
+                ("password", password),
+                ("device_identifier", device),
+            ],
+        )
+        .await
+    }
+
+    /// The user row of `phone`.
+    pub async fn user(&self, phone: &str) -> Option<entity::users::Model> {
+        entity::users::Entity::find()
+            .filter(entity::users::Column::Phone.eq(phone))
+            .one(self.db())
+            .await
+            .expect("the users table can be read")
+    }
+
+    /// Every session of `user_id`, oldest first.
+    pub async fn sessions_of(&self, user_id: &str) -> Vec<entity::sessions::Model> {
+        entity::sessions::Entity::find()
+            .filter(entity::sessions::Column::UserId.eq(user_id))
+            .order_by_asc(entity::sessions::Column::Id)
+            .all(self.db())
+            .await
+            .expect("the sessions table can be read")
+    }
+
+    /// Every stored SMS code of `phone`.
+    pub async fn sms_codes_of(&self, phone: &str) -> Vec<entity::sms_codes::Model> {
+        entity::sms_codes::Entity::find()
+            .filter(entity::sms_codes::Column::Phone.eq(phone))
+            .order_by_asc(entity::sms_codes::Column::Purpose)
+            .all(self.db())
+            .await
+            .expect("the sms_codes table can be read")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Whether `text` is 32 lowercase hex characters.
+pub fn is_hex32(text: &str) -> bool {
+    is_lower_hex(text, 32)
+}
+
+/// Whether `text` is `len` lowercase hex characters.
+pub fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The SHA-256 of `token` in lowercase hex, as sessions must store it.
+pub fn sha256_hex(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Panics unless `response` is the numeric-code "bad parameter" answer naming `field`.
+#[track_caller]
+pub fn assert_bad_parameter(response: &TestResponse, field: &str, case: &str) {
+    assert_eq!(response.status, 200, "{case}: {}", response.text);
+    assert_eq!(response.code(), &json!(400), "{case}: {}", response.text);
+    assert_eq!(response.data(), &json!(""), "{case}: {}", response.text);
+    let prefix = format!("参数错误: {field} ");
+    assert!(
+        response.msg().starts_with(&prefix),
+        "{case}: msg {:?} does not start with {prefix:?}",
+        response.msg()
+    );
+}
+
+/// Panics unless `response` is sendsms's string-code "bad parameter" answer naming `field`.
+#[track_caller]
+pub fn assert_sendsms_bad_parameter(response: &TestResponse, field: &str, case: &str) {
+    assert_eq!(response.status, 200, "{case}: {}", response.text);
+    assert_eq!(response.code(), &json!("400"), "{case}: {}", response.text);
+    assert!(
+        response.body.get("data").is_none(),
+        "{case}: sendsms sent data: {}",
+        response.text
+    );
+    let prefix = format!("参数错误: {field} ");
+    assert!(
+        response.msg().starts_with(&prefix),
+        "{case}: msg {:?} does not start with {prefix:?}",
+        response.msg()
+    );
+}
+
+/// The wrong shapes of a phone number, each with what it is.
+pub const BAD_PHONES: &[(&str, &str)] = &[
+    ("1312693991", "10 digits"),
+    ("131269399160", "12 digits"),
+    ("23126939916", "starting with 2"),
+    ("1312693991a", "a letter"),
+    ("abcdefghijk", "letters"),
+    ("１３１２６９３９９１６", "full-width digits"),
+    ("1312693991６", "one full-width digit"),
+    ("+8613126939916", "a country code"),
+    (" 13126939916", "a leading space"),
+];
+
+/// `text` percent-encoded for a URL path segment or query value.
+pub fn encode(text: &str) -> String {
+    let mut encoded = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// A query string of `fields`, percent-encoded.
+pub fn query(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `fields` as a JSON object of strings.
+pub fn json_object(fields: &[(&str, &str)]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), Value::from(*value)))
+            .collect(),
+    )
+}
+
+/// `fields` with `field` replaced by `value` (or removed for `None`).
+pub fn with_field<'a>(
+    fields: &[(&'a str, &'a str)],
+    field: &str,
+    value: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut changed: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != field)
+        .collect();
+    if let Some(value) = value {
+        let name = fields
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(name, _)| *name)
+            .expect("the field exists");
+        changed.push((name, value));
+    }
+    changed
+}
+
+/// Sends `fields` to `path` in all four ways the contract allows for a
+/// "POST优先, GET" operation and panics unless each is refused naming `field`.
+pub async fn assert_refused_in_every_encoding(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    field: &str,
+    case: &str,
+) {
+    let by_get = app.get(&format!("{path}?{}", query(fields))).await;
+    assert_bad_parameter(&by_get, field, &format!("{case} (GET)"));
+    let by_form = app.post_form(path, fields).await;
+    assert_bad_parameter(&by_form, field, &format!("{case} (POST form)"));
+    let by_json = app.post_json(path, &json_object(fields)).await;
+    assert_bad_parameter(&by_json, field, &format!("{case} (POST JSON)"));
+    if !fields.is_empty() {
+        let by_query = app
+            .post_query_only(&format!("{path}?{}", query(fields)))
+            .await;
+        assert_bad_parameter(&by_query, field, &format!("{case} (POST query only)"));
+    }
+}

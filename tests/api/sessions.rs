@@ -1,0 +1,138 @@
+//! Sessions: `/me` and `/logout` with every way of presenting a token,
+//! expiry, revocation, purging, and re-hashing outdated password hashes.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+use chrono::Duration;
+use reqwest::Method;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use serde_json::json;
+
+use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse};
+
+async fn me_with_bearer(app: &TestApp, token: &str) -> TestResponse {
+    app.send(app.request(Method::GET, "/api/v4.0/me").bearer_auth(token))
+        .await
+}
+
+async fn logout(app: &TestApp, token: &str) -> TestResponse {
+    app.send(
+        app.request(Method::POST, "/api/v4.0/logout")
+            .bearer_auth(token),
+    )
+    .await
+}
+
+#[track_caller]
+fn assert_session_invalid(response: &TestResponse) {
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.code(), 401, "{}", response.text);
+    assert_eq!(response.msg(), "登录已失效，请重新登录");
+    assert_eq!(response.data(), "");
+}
+
+#[tokio::test]
+async fn me_answers_the_login_shape_for_every_way_of_presenting_the_token() {
+    let app = TestApp::spawn().await;
+    let account = app.registered(PHONE, PASSWORD, DEVICE).await;
+    let token = account["token"].as_str().unwrap();
+    let ways = [
+        app.request(Method::GET, "/api/v4.0/me").bearer_auth(token),
+        app.request(Method::GET, "/api/v4.0/me")
+            .header("token", token),
+        app.request(Method::GET, &format!("/api/v4.0/me?token={token}")),
+    ];
+    for request in ways {
+        let me = app.send(request).await;
+        assert_eq!(me.code(), 200, "{}", me.text);
+        assert_eq!(me.data()["token"], token);
+        assert_eq!(me.data()["user_id"], account["user_id"]);
+        assert_eq!(me.data()["enterprise_id"], "-1");
+        assert_eq!(me.data()["change_device"], false);
+        assert_eq!(me.data()["apply"], json!({}));
+        assert_eq!(me.data()["pemissions"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_token_is_refused_with_401() {
+    let app = TestApp::spawn().await;
+    assert_session_invalid(&app.get("/api/v4.0/me").await);
+    assert_session_invalid(&me_with_bearer(&app, "0123456789abcdef0123456789abcdef").await);
+    assert_session_invalid(&me_with_bearer(&app, "not a token").await);
+    assert_session_invalid(&app.post_query_only("/api/v4.0/logout").await);
+}
+
+#[tokio::test]
+async fn a_logged_out_token_stops_working_everywhere() {
+    let app = TestApp::spawn().await;
+    let first = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = logout(&app, &first).await;
+    assert_eq!(out.code(), 200, "{}", out.text);
+    assert_eq!(out.msg(), "退出成功");
+    assert_session_invalid(&me_with_bearer(&app, &first).await);
+    assert_session_invalid(&logout(&app, &first).await);
+    assert_eq!(
+        me_with_bearer(&app, &second).await.code(),
+        200,
+        "logout revoked another session"
+    );
+}
+
+#[tokio::test]
+async fn sessions_expire_after_thirty_days_and_are_purged() {
+    let app = TestApp::spawn().await;
+    let token = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(Duration::days(30) - Duration::seconds(1));
+    assert_eq!(me_with_bearer(&app, &token).await.code(), 200);
+    app.clock.advance(Duration::seconds(1));
+    assert_session_invalid(&me_with_bearer(&app, &token).await);
+
+    let purged = account_api::service::accounts::purge_sessions(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(
+        entity::sessions::Entity::find()
+            .all(app.db())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_outdated_password_hash_is_replaced_at_the_next_login() {
+    let app = TestApp::spawn().await;
+    app.registered(PHONE, PASSWORD, DEVICE).await;
+    let user = app.user(PHONE).await.unwrap();
+    let weak = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    let mut row: entity::users::ActiveModel = user.into();
+    row.password_hash = Set(weak.clone());
+    row.update(app.db()).await.unwrap();
+
+    assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
+    let rehashed = app.user(PHONE).await.unwrap().password_hash;
+    assert_ne!(rehashed, weak);
+    assert!(
+        rehashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{rehashed}"
+    );
+    assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
+}
