@@ -129,6 +129,7 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce(&Inner) -> Result<R, HashError> + Send + 'static,
     ) -> Result<R, HashError> {
+        let _in_flight = crate::metrics::InFlight::enter(&crate::metrics::HASHES_IN_FLIGHT);
         let _permit = self.inner.permits.acquire().await?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || work(&inner)).await?

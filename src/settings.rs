@@ -21,6 +21,19 @@ pub struct Cli {
     /// Settings of `serve`, accepted without the subcommand too.
     #[command(flatten)]
     pub serve: Settings,
+
+    /// Log lines as `pretty` text or as `json` objects (one per line).
+    #[arg(long, env = "ACCOUNT_API_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text (colored on a terminal).
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Cli {

@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     domain::{DeviceId, Expect, Mobile, Name, Password, Phone, SmsCodeInput},
+    metrics,
     service::{
         AppState, ServiceError,
         accounts::{
@@ -316,25 +317,32 @@ async fn send_sms(
     expect: Expect,
     client: &ClientAddress,
 ) -> SendSmsAnswer {
-    let (code, msg, retry_after) =
-        match sms_codes::send_code(state, phone, expect, client.as_deref()).await {
-            Ok(SendOutcome::Sent) => (SendSmsCode::Sent, messages::SENT, None),
-            Ok(SendOutcome::AlreadyRegistered) => {
-                (SendSmsCode::Refused, messages::PHONE_TAKEN, None)
-            }
-            Ok(SendOutcome::NotRegistered) => {
-                (SendSmsCode::Refused, messages::PHONE_NOT_REGISTERED, None)
-            }
-            Ok(SendOutcome::RateLimited(wait)) => (
-                SendSmsCode::TooManyRequests,
-                messages::TOO_MANY_REQUESTS,
-                Some(wait.seconds()),
-            ),
-            Err(err) => {
-                log_failure("sendsms", &err);
-                return SendSmsAnswer::internal_error();
-            }
-        };
+    let outcome = sms_codes::send_code(state, phone, expect, client.as_deref()).await;
+    let (code, msg, retry_after, counted_as) = match outcome {
+        Ok(SendOutcome::Sent) => (SendSmsCode::Sent, messages::SENT, None, "sent"),
+        Ok(SendOutcome::TestNumber) => (SendSmsCode::Sent, messages::SENT, None, "test_number"),
+        Ok(SendOutcome::AlreadyRegistered) => {
+            (SendSmsCode::Refused, messages::PHONE_TAKEN, None, "refused")
+        }
+        Ok(SendOutcome::NotRegistered) => (
+            SendSmsCode::Refused,
+            messages::PHONE_NOT_REGISTERED,
+            None,
+            "refused",
+        ),
+        Ok(SendOutcome::RateLimited(wait)) => (
+            SendSmsCode::TooManyRequests,
+            messages::TOO_MANY_REQUESTS,
+            Some(wait.seconds()),
+            "rate_limited",
+        ),
+        Err(err) => {
+            metrics::SMS_SENDS.with_label_values(&["failed"]).inc();
+            log_failure("sendsms", &err);
+            return SendSmsAnswer::internal_error();
+        }
+    };
+    metrics::SMS_SENDS.with_label_values(&[counted_as]).inc();
     SendSmsAnswer::ok(SendSmsReply::new(code, msg), retry_after)
 }
 

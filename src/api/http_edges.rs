@@ -4,16 +4,21 @@
 //!
 //! Failures on the `sendsms` path use its string-code envelope, everything
 //! else the numeric one, so each answer matches its operation's schema.
+//!
+//! Every answer also gets an `X-Request-Id` (the client's, when it sent a
+//! sane one), every log line of the request carries it, and the request is
+//! counted and timed per operation for `/metrics`.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
 use futures_util::FutureExt;
 use poem::{
     Endpoint, IntoResponse, Request, Response,
     error::{MethodNotAllowedError, NotFoundError, ReadBodyError},
-    http::{Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header, header::HeaderName},
 };
 use poem_openapi::{OpenApi, payload::Json};
+use tracing::Instrument;
 
 use super::{
     BASE_PATH,
@@ -27,11 +32,22 @@ use super::{
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The header carrying the request id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The middleware; cheap to clone.
 #[derive(Clone)]
 pub struct HttpEdges {
-    /// Each documented path template with its methods, for `Allow` on a 405.
-    routes: Arc<Vec<(Vec<String>, String)>>,
+    /// Each documented path template, split at `/`, with its operations.
+    routes: Arc<Vec<DocumentedPath>>,
+}
+
+/// A path of the document and the operations on it.
+struct DocumentedPath {
+    /// The template split at `/` (`{param}` segments match anything).
+    segments: Vec<String>,
+    /// Method and operation id of each operation.
+    operations: Vec<(Method, String)>,
 }
 
 /// Which envelope a path's failures use.
@@ -46,31 +62,82 @@ enum Style {
 impl HttpEdges {
     /// The middleware for the operations of `T`.
     pub fn for_api<T: OpenApi>() -> Self {
-        let mut routes: Vec<(Vec<String>, String)> = Vec::new();
+        let mut routes = Vec::new();
         for api in T::meta() {
             for path in api.paths {
-                let methods: Vec<String> = path
-                    .operations
-                    .iter()
-                    .map(|operation| operation.method.to_string())
-                    .collect();
-                let segments = path.path.split('/').map(str::to_owned).collect();
-                routes.push((segments, methods.join(", ")));
+                routes.push(DocumentedPath {
+                    segments: path.path.split('/').map(str::to_owned).collect(),
+                    operations: path
+                        .operations
+                        .iter()
+                        .map(|operation| {
+                            let id = operation.operation_id.unwrap_or("unknown");
+                            (operation.method.clone(), id.to_string())
+                        })
+                        .collect(),
+                });
             }
         }
-        // The hidden `/` redirect is not in the document's meta.
-        routes.push((vec![String::new(), String::new()], "GET".to_owned()));
+        // Served beside the API, outside the document.
+        for (path, id) in [("/", "root"), ("/metrics", "metrics")] {
+            routes.push(DocumentedPath {
+                segments: path.split('/').map(str::to_owned).collect(),
+                operations: vec![(Method::GET, id.to_owned())],
+            });
+        }
         Self {
             routes: Arc::new(routes),
         }
     }
 
-    /// Runs `endpoint` for `request` with the limits and envelopes above.
+    /// Answers `request` through `endpoint`, with a request id, a log span,
+    /// metrics, and the limits and envelopes of [`HttpEdges::answer`].
     pub async fn handle<E: Endpoint>(
         &self,
         endpoint: Arc<E>,
-        mut request: Request,
+        request: Request,
     ) -> poem::Result<Response> {
+        let started = Instant::now();
+        let request_id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|value| value.to_str().ok())
+            .filter(|id| is_sane_request_id(id))
+            .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned);
+        let operation = self
+            .operation_of(request.uri().path(), request.method())
+            .unwrap_or("unknown")
+            .to_owned();
+        let span = tracing::info_span!("request", request_id = %request_id, operation = %operation);
+        let mut response = self
+            .answer(endpoint, request)
+            .instrument(span.clone())
+            .await;
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        let status = response.status();
+        crate::metrics::REQUESTS
+            .with_label_values(&[operation.as_str(), status.as_str()])
+            .inc();
+        crate::metrics::LATENCY
+            .with_label_values(&[operation.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        span.in_scope(|| tracing::debug!(status = status.as_u16(), "answered"));
+        Ok(response)
+    }
+
+    /// The operation id of `method` on `path`, if documented.
+    fn operation_of(&self, path: &str, method: &Method) -> Option<&str> {
+        self.path_of(path)?
+            .operations
+            .iter()
+            .find(|(documented, _)| documented == method)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// Runs `endpoint` for `request` with the body limit and the envelopes.
+    async fn answer<E: Endpoint>(&self, endpoint: Arc<E>, mut request: Request) -> Response {
         let path = request.uri().path().to_owned();
         let sendsms = format!("{BASE_PATH}/sendsms");
         let style = if path == sendsms || path.starts_with(&format!("{sendsms}/")) {
@@ -85,16 +152,16 @@ impl HttpEdges {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<u64>().ok());
         if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-            return Ok(transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE));
+            return transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE);
         }
         match request.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
             Ok(bytes) => request.set_body(bytes),
             Err(ReadBodyError::PayloadTooLarge) => {
-                return Ok(transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE));
+                return transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE);
             }
             Err(err) => {
                 tracing::debug!(error = %err, "could not read the request body");
-                return Ok(bad_request(style, "body", "无法读取 (could not be read)"));
+                return bad_request(style, "body", "无法读取 (could not be read)");
             }
         }
 
@@ -103,14 +170,15 @@ impl HttpEdges {
             .catch_unwind()
             .await;
         match outcome {
-            Ok(Ok(output)) => Ok(output.into_response()),
-            Ok(Err(err)) if err.is::<NotFoundError>() => Ok(self.not_found(style, &path, &method)),
+            Ok(Ok(output)) => output.into_response(),
+            Ok(Err(err)) if err.is::<NotFoundError>() => self.not_found(style, &path, &method),
             Ok(Err(err)) if err.is::<MethodNotAllowedError>() => {
                 let mut response = transport_failure(style, StatusCode::METHOD_NOT_ALLOWED);
-                if let Some(Ok(allow)) = self.allowed_methods(&path).map(str::parse) {
+                if let Some(Ok(allow)) = self.allowed_methods(&path).map(|methods| methods.parse())
+                {
                     response.headers_mut().insert(header::ALLOW, allow);
                 }
-                Ok(response)
+                response
             }
             Ok(Err(err)) => {
                 // Not from an operation (those answer every parse error
@@ -121,14 +189,14 @@ impl HttpEdges {
                     // The router refuses a path segment it cannot decode
                     // before any operation runs: name the path's parameter.
                     let field = path_parameter(&path).unwrap_or("request");
-                    Ok(bad_request(style, field, "无法解析 (could not be parsed)"))
+                    bad_request(style, field, "无法解析 (could not be parsed)")
                 } else {
-                    Ok(transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR))
+                    transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR)
                 }
             }
             Err(_panic) => {
                 tracing::error!(%path, "request handler panicked");
-                Ok(transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR))
+                transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
     }
@@ -150,18 +218,38 @@ impl HttpEdges {
     }
 
     /// The methods of the documented path `path` matches, as an `Allow` value.
-    fn allowed_methods(&self, path: &str) -> Option<&str> {
+    fn allowed_methods(&self, path: &str) -> Option<String> {
+        let documented = self.path_of(path)?;
+        let methods: Vec<&str> = documented
+            .operations
+            .iter()
+            .map(|(method, _)| method.as_str())
+            .collect();
+        Some(methods.join(", "))
+    }
+
+    /// The documented path `path` matches.
+    fn path_of(&self, path: &str) -> Option<&DocumentedPath> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.routes.iter().find_map(|(template, methods)| {
-            let matches = template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(expected, actual)| {
-                    expected == actual
-                        || (expected.starts_with('{') && !actual.is_empty())
-                        || (expected.starts_with(':') && !actual.is_empty())
-                });
-            matches.then_some(methods.as_str())
+        self.routes.iter().find(|documented| {
+            documented.segments.len() == segments.len()
+                && documented
+                    .segments
+                    .iter()
+                    .zip(&segments)
+                    .all(|(expected, actual)| {
+                        expected == actual || (expected.starts_with('{') && !actual.is_empty())
+                    })
         })
     }
+}
+
+/// Whether a client's request id is short and plain enough to echo and log.
+fn is_sane_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// The operations with a path parameter, and its name.

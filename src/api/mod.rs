@@ -15,7 +15,7 @@ mod operations;
 mod session;
 pub mod wire_types;
 
-use poem::{Endpoint, EndpointExt, Route, get};
+use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::service::AppState;
@@ -71,6 +71,14 @@ pub fn openapi_json() -> String {
     api_service().spec()
 }
 
+/// `/metrics`: every metric in the Prometheus text format.
+#[handler]
+fn metrics() -> Response {
+    crate::metrics::render()
+        .with_content_type("text/plain; version=0.0.4; charset=utf-8")
+        .into_response()
+}
+
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> impl Endpoint {
     let service = api_service();
@@ -78,6 +86,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/openapi.json", get(service.spec_endpoint()))
         .at("/openapi.yaml", get(service.spec_endpoint_yaml()))
+        .at("/metrics", get(metrics))
         .nest("/swagger", service.swagger_ui())
         .nest("/", service)
         .data(state)

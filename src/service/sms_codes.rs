@@ -92,6 +92,8 @@ pub enum SendOutcome {
     RateLimited(RetryAfter),
     /// A new code is stored and was handed to the sender.
     Sent,
+    /// A test number: its fixed code is stored, nothing was sent.
+    TestNumber,
 }
 
 /// Sends a new code to `phone` for `purpose`, superseding any earlier one.
@@ -127,7 +129,7 @@ pub async fn send_code(
         store_code(&txn, state, phone, purpose, fixed_code, now).await?;
         audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
         txn.commit().await?;
-        return Ok(SendOutcome::Sent);
+        return Ok(SendOutcome::TestNumber);
     }
 
     let code = generate_code();

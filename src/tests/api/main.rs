@@ -22,6 +22,7 @@ mod helpers;
 mod isregister;
 mod limits;
 mod login;
+mod observability;
 mod original_examples;
 mod register;
 mod response_schemas;

@@ -1,0 +1,140 @@
+//! Prometheus metrics of the process, served as text at `/metrics`.
+//!
+//! Process-wide by nature, so they live in one registry for the process;
+//! several servers in one process (tests) add to the same counters.
+
+use std::sync::LazyLock;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+/// The registry every metric below is registered in.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+fn registered<M: prometheus::core::Collector + Clone + 'static>(metric: M) -> M {
+    REGISTRY
+        .register(Box::new(metric.clone()))
+        .expect("each metric is registered once");
+    metric
+}
+
+/// Requests answered, by operation and HTTP status.
+pub static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(
+        IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by operation and status",
+            ),
+            &["operation", "status"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Request latency, by operation.
+pub static LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
+    registered(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from request to response, by operation",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["operation"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Password hashes and verifications running or waiting for a core.
+pub static HASHES_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
+    registered(
+        IntGauge::new(
+            "password_hashes_in_flight",
+            "Argon2id hashes and verifications running or queued",
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// SMS send requests, by outcome (`sent`, `failed`, `test_number`, `rate_limited`, `refused`).
+pub static SMS_SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(
+        IntCounterVec::new(
+            Opts::new("sms_sends_total", "SMS send requests, by outcome"),
+            &["outcome"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// The text exposition of every metric.
+pub fn render() -> String {
+    // Touch each metric so it is listed even before its first use.
+    LazyLock::force(&REQUESTS);
+    LazyLock::force(&LATENCY);
+    LazyLock::force(&HASHES_IN_FLIGHT);
+    LazyLock::force(&SMS_SENDS);
+    let mut text = Vec::new();
+    TextEncoder::new()
+        .encode(&REGISTRY.gather(), &mut text)
+        .expect("text encoding of gathered metrics succeeds");
+    String::from_utf8(text).expect("the text format is UTF-8")
+}
+
+/// Counts one more of something while alive (e.g. a hash in flight).
+pub struct InFlight(&'static LazyLock<IntGauge>);
+
+impl InFlight {
+    /// Adds one to `gauge` until dropped.
+    pub fn enter(gauge: &'static LazyLock<IntGauge>) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_in_flight_guard_counts_while_alive() {
+        static GAUGE: LazyLock<IntGauge> =
+            LazyLock::new(|| IntGauge::new("test_gauge", "test").unwrap());
+        {
+            let _first = InFlight::enter(&GAUGE);
+            let _second = InFlight::enter(&GAUGE);
+            assert_eq!(GAUGE.get(), 2);
+        }
+        assert_eq!(GAUGE.get(), 0);
+    }
+
+    #[test]
+    fn every_metric_is_exposed_in_the_text_format() {
+        SMS_SENDS.with_label_values(&["sent"]).inc();
+        let text = render();
+        assert!(
+            text.contains("# TYPE password_hashes_in_flight gauge"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE http_requests_total counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE http_request_duration_seconds histogram"),
+            "{text}"
+        );
+        assert!(text.contains("sms_sends_total{outcome=\"sent\"}"), "{text}");
+    }
+}
