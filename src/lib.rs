@@ -12,11 +12,13 @@
 //! - [`service`]: the business operations, free of HTTP.
 //! - [`domain`]: validated request values (`Phone`, `Password`, ...).
 //! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: outside effects.
+//! - [`demo`]: fixtures for `account-api demo`.
 //! - [`metrics`]: Prometheus metrics served at `/metrics`.
 
 pub mod api;
 pub mod clock;
 pub mod database;
+pub mod demo;
 pub mod domain;
 pub mod metrics;
 pub mod password_hasher;

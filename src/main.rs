@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Migrate(settings) => migrate(&settings).await,
+        Command::Demo(settings) => demo(&settings).await,
         Command::Serve(settings) => serve(settings).await,
     };
     match result {
@@ -54,6 +55,32 @@ async fn serve(settings: account_api::settings::Settings) -> Result<(), String> 
         .run_until_stopped()
         .await
         .map_err(|err| format!("server failed: {err}"))
+}
+
+async fn demo(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {
+    let db = database::connect(settings)
+        .await
+        .map_err(|err| format!("cannot open the database: {err}"))?;
+    database::migrate(&db)
+        .await
+        .map_err(|err| format!("migration failed: {err}"))?;
+    let users = account_api::demo::load(
+        &db,
+        &account_api::password_hasher::PasswordHasher::per_core(),
+    )
+    .await
+    .map_err(|err| format!("loading the demo data failed: {err}"))?;
+    println!(
+        "Demo users (password {} for all):",
+        account_api::demo::DEMO_PASSWORD
+    );
+    for user in users {
+        println!(
+            "  {}  {}  — login shows {}",
+            user.phone, user.name, user.shows
+        );
+    }
+    Ok(())
 }
 
 async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {

@@ -53,6 +53,9 @@ pub enum Command {
     Openapi,
     /// Apply pending database migrations and exit.
     Migrate(DatabaseSettings),
+    /// Load demo data (two enterprises, users in every application state)
+    /// into the database and print their phones and password.
+    Demo(DatabaseSettings),
 }
 
 /// Everything `serve` needs.

@@ -17,6 +17,7 @@
 //!   `audit` (the ledger, and no secret in the database file).
 
 mod audit;
+mod demo;
 mod forget_password;
 mod helpers;
 mod isregister;
