@@ -1,0 +1,18 @@
+//! The contract suite against the real server, started in process on port 0
+//! with a fresh SQLite database per test.
+//!
+//! # Layout
+//!
+//! - `server`: the in-process server.
+//! - `operations`: every operation and encoding of the committed document,
+//!   256 generated requests each (`PROPTEST_CASES` to change), every answer
+//!   checked against the document.
+//! - `model`: random sequences of operations against the server and a
+//!   reference model of the contract, compared at every step.
+//! - `self_test`: the checker run against deliberately wrong servers (a
+//!   mutating proxy in front of the real one) must report every fault.
+
+mod model;
+mod operations;
+mod self_test;
+mod server;
