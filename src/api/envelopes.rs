@@ -340,7 +340,7 @@ pub struct MeSuccess {
 /// A refused `/me`.
 #[derive(Debug, Object)]
 pub struct MeFailure {
-    /// 401 登录已失效
+    /// 401 登录已失效, 400 参数错误, 429 操作太频繁
     pub code: Code<SessionFailureCodes>,
     /// 提示信息 (message the app may show)
     pub msg: String,
@@ -371,7 +371,7 @@ impl Envelope for MeReply {
 /// `{code, msg, data: ""}` of logout.
 #[derive(Debug, Object)]
 pub struct LogoutReply {
-    /// 200 成功, 401 登录已失效
+    /// 200 成功, 401 登录已失效, 400 参数错误, 429 操作太频繁
     pub code: Code<LogoutCodes>,
     /// 提示信息 (message the app may show)
     pub msg: String,

@@ -305,5 +305,11 @@ fn transport_failure(style: Style, status: StatusCode) -> Response {
     };
     let mut response = body;
     response.set_status(status);
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body is not read: the connection cannot be reused.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }

@@ -26,6 +26,14 @@ pub struct Check {
     pub status: CheckStatus,
 }
 
+/// The answer of `/livez`.
+#[derive(ApiResponse)]
+pub enum LiveAnswer {
+    /// 进程在服务 (the process is serving requests)
+    #[oai(status = 200)]
+    Live(Json<Check>),
+}
+
 /// The answer of `/healthz`.
 #[derive(ApiResponse)]
 pub enum HealthAnswer {
@@ -57,10 +65,10 @@ impl OperationsApi {
     ///
     /// Answers `{"status": "ok"}` while the process serves requests; touches nothing else.
     #[oai(path = "/livez", method = "get", operation_id = "livez")]
-    async fn livez(&self) -> Json<Check> {
-        Json(Check {
+    async fn livez(&self) -> LiveAnswer {
+        LiveAnswer::Live(Json(Check {
             status: CheckStatus::Ok,
-        })
+        }))
     }
 
     /// 健康检查 (health: is the database reachable?)
