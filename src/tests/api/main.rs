@@ -21,6 +21,7 @@ mod demo;
 mod forget_password;
 mod helpers;
 mod isregister;
+mod lifecycle;
 mod limits;
 mod login;
 mod observability;
