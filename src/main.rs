@@ -58,12 +58,7 @@ async fn serve(settings: account_api::settings::Settings) -> Result<(), String> 
 }
 
 async fn demo(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {
-    let db = database::connect(settings)
-        .await
-        .map_err(|err| format!("cannot open the database: {err}"))?;
-    database::migrate(&db)
-        .await
-        .map_err(|err| format!("migration failed: {err}"))?;
+    let db = migrated_database(settings).await?;
     let users = account_api::demo::load(
         &db,
         &account_api::password_hasher::PasswordHasher::per_core(),
@@ -84,12 +79,20 @@ async fn demo(settings: &account_api::settings::DatabaseSettings) -> Result<(), 
 }
 
 async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {
+    migrated_database(settings).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// The database of `settings`, with every migration applied.
+async fn migrated_database(
+    settings: &account_api::settings::DatabaseSettings,
+) -> Result<sea_orm::DatabaseConnection, String> {
     let db = database::connect(settings)
         .await
         .map_err(|err| format!("cannot open the database: {err}"))?;
     database::migrate(&db)
         .await
         .map_err(|err| format!("migration failed: {err}"))?;
-    tracing::info!("migrations applied");
-    Ok(())
+    Ok(db)
 }

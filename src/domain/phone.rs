@@ -32,11 +32,16 @@ super::openapi_field::string_field!(
     "手机号, 1开头的11位数字 (mainland mobile number, 11 digits starting with 1)",
     "13126939916",
     |s| {
-        s.pattern = Some("^1[0-9]{10}$".to_owned());
-        s.min_length = Some(11);
-        s.max_length = Some(11);
+        constrain_phone_schema(&mut s);
     }
 );
+
+/// The schema constraints of a phone number, under either name.
+fn constrain_phone_schema(schema: &mut poem_openapi::registry::MetaSchema) {
+    schema.pattern = Some("^1[0-9]{10}$".to_owned());
+    schema.min_length = Some(11);
+    schema.max_length = Some(11);
+}
 
 /// The `mobile` path parameter of sendsms: a [`Phone`] under the original's other name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -65,9 +70,7 @@ super::openapi_field::string_field!(
     "手机号, 1开头的11位数字 (mainland mobile number, 11 digits starting with 1)",
     "13126939916",
     |s| {
-        s.pattern = Some("^1[0-9]{10}$".to_owned());
-        s.min_length = Some(11);
-        s.max_length = Some(11);
+        constrain_phone_schema(&mut s);
     }
 );
 
