@@ -90,7 +90,7 @@ impl AccountApi {
         client: ClientAddress,
         /// 手机号, 1开头的11位数字 (mobile number, 11 digits starting with 1)
         mobile: Path<Mobile>,
-        body: FormOrJson<SendSmsForm, false>,
+        body: FormOrJson<SendSmsForm>,
     ) -> SendSmsAnswer {
         send_sms(&state, mobile.phone(), body.into_inner().expect, &client).await
     }

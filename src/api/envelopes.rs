@@ -95,7 +95,7 @@ impl Envelope for StatusReply {
     }
 }
 
-/// `data` of a successful registration.
+/// `data` of a successful registration: the new account and its session.
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct RegisterData {
@@ -115,11 +115,12 @@ pub struct RegisterData {
     pub apply: EmptyObject,
 }
 
-/// `data` of a successful login.
+/// `data` of a successful login: the account and its new session.
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct LoginData {
-    /// 申请状态 (the latest application to join an enterprise, or {})
+    // A bare `$ref` (no field doc): a description beside it would wrap it in
+    // `allOf`, which openapi-python-client cannot read. `Apply` describes itself.
     pub apply: Apply,
     /// 是否更换设备 (true when this device differs from the one the account was bound to)
     pub change_device: bool,
@@ -173,7 +174,7 @@ pub struct RegisterSuccess {
     pub code: Code<SuccessCode>,
     /// 注册成功
     pub msg: String,
-    /// 新账号与会话 (the new account and its session)
+    // Bare `$ref`s for object fields too: `RegisterData` describes itself.
     pub data: RegisterData,
 }
 
@@ -250,7 +251,7 @@ pub struct LoginSuccess {
     pub code: Code<SuccessCode>,
     /// 登录成功
     pub msg: String,
-    /// 账号与新会话 (the account and its new session)
+    // A bare `$ref`: `LoginData` describes itself.
     pub data: LoginData,
 }
 
@@ -326,14 +327,15 @@ code_set!(
     "200 成功; 401 登录已失效 (token missing, unknown, expired or revoked); 400 参数错误; 429 操作太频繁"
 );
 
-/// The session's account (`/me`).
+/// The session's account (`/me`): `data` is the login `data` of the account,
+/// with the presented token and `change_device` false.
 #[derive(Debug, Object)]
 pub struct MeSuccess {
     /// 200 成功 (success)
     pub code: Code<SuccessCode>,
     /// 获取成功
     pub msg: String,
-    /// 与登录相同的账号信息, token为所出示的令牌 (the login `data` of the account; `token` is the one presented, `change_device` false)
+    // A bare `$ref`: `LoginData` describes itself.
     pub data: LoginData,
 }
 
@@ -469,7 +471,10 @@ fn bad_request_answer<T: Envelope>(err: poem::Error) -> Answer<T> {
     Answer::ok(T::bad_request(bad_request::message(&err)))
 }
 
-/// The string codes of sendsms answered with HTTP 200.
+/// sendsms的code, 字符串: "200" 发送成功, "-1" 手机号已经被注册/手机号未注册,
+/// "400" 参数错误, "429" 操作太频繁 (the string codes of sendsms answered with
+/// HTTP 200: "200" sent; "-1" registered or not, against `expect`; "400" bad
+/// parameter; "429" rate limited)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "SendSmsCode")]
 pub enum SendSmsCode {
@@ -487,7 +492,8 @@ pub enum SendSmsCode {
     TooManyRequests,
 }
 
-/// The string codes of sendsms sent with an HTTP error status.
+/// 与HTTP状态码相同, 字符串 (the string codes of sendsms sent with an HTTP
+/// error status: the status itself)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "SendSmsTransportCode")]
 pub enum SendSmsTransportCode {
@@ -509,7 +515,8 @@ pub enum SendSmsTransportCode {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct SendSmsReply {
-    /// "200" 成功, "-1" 注册过/没注册过, 其余见msg (a string: "200" sent; "-1" registered or not against expect)
+    // A bare `$ref` (no field doc): a description beside it would wrap it in
+    // `allOf`, which openapi-python-client cannot read. `SendSmsCode` describes itself.
     pub code: SendSmsCode,
     /// 提示信息 (message the app may show)
     pub msg: String,
@@ -536,7 +543,7 @@ impl SendSmsReply {
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct SendSmsTransportFailure {
-    /// 与HTTP状态码相同, 字符串 (the HTTP status, as a string)
+    // A bare `$ref`: `SendSmsTransportCode` describes itself.
     pub code: SendSmsTransportCode,
     /// 提示信息 (message the app may show)
     pub msg: String,

@@ -15,14 +15,21 @@ use super::bad_request::BodyFieldError;
 /// They come from an `application/x-www-form-urlencoded` or `application/json`
 /// body; when the body is empty, from the query string, because the original
 /// document's examples put every parameter in the URL. A form field given twice
-/// counts once (the first), as in the query string. With `REQUIRED = false` the
-/// whole body may be absent (sendsms, whose only field has a default).
-pub struct FormOrJson<T, const REQUIRED: bool = true>(pub T);
+/// counts once (the first), as in the query string.
+///
+/// The document therefore marks the body optional (`required: false`): a POST
+/// without one is answered (from its query string), and openapi-python-client
+/// 0.29 generates a module that fails to import for a required body with two
+/// media types. JSON is listed before the form because that generator sets
+/// both kwargs for a body declared with one schema under two media types and
+/// keeps the last Content-Type, and httpx then sends the form: listed in this
+/// order, the header and the body agree.
+pub struct FormOrJson<T>(pub T);
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
-impl<'a, T: ParseFromJSON, const REQUIRED: bool> ApiExtractor<'a> for FormOrJson<T, REQUIRED> {
+impl<'a, T: ParseFromJSON> ApiExtractor<'a> for FormOrJson<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
 
     type ParamType = ();
@@ -42,15 +49,15 @@ impl<'a, T: ParseFromJSON, const REQUIRED: bool> ApiExtractor<'a> for FormOrJson
             ),
             content: vec![
                 MetaMediaType {
-                    content_type: FORM,
-                    schema: T::schema_ref(),
-                },
-                MetaMediaType {
                     content_type: JSON,
                     schema: T::schema_ref(),
                 },
+                MetaMediaType {
+                    content_type: FORM,
+                    schema: T::schema_ref(),
+                },
             ],
-            required: REQUIRED,
+            required: false,
         })
     }
 
@@ -101,7 +108,7 @@ fn form_fields(encoded: &[u8]) -> Value {
     Value::Object(fields)
 }
 
-impl<T, const REQUIRED: bool> FormOrJson<T, REQUIRED> {
+impl<T> FormOrJson<T> {
     /// The parsed fields.
     pub fn into_inner(self) -> T {
         self.0

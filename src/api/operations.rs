@@ -9,7 +9,7 @@ use crate::service::AppState;
 /// Liveness and health checks.
 pub struct OperationsApi;
 
-/// Whether a check passed.
+/// 检查结果: `ok` 或 `unavailable` (whether a check passed: `ok` or `unavailable`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
 pub enum CheckStatus {
@@ -22,7 +22,7 @@ pub enum CheckStatus {
 /// The result of a check.
 #[derive(Debug, Object)]
 pub struct Check {
-    /// `ok` or `unavailable`.
+    // A bare `$ref`: `CheckStatus` describes itself.
     pub status: CheckStatus,
 }
 

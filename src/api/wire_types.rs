@@ -197,7 +197,9 @@ impl ToJSON for EmptyObject {
     }
 }
 
-/// The state of an application to join an enterprise, sent as a string.
+/// 申请状态, 字符串: "-1" 拒绝, "0" 申请中, "1" 通过 (the state of an
+/// application to join an enterprise, as a string: "-1" rejected, "0"
+/// pending, "1" approved)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "ApplyState")]
 pub enum ApplyState {
@@ -232,7 +234,8 @@ pub struct ApplyDetails {
     pub apply_eid: i64,
     /// 申请企业的名字 (name of the enterprise applied to)
     pub apply_name: String,
-    /// 申请状态: "-1" 拒绝, "0" 申请中, "1" 通过 (state of the application, as a string)
+    // A bare `$ref` (no field doc): a description beside it would wrap it in
+    // `allOf`, which openapi-python-client cannot read. `ApplyState` describes itself.
     pub apply_state: ApplyState,
 }
 
@@ -277,9 +280,11 @@ impl Type for Apply {
                 "申请状态: 从未申请时为空对象, 否则为最近一次申请 \
                  (the user's latest application to join an enterprise; {} when never applied)",
             );
+            // The details first: generated clients try the alternatives in
+            // order, and an `{}` model that keeps extra keys would swallow them.
             schema.one_of = vec![
-                MetaSchemaRef::Inline(Box::new(EmptyObject::schema())),
                 ApplyDetails::schema_ref(),
+                MetaSchemaRef::Inline(Box::new(EmptyObject::schema())),
             ];
             schema
         });
