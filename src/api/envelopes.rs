@@ -95,7 +95,8 @@ impl Envelope for StatusReply {
     }
 }
 
-/// `data` of a successful registration: the new account and its session.
+/// `data` of a successful registration: the new account and its session;
+/// `apply` is always `{}` (no application yet).
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct RegisterData {
@@ -111,7 +112,7 @@ pub struct RegisterData {
     pub name: String,
     /// 用户权限 (sic: the original's spelling of "permissions")
     pub pemissions: Vec<String>,
-    /// 申请状态, 注册结束时空对象 (application state: always {} after registration)
+    // A bare `$ref` (see `LoginData::apply`); always `{}` here.
     pub apply: EmptyObject,
 }
 

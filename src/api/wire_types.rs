@@ -147,18 +147,10 @@ impl ToJSON for EmptyString {
     }
 }
 
-/// The empty object `{}`.
+/// The empty object `{}`, a named component so that generated clients call
+/// it `EmptyObject` rather than `ApplyType1` or `RegisterDataApply`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EmptyObject;
-
-impl EmptyObject {
-    fn schema() -> MetaSchema {
-        let mut schema = MetaSchema::new("object");
-        schema.description = Some("空对象 (the empty object)");
-        schema.max_properties = Some(0);
-        schema
-    }
-}
 
 impl Type for EmptyObject {
     const IS_REQUIRED: bool = true;
@@ -170,7 +162,16 @@ impl Type for EmptyObject {
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(Self::schema()))
+        MetaSchemaRef::Reference("EmptyObject".into())
+    }
+
+    fn register(registry: &mut Registry) {
+        registry.create_schema::<Self, _>("EmptyObject".into(), |_| {
+            let mut schema = MetaSchema::new("object");
+            schema.description = Some("空对象 (the empty object)");
+            schema.max_properties = Some(0);
+            schema
+        });
     }
 
     fn as_raw_value(&self) -> Option<&Self> {
@@ -275,6 +276,7 @@ impl Type for Apply {
     fn register(registry: &mut Registry) {
         registry.create_schema::<Self, _>("Apply".into(), |registry| {
             ApplyDetails::register(registry);
+            EmptyObject::register(registry);
             let mut schema = MetaSchema::new("object");
             schema.description = Some(
                 "申请状态: 从未申请时为空对象, 否则为最近一次申请 \
@@ -282,10 +284,7 @@ impl Type for Apply {
             );
             // The details first: generated clients try the alternatives in
             // order, and an `{}` model that keeps extra keys would swallow them.
-            schema.one_of = vec![
-                ApplyDetails::schema_ref(),
-                MetaSchemaRef::Inline(Box::new(EmptyObject::schema())),
-            ];
+            schema.one_of = vec![ApplyDetails::schema_ref(), EmptyObject::schema_ref()];
             schema
         });
     }
