@@ -8,7 +8,9 @@
 //!   256 generated requests each (`PROPTEST_CASES` to change), every answer
 //!   checked against the document.
 //! - `model`: random sequences of operations against the server and a
-//!   reference model of the contract, compared at every step.
+//!   reference model of the contract, compared at every step, once with
+//!   SMS verification off (the default) and once with it on (on a manual
+//!   clock, reading the codes sent from a recording sender).
 //! - `self_test`: the checker run against deliberately wrong servers (a
 //!   mutating proxy in front of the real one) must report every fault.
 

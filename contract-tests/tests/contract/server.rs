@@ -3,17 +3,34 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use account_api::{Application, settings::Settings, sms_sender::RecordingSender};
+use account_api::{
+    Application,
+    clock::{Clock, ManualClock},
+    service::sms_codes::CODE_LIFETIME,
+    settings::{Settings, Verification},
+    sms_sender::RecordingSender,
+    startup::Overrides,
+};
 use tempfile::TempDir;
 use tokio::{runtime::Runtime, sync::oneshot};
+
+/// One millisecond as the `chrono::Duration` the clock takes. This crate does
+/// not depend on chrono (the library speaks HTTP only), so it is derived from
+/// a duration the server exports: the code lifetime, divided down.
+macro_rules! one_millisecond {
+    () => {
+        CODE_LIFETIME / i32::try_from(CODE_LIFETIME.num_milliseconds()).expect("minutes, not years")
+    };
+}
 
 /// A running server with its own database and runtime, stopped when dropped.
 pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
     /// Every SMS the server "sent".
-    #[allow(dead_code)]
     pub sms: Arc<RecordingSender>,
+    /// The server's clock, when the test moves it ([`TestServer::start_verifying`]).
+    pub clock: Option<Arc<ManualClock>>,
     stop: Option<oneshot::Sender<()>>,
     runtime: Option<Runtime>,
     // Dropped last: the database file lives in it.
@@ -26,6 +43,21 @@ impl TestServer {
     /// address and the service's daily budget — are lifted: every request
     /// here comes from 127.0.0.1, so those would otherwise trip across cases.
     pub fn start() -> Self {
+        Self::launch(Verification::Off, None)
+    }
+
+    /// As [`TestServer::start`], with SMS verification on (the production
+    /// mode) and a manual clock that only moves when the test moves it (see
+    /// [`advance_millis`]), starting on a whole second so that every instant
+    /// the test produces is a whole number of milliseconds.
+    pub fn start_verifying() -> Self {
+        let clock = Arc::new(ManualClock::starting_now());
+        let nanos = i64::from(clock.now().timestamp_subsec_nanos());
+        advance_nanos(&clock, 1_000_000_000 - nanos);
+        Self::launch(Verification::On, Some(clock))
+    }
+
+    fn launch(verification: Verification, clock: Option<Arc<ManualClock>>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("contract-tests-")
             .tempdir()
@@ -35,6 +67,7 @@ impl TestServer {
             SocketAddr::from(([127, 0, 0, 1], 0)),
             format!("sqlite://{}", database.display()),
         );
+        settings.sms.verification = verification;
         settings.limits.sends_per_address_per_hour = u32::MAX / 2;
         settings.limits.daily_sms_budget = u32::MAX / 2;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -43,8 +76,12 @@ impl TestServer {
             .build()
             .expect("a runtime");
         let sms = Arc::new(RecordingSender::default());
+        let overrides = Overrides {
+            sms_sender: Some(sms.clone()),
+            clock: clock.clone().map(|clock| clock as Arc<dyn Clock>),
+        };
         let application = runtime
-            .block_on(Application::build_with_sender(settings, sms.clone()))
+            .block_on(Application::build_with(settings, overrides))
             .expect("the server starts");
         let base_url = format!("http://127.0.0.1:{}", application.port());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -54,6 +91,7 @@ impl TestServer {
         Self {
             base_url,
             sms,
+            clock,
             stop: Some(stop),
             runtime: Some(runtime),
             _dir: dir,
@@ -75,4 +113,15 @@ impl Drop for TestServer {
             runtime.shutdown_timeout(Duration::from_secs(2));
         }
     }
+}
+
+/// Moves `clock` forward by `millis` milliseconds.
+pub fn advance_millis(clock: &ManualClock, millis: i64) {
+    let millis = i32::try_from(millis).expect("at most 24 days at once");
+    clock.advance(one_millisecond!() * millis);
+}
+
+fn advance_nanos(clock: &ManualClock, nanos: i64) {
+    let nanos = i32::try_from(nanos).expect("less than a second");
+    clock.advance(one_millisecond!() / 1_000_000 * nanos);
 }
