@@ -7,9 +7,9 @@
 #   4. Swagger UI in Debian's Chromium (playwright-core) lists every operation
 #      and shows the server's real answers to "Try it out";
 #   5. schemathesis runs every check, >= 200 generated requests per operation.
-# The server is target/debug/account-api (built if missing) on a free loopback
-# port with a fresh SQLite database and the demo users; it is stopped at the
-# end. Installs what is missing (Chromium and a CJK font from Debian, npm ci,
+# The server is target/debug/account-api (built if missing or stale) on a free
+# loopback port with a fresh SQLite database and the demo users; it is stopped
+# at the end. Installs what is missing (Chromium and a CJK font from Debian, npm ci,
 # pip into .venv), quietly and only once. Artifacts (screenshots, schemathesis
 # reports, server log) go to target/frontend/. Exit status 1 if any step fails.
 set -euo pipefail
@@ -54,9 +54,14 @@ echo "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), no
 
 # ---- the server
 
-server="$root/target/debug/account-api"
-if [ ! -x "$server" ]; then
-  say "cargo build (no target/debug/account-api yet)"
+# Cargo's target directory (CARGO_TARGET_DIR or a config may move it).
+target_dir=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+server="$target_dir/debug/account-api"
+# The binary `cargo test` built is used as it is (rebuilding it alone can
+# take minutes: other features); built only if missing or older than a source.
+if [ ! -x "$server" ] || [ -n "$(cd "$root" && find src entity migration Cargo.toml Cargo.lock -newer "$server" -print -quit)" ]; then
+  say "cargo build --bin account-api"
   (cd "$root" && cargo build -q --bin account-api)
 fi
 work=$(mktemp -d)
