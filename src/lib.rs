@@ -14,6 +14,8 @@
 //! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: outside effects.
 //! - [`demo`]: fixtures for `account-api demo`.
 //! - [`metrics`]: Prometheus metrics served at `/metrics`.
+//! - `test_support` (feature `test-support`): a fresh database per test, on
+//!   SQLite or PostgreSQL.
 
 pub mod api;
 pub mod clock;
@@ -26,5 +28,7 @@ pub mod service;
 pub mod settings;
 pub mod sms_sender;
 pub mod startup;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use startup::Application;

@@ -68,7 +68,7 @@ async fn every_security_event_is_recorded_with_phone_address_and_device() {
 }
 
 #[tokio::test]
-async fn no_password_code_or_token_reaches_the_database_file() {
+async fn no_password_code_or_token_reaches_the_database() {
     let app = TestApp::spawn_with(|settings| settings.sms.verification = Verification::On).await;
     let password = "Zq9-unique-pw";
     app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
@@ -90,12 +90,8 @@ async fn no_password_code_or_token_reaches_the_database_file() {
     let login = app.login(PHONE, password, DEVICE).await;
     let second_token = login.data()["token"].as_str().unwrap().to_owned();
 
-    // Everything SQLite holds: the database file and its write-ahead log.
-    let mut stored = Vec::new();
-    for entry in std::fs::read_dir(app.database_dir()).unwrap() {
-        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let stored = String::from_utf8_lossy(&stored);
+    // SQLite: the database file and its write-ahead log; PostgreSQL: every row.
+    let stored = app.everything_stored().await;
     assert!(
         stored.contains(PHONE),
         "the scan does not see the data at all"

@@ -1,7 +1,9 @@
-//! A real server on a random port over a fresh SQLite file, and a client whose
-//! every answer is checked against the server's own OpenAPI document.
+//! A real server on a random port over a fresh database of the run's backend
+//! (a SQLite file, or a new PostgreSQL database in the PostgreSQL run), and a
+//! client whose every answer is checked against the server's own OpenAPI
+//! document.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use account_api::{
     Application,
@@ -10,15 +12,18 @@ use account_api::{
     settings::Settings,
     sms_sender::{RecordingSender, SmsSender},
     startup::Overrides,
+    test_support::TestDatabase,
 };
 use reqwest::{
     Method, RequestBuilder,
     header::{CONTENT_TYPE, HeaderMap},
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    Statement,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 use crate::response_schemas::ResponseSchemas;
@@ -35,23 +40,33 @@ pub const NAME: &str = "于连林";
 pub const DEVICE: &str = "uuid";
 
 /// A running server with its own database, stopped when dropped.
+///
+/// It dereferences to its [`ApiClient`], so `app.get(..)`, `app.register(..)`
+/// and `app.address` work on it directly.
 pub struct TestApp {
-    /// `http://127.0.0.1:<port>`.
-    pub address: String,
-    /// The port the server listens on.
-    pub port: u16,
     /// Every SMS the server sent.
     pub sms: Arc<RecordingSender>,
     /// The server's clock, moved by tests instead of sleeping.
     pub clock: Arc<ManualClock>,
     /// The server's state, for calling services directly.
     pub state: AppState,
+    client: ApiClient,
     db: DatabaseConnection,
-    client: reqwest::Client,
-    schemas: ResponseSchemas,
     stop: Option<oneshot::Sender<()>>,
-    // Dropped last: the database file lives in it.
-    _dir: TempDir,
+    // Dropped last: the database itself.
+    database: TestDatabase,
+}
+
+/// An HTTP client of one server that checks every answer against the
+/// OpenAPI document the server publishes. Clones share the connection pool.
+#[derive(Clone)]
+pub struct ApiClient {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The port the server listens on.
+    pub port: u16,
+    client: reqwest::Client,
+    schemas: Arc<ResponseSchemas>,
 }
 
 /// An answer, already checked against the OpenAPI document.
@@ -92,8 +107,8 @@ impl TestResponse {
 }
 
 impl TestApp {
-    /// Builds and starts a server on 127.0.0.1 port 0 over a fresh SQLite
-    /// file, with verification off and the send limits lifted.
+    /// Builds and starts a server on 127.0.0.1 port 0 over a fresh database,
+    /// with verification off and the send limits lifted.
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
@@ -118,9 +133,17 @@ impl TestApp {
         sender: Arc<dyn SmsSender>,
         sms: Arc<RecordingSender>,
     ) -> Self {
-        let dir = TempDir::new().expect("a temporary directory");
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), url);
+        let database = TestDatabase::create().await;
+        Self::spawn_custom_on(database, configure, sender, sms).await
+    }
+
+    async fn spawn_custom_on(
+        database: TestDatabase,
+        configure: impl FnOnce(&mut Settings),
+        sender: Arc<dyn SmsSender>,
+        sms: Arc<RecordingSender>,
+    ) -> Self {
+        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), database.url());
         // Most tests cover the documented operations, not the abuse limits:
         // lift the send limits so one test may send a phone several codes.
         let limits = &mut settings.limits;
@@ -144,7 +167,107 @@ impl TestApp {
         tokio::spawn(application.run_until(async move {
             let _ = stopped.await;
         }));
+        Self {
+            sms,
+            clock,
+            state,
+            client: ApiClient::connect(port).await,
+            db,
+            stop: Some(stop),
+            database,
+        }
+    }
 
+    /// Everything the database stores, as text: for SQLite the bytes of the
+    /// database file and its write-ahead log, for PostgreSQL every row of
+    /// every table in its text form.
+    pub async fn everything_stored(&self) -> String {
+        match self.database.sqlite_dir() {
+            Some(dir) => {
+                let mut stored = Vec::new();
+                for entry in std::fs::read_dir(dir).expect("the database directory") {
+                    stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+                }
+                String::from_utf8_lossy(&stored).into_owned()
+            }
+            None => {
+                let backend = self.db.get_database_backend();
+                let tables = self
+                    .db
+                    .query_all_raw(Statement::from_string(
+                        backend,
+                        "SELECT table_name::text FROM information_schema.tables \
+                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                    ))
+                    .await
+                    .expect("the list of tables");
+                let mut stored = String::new();
+                for table in tables {
+                    let table: String = table.try_get_by_index(0).unwrap();
+                    let rows = self
+                        .db
+                        .query_all_raw(Statement::from_string(
+                            backend,
+                            format!("SELECT CAST(t AS text) FROM \"{table}\" AS t"),
+                        ))
+                        .await
+                        .expect("the rows of a table");
+                    for row in rows {
+                        stored.push_str(&row.try_get_by_index::<String>(0).unwrap());
+                        stored.push('\n');
+                    }
+                }
+                stored
+            }
+        }
+    }
+
+    /// The database, for looking at rows and inserting what no API creates yet.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The user row of `phone`.
+    pub async fn user(&self, phone: &str) -> Option<entity::users::Model> {
+        entity::users::Entity::find()
+            .filter(entity::users::Column::Phone.eq(phone))
+            .one(self.db())
+            .await
+            .expect("the users table can be read")
+    }
+
+    /// Every session of `user_id`, oldest first.
+    pub async fn sessions_of(&self, user_id: &str) -> Vec<entity::sessions::Model> {
+        entity::sessions::Entity::find()
+            .filter(entity::sessions::Column::UserId.eq(user_id))
+            .order_by_asc(entity::sessions::Column::Id)
+            .all(self.db())
+            .await
+            .expect("the sessions table can be read")
+    }
+
+    /// Every stored SMS code of `phone`.
+    pub async fn sms_codes_of(&self, phone: &str) -> Vec<entity::sms_codes::Model> {
+        entity::sms_codes::Entity::find()
+            .filter(entity::sms_codes::Column::Phone.eq(phone))
+            .order_by_asc(entity::sms_codes::Column::Purpose)
+            .all(self.db())
+            .await
+            .expect("the sms_codes table can be read")
+    }
+}
+
+impl Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.client
+    }
+}
+
+impl ApiClient {
+    /// A client of the server on 127.0.0.1 `port`, with the document it serves.
+    pub async fn connect(port: u16) -> Self {
         let address = format!("http://127.0.0.1:{port}");
         // reqwest is built with `rustls-no-provider` for the server's HTTP SMS
         // sender; a client needs a provider even for plain HTTP.
@@ -165,25 +288,9 @@ impl TestApp {
         Self {
             address,
             port,
-            sms,
-            clock,
-            state,
-            db,
             client,
-            schemas: ResponseSchemas::new(document),
-            stop: Some(stop),
-            _dir: dir,
+            schemas: Arc::new(ResponseSchemas::new(document)),
         }
-    }
-
-    /// The directory holding the SQLite database and its write-ahead log.
-    pub fn database_dir(&self) -> &std::path::Path {
-        self._dir.path()
-    }
-
-    /// The database, for looking at rows and inserting what no API creates yet.
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     /// The served OpenAPI document.
@@ -201,7 +308,7 @@ impl TestApp {
         format!("{}{path_and_query}", self.address)
     }
 
-    /// A request builder for `method` on `path_and_query`; send it with [`TestApp::send`].
+    /// A request builder for `method` on `path_and_query`; send it with [`ApiClient::send`].
     pub fn request(&self, method: Method, path_and_query: &str) -> RequestBuilder {
         self.client.request(method, self.url(path_and_query))
     }
@@ -242,15 +349,22 @@ impl TestApp {
         let request = request.build().expect("a valid request");
         let method = request.method().to_string();
         let path = request.url().path().to_owned();
-        let response = self
-            .client
-            .execute(request)
+        self.try_send_built(request)
             .await
-            .unwrap_or_else(|err| panic!("{method} {path} failed: {err}"));
+            .unwrap_or_else(|err| panic!("{method} {path} failed: {err}"))
+    }
+
+    async fn try_send_built(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<TestResponse, reqwest::Error> {
+        let method = request.method().to_string();
+        let path = request.url().path().to_owned();
+        let response = self.client.execute(request).await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response.text().await.expect("a readable body");
-        self.checked(&method, &path, status, headers, text)
+        let text = response.text().await?;
+        Ok(self.checked(&method, &path, status, headers, text))
     }
 
     /// Parses and checks an answer received some other way (a raw socket).
@@ -285,17 +399,19 @@ impl TestApp {
 
     /// Registers `phone` with `password` on `device` (name 于连林) and returns the answer.
     pub async fn register(&self, phone: &str, password: &str, device: &str) -> TestResponse {
-        self.post_form(
-            "/api/v4.0/register",
-            &[
-                ("phone", phone),
-                ("name", NAME),
-                ("password", password),
-                ("device_identifier", device),
-                ("code", "123456"),
-            ],
-        )
-        .await
+        self.send(self.register_request(phone, password, device))
+            .await
+    }
+
+    /// The request [`ApiClient::register`] sends (code `123456`).
+    pub fn register_request(&self, phone: &str, password: &str, device: &str) -> RequestBuilder {
+        self.request(Method::POST, "/api/v4.0/register").form(&[
+            ("phone", phone),
+            ("name", NAME),
+            ("password", password),
+            ("device_identifier", device),
+            ("code", "123456"),
+        ])
     }
 
     /// Registers `phone` and panics unless it worked; returns the `data`.
@@ -321,35 +437,6 @@ impl TestApp {
             ],
         )
         .await
-    }
-
-    /// The user row of `phone`.
-    pub async fn user(&self, phone: &str) -> Option<entity::users::Model> {
-        entity::users::Entity::find()
-            .filter(entity::users::Column::Phone.eq(phone))
-            .one(self.db())
-            .await
-            .expect("the users table can be read")
-    }
-
-    /// Every session of `user_id`, oldest first.
-    pub async fn sessions_of(&self, user_id: &str) -> Vec<entity::sessions::Model> {
-        entity::sessions::Entity::find()
-            .filter(entity::sessions::Column::UserId.eq(user_id))
-            .order_by_asc(entity::sessions::Column::Id)
-            .all(self.db())
-            .await
-            .expect("the sessions table can be read")
-    }
-
-    /// Every stored SMS code of `phone`.
-    pub async fn sms_codes_of(&self, phone: &str) -> Vec<entity::sms_codes::Model> {
-        entity::sms_codes::Entity::find()
-            .filter(entity::sms_codes::Column::Phone.eq(phone))
-            .order_by_asc(entity::sms_codes::Column::Purpose)
-            .all(self.db())
-            .await
-            .expect("the sms_codes table can be read")
     }
 }
 

@@ -1,5 +1,6 @@
 //! Black-box tests of the v4.0 account API: each test starts a real server on
-//! 127.0.0.1 port 0 over a fresh SQLite file and talks HTTP to it.
+//! 127.0.0.1 port 0 over a fresh database and talks HTTP to it — a SQLite
+//! file, or in the PostgreSQL run of this binary a new PostgreSQL schema.
 //!
 //! Every answer any test receives is also checked against the OpenAPI
 //! document the server publishes (see `response_schemas`), so the suite
@@ -7,14 +8,15 @@
 //!
 //! # Layout
 //!
-//! - `helpers`: `TestApp` (spawn, request helpers, database access) and
-//!   shared assertions.
+//! - `helpers`: `TestApp` (spawn, database access), `ApiClient` (requests,
+//!   each answer checked) and shared assertions.
 //! - `response_schemas`: the OpenAPI response check behind every request.
 //! - One module per endpoint, `transport` for what surrounds them, and
 //!   `original_examples` for the original document's URLs replayed verbatim.
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
-//!   `audit` (the ledger, and no secret in the database file).
+//!   `audit` (the ledger, and no secret in the database).
+//! - Both backends: `postgres` (this binary again on PostgreSQL).
 
 mod audit;
 mod demo;
@@ -26,6 +28,7 @@ mod limits;
 mod login;
 mod observability;
 mod original_examples;
+mod postgres;
 mod register;
 mod response_schemas;
 mod sendsms;
