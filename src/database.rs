@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -33,6 +34,22 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true)
         });
     Database::connect(options).await
+}
+
+/// Begins a transaction that writes.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,
+/// waiting up to the busy timeout for other writers. A plain (deferred)
+/// transaction that reads first and writes later cannot wait: if another
+/// connection committed since its read, SQLite refuses the write at once with
+/// `SQLITE_BUSY_SNAPSHOT` ("database is locked"), whatever the busy timeout.
+/// PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.

@@ -3,7 +3,7 @@
 use entity::{applications, enterprises, users};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, SqlErr, sea_query::Expr,
 };
 
 use super::{
@@ -13,7 +13,10 @@ use super::{
     sessions::{self, Token},
     sms_codes,
 };
-use crate::domain::{DeviceId, Expect, Name, Password, Phone};
+use crate::{
+    database,
+    domain::{DeviceId, Expect, Name, Password, Phone},
+};
 
 /// Whether an account exists for `phone`.
 pub async fn is_registered(db: &impl ConnectionTrait, phone: &Phone) -> Result<bool, DbErr> {
@@ -111,7 +114,7 @@ pub async fn register(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let txn = state.db.begin().await?;
+    let txn = database::begin_write(&state.db).await?;
     match users::Entity::insert(user)
         .exec_without_returning(&txn)
         .await
@@ -239,7 +242,7 @@ pub async fn login(
         None
     };
     let change_device = user.device_identifier != device.as_str();
-    let txn = state.db.begin().await?;
+    let txn = database::begin_write(&state.db).await?;
     if change_device || rehashed.is_some() {
         let mut update = users::Entity::update_many()
             .col_expr(
@@ -378,7 +381,7 @@ pub async fn reset_password(
     };
     let password_hash = state.hasher.hash(password).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = database::begin_write(&state.db).await?;
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(users::Column::UpdatedAt, Expr::value(now))

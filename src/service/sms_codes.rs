@@ -6,7 +6,7 @@ use entity::{service_locks, sms_codes};
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr, sea_query::ExprTrait, sea_query::OnConflict,
+    sea_query::Expr, sea_query::ExprTrait, sea_query::OnConflict,
 };
 use sha2::Sha256;
 
@@ -15,7 +15,10 @@ use super::{
     audit::{self, Actor, Kind, outcome},
     limits::{self, RetryAfter},
 };
-use crate::domain::{Expect, Phone};
+use crate::{
+    database,
+    domain::{Expect, Phone},
+};
 
 /// How long a code stays valid.
 pub const CODE_LIFETIME: Duration = Duration::minutes(5);
@@ -125,7 +128,7 @@ pub async fn send_code(
     }
 
     if let Some(fixed_code) = state.policy.test_code(phone, now) {
-        let txn = state.db.begin().await?;
+        let txn = database::begin_write(&state.db).await?;
         store_code(&txn, state, phone, purpose, fixed_code, now).await?;
         audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
         txn.commit().await?;
@@ -133,7 +136,7 @@ pub async fn send_code(
     }
 
     let code = generate_code();
-    let txn = state.db.begin().await?;
+    let txn = database::begin_write(&state.db).await?;
     // Taking the lock row first serializes every send's check-then-insert,
     // across instances too, so no two can both take a window's last send.
     service_locks::Entity::update_many()

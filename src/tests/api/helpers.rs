@@ -12,7 +12,7 @@ use account_api::{
     settings::Settings,
     sms_sender::{RecordingSender, SmsSender},
     startup::Overrides,
-    test_support::TestDatabase,
+    test_support::{Backend, TestDatabase},
 };
 use reqwest::{
     Method, RequestBuilder,
@@ -176,6 +176,11 @@ impl TestApp {
             stop: Some(stop),
             database,
         }
+    }
+
+    /// The backend of this server's database.
+    pub fn backend(&self) -> Backend {
+        self.database.backend()
     }
 
     /// Everything the database stores, as text: for SQLite the bytes of the
@@ -352,6 +357,13 @@ impl ApiClient {
         self.try_send_built(request)
             .await
             .unwrap_or_else(|err| panic!("{method} {path} failed: {err}"))
+    }
+
+    /// As [`ApiClient::send`], but a request that gets no answer (the server
+    /// is gone) is an error instead of a panic.
+    pub async fn try_send(&self, request: RequestBuilder) -> Result<TestResponse, reqwest::Error> {
+        self.try_send_built(request.build().expect("a valid request"))
+            .await
     }
 
     async fn try_send_built(

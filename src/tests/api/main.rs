@@ -16,9 +16,11 @@
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
-//! - Both backends: `postgres` (this binary again on PostgreSQL).
+//! - Both backends: `postgres` (this binary again on PostgreSQL), and
+//!   `concurrency` (many writers at once).
 
 mod audit;
+mod concurrency;
 mod demo;
 mod forget_password;
 mod helpers;
