@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -52,7 +52,30 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// The key of the PostgreSQL advisory lock that serializes migrations
+/// (`pg_advisory_xact_lock` takes any 64-bit number; this one is "acctapi\0").
+const MIGRATION_LOCK_KEY: i64 = 0x6163_6374_6170_6900;
+
 /// Applies every pending migration.
+///
+/// On PostgreSQL, instances that start at once on an empty database would
+/// each see the migrations pending and race to create the same tables; the
+/// loser failed to start ("duplicate key value violates unique constraint
+/// pg_type_typname_nsp_index"). So the migrations run in one transaction that
+/// first takes an advisory lock: the others wait for it, then find nothing
+/// left to do. DDL is transactional there, so a failed migration leaves
+/// nothing behind.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK_KEY.into()],
+    ))
+    .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }

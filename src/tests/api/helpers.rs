@@ -12,7 +12,7 @@ use account_api::{
     settings::Settings,
     sms_sender::{RecordingSender, SmsSender},
     startup::Overrides,
-    test_support::{Backend, TestDatabase},
+    test_support::{Backend, TestDatabase, say},
 };
 use reqwest::{
     Method, RequestBuilder,
@@ -458,6 +458,30 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// The path of the test function it is used in, e.g. `api::limits::one_send_per_phone`.
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        let name = std::any::type_name_of_val(&here);
+        let name = name.strip_suffix("::here").unwrap_or(name);
+        name.trim_end_matches("::{{closure}}")
+    }};
+}
+pub(crate) use test_name;
+
+/// Whether this run's backend is PostgreSQL; otherwise says on standard
+/// error that `test` does not apply here and why, so no skip is silent.
+pub fn on_postgresql_only(test: &str, why: &str) -> bool {
+    if Backend::current() == Backend::Postgres {
+        return true;
+    }
+    say(&format!(
+        "SKIPPED on SQLite: {test}: {why}; it runs in the PostgreSQL run \
+         (postgres::the_whole_suite_passes_on_postgresql, with TEST_POSTGRES_URL set)"
+    ));
+    false
 }
 
 /// Whether `text` is 32 lowercase hex characters.

@@ -16,8 +16,10 @@
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
-//! - Both backends: `postgres` (this binary again on PostgreSQL), and
-//!   `concurrency` (many writers at once).
+//! - Both backends: `postgres` (this binary again on PostgreSQL),
+//!   `concurrency` (many writers at once), `multi_instance` (two server
+//!   processes on one database), and `server_process` (the binary as a child
+//!   process).
 
 mod audit;
 mod concurrency;
@@ -28,12 +30,14 @@ mod isregister;
 mod lifecycle;
 mod limits;
 mod login;
+mod multi_instance;
 mod observability;
 mod original_examples;
 mod postgres;
 mod register;
 mod response_schemas;
 mod sendsms;
+mod server_process;
 mod sessions;
 mod transport;
 mod verification;

@@ -1,0 +1,154 @@
+//! The real `account-api` binary as a child process, for what only a process
+//! shows: several instances on one database, and a server killed outright.
+
+use std::{
+    io::{BufRead, BufReader},
+    ops::Deref,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    time::{Duration, Instant},
+};
+
+use crate::helpers::ApiClient;
+
+/// How long a server may take to migrate and start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running `account-api serve` on 127.0.0.1, port chosen by the system;
+/// killed when dropped. Dereferences to a client of it.
+pub struct ServerProcess {
+    child: Child,
+    client: ApiClient,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts `account-api serve --listen 127.0.0.1:0 --database-url
+    /// <database_url> <flags>` with an otherwise empty environment, and waits
+    /// until it listens.
+    pub async fn start(database_url: &str, flags: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_account-api"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url"])
+            .arg(database_url)
+            .args(flags)
+            // No DATABASE_URL, ACCOUNT_API_* or RUST_LOG from the test's environment.
+            .env_clear()
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the account-api binary");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = mpsc::channel();
+        let stderr = child.stderr.take().expect("piped stderr");
+        let collected = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(port) = listening_port(&line) {
+                    let _ = address_tx.send(port);
+                }
+                collected.lock().unwrap().push(line);
+            }
+        });
+
+        let started = Instant::now();
+        let port = loop {
+            if let Ok(port) = address_rx.try_recv() {
+                break port;
+            }
+            if let Some(status) = child.try_wait().expect("poll the server") {
+                panic!(
+                    "the server exited before listening ({status}):\n{}",
+                    logs.lock().unwrap().join("\n")
+                );
+            }
+            if started.elapsed() > START_TIMEOUT {
+                let _ = child.kill();
+                panic!(
+                    "the server did not listen within {START_TIMEOUT:?}:\n{}",
+                    logs.lock().unwrap().join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        Self {
+            child,
+            client: ApiClient::connect(port).await,
+            logs,
+        }
+    }
+
+    /// Everything the server logged so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    /// The last code the log sender wrote for `phone`.
+    pub fn last_logged_code(&self, phone: &str) -> Option<String> {
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .filter(|line| line.contains("SMS code") && line.contains(phone))
+            .find_map(|line| field(line, "code"))
+    }
+
+    /// Kills the server with SIGKILL — no shutdown, no flushing — and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Deref for ServerProcess {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.client
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The port of the start-up line `listening address=127.0.0.1:PORT` (text
+/// logs) or `"address":"127.0.0.1:PORT"` (JSON logs).
+fn listening_port(line: &str) -> Option<u16> {
+    if !line.contains("listening") {
+        return None;
+    }
+    field(line, "address")?.rsplit(':').next()?.parse().ok()
+}
+
+/// The value of `name=value`, `name="value"` or `"name":"value"` in a log line.
+fn field(line: &str, name: &str) -> Option<String> {
+    let text_form = format!(" {name}=");
+    let json_form = format!("\"{name}\":");
+    let start = line
+        .find(&text_form)
+        .map(|at| at + text_form.len())
+        .or_else(|| line.find(&json_form).map(|at| at + json_form.len()))?;
+    let value = line[start..].trim_start_matches('"');
+    let end = value
+        .find(|c: char| c == '"' || c == ',' || c == '}' || c.is_whitespace())
+        .unwrap_or(value.len());
+    Some(value[..end].to_owned())
+}
+
+#[test]
+fn log_fields_are_read_in_text_and_json_form() {
+    let text = "2026-11-24T04:10:08Z  INFO account_api::startup: listening address=127.0.0.1:35431";
+    assert_eq!(listening_port(text), Some(35431));
+    let json = r#"{"level":"INFO","fields":{"message":"listening","address":"127.0.0.1:4001"}}"#;
+    assert_eq!(listening_port(json), Some(4001));
+    let sms = r#"INFO account_api::sms_sender: SMS code (log sender: nothing sent) phone="13126939916" code="012345""#;
+    assert_eq!(field(sms, "code").as_deref(), Some("012345"));
+    assert_eq!(field(sms, "phone").as_deref(), Some("13126939916"));
+    assert_eq!(listening_port("INFO poem::server: server started"), None);
+}
