@@ -17,13 +17,14 @@
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
 //! - Both backends: `postgres` (this binary again on PostgreSQL),
-//!   `concurrency` (many writers at once), `multi_instance` (two server
-//!   processes on one database), and `server_process` (the binary as a child
-//!   process).
+//!   `concurrency` (many writers at once), `durability` (SIGKILL mid-stream,
+//!   then a restart), `multi_instance` (two server processes on one
+//!   database), and `server_process` (the binary as a child process).
 
 mod audit;
 mod concurrency;
 mod demo;
+mod durability;
 mod forget_password;
 mod helpers;
 mod isregister;

@@ -80,6 +80,11 @@ impl ServerProcess {
         }
     }
 
+    /// A client of this server, for tasks of their own.
+    pub fn client(&self) -> ApiClient {
+        self.client.clone()
+    }
+
     /// Everything the server logged so far.
     pub fn logs(&self) -> String {
         self.logs.lock().unwrap().join("\n")
