@@ -128,6 +128,12 @@ impl TestApp {
         Self::spawn_custom(configure, sender, Arc::new(RecordingSender::default())).await
     }
 
+    /// As [`TestApp::spawn_with`], over `database` instead of a fresh one.
+    pub async fn spawn_on(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
+        let sms = Arc::new(RecordingSender::default());
+        Self::spawn_custom_on(database, configure, sms.clone(), sms).await
+    }
+
     async fn spawn_custom(
         configure: impl FnOnce(&mut Settings),
         sender: Arc<dyn SmsSender>,

@@ -18,11 +18,15 @@
 //!   `audit` (the ledger, and no secret in the database).
 //! - Both backends: `postgres` (this binary again on PostgreSQL),
 //!   `concurrency` (many writers at once), `durability` (SIGKILL mid-stream,
-//!   then a restart), `multi_instance` (two server processes on one
-//!   database), and `server_process` (the binary as a child process).
+//!   then a restart), `database_settings` (pool size, connect timeout),
+//!   `database_outage` (the database goes and comes back), `multi_instance`
+//!   (two server processes on one database), and `server_process` (the
+//!   binary as a child process).
 
 mod audit;
 mod concurrency;
+mod database_outage;
+mod database_settings;
 mod demo;
 mod durability;
 mod forget_password;
