@@ -78,7 +78,7 @@ async fn a_thousand_concurrent_registrations_all_succeed_and_are_all_stored() {
         REGISTRATIONS as f64 / elapsed.as_secs_f64()
     ));
     assert!(
-        elapsed < Duration::from_secs(120),
+        elapsed < Duration::from_secs(300),
         "{REGISTRATIONS} registrations took {elapsed:?}"
     );
 }

@@ -90,15 +90,24 @@ impl ServerProcess {
         self.logs.lock().unwrap().join("\n")
     }
 
-    /// The last code the log sender wrote for `phone`.
-    pub fn last_logged_code(&self, phone: &str) -> Option<String> {
-        self.logs
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .filter(|line| line.contains("SMS code") && line.contains(phone))
-            .find_map(|line| field(line, "code"))
+    /// The last code the log sender wrote for `phone`, waiting a little for
+    /// the line: the answer can arrive before the log line is read.
+    pub async fn logged_code(&self, phone: &str) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let code = self
+                .logs
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .filter(|line| line.contains("SMS code") && line.contains(phone))
+                .find_map(|line| field(line, "code"));
+            if code.is_some() || Instant::now() > deadline {
+                return code;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Kills the server with SIGKILL — no shutdown, no flushing — and reaps it.
