@@ -1,18 +1,33 @@
-//! Connecting to the database and bringing its schema up to date.
+//! Connecting to the database and bringing its schema up to date, and the
+//! SQLite connections held out of the pool for the hottest lookup.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        self, ConnectOptions as _,
+        sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous},
+    },
 };
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::settings::DatabaseSettings;
 
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pooled connection idle this long is pinged before use; busier ones are
+/// not (sqlx would ping on every checkout: a round trip per query).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// Opens the pool. A SQLite file is created if missing and opened in WAL mode
 /// with foreign keys on and a busy timeout, so concurrent writers wait for
@@ -24,6 +39,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .max_connections(settings.db_max_connections)
         .connect_timeout(timeout)
         .acquire_timeout(timeout)
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
@@ -78,4 +94,89 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     .await?;
     Migrator::up(&txn, None).await?;
     txn.commit().await
+}
+
+/// SQLite connections held out of the pool for point lookups on hot paths
+/// (is this phone registered?).
+///
+/// sqlx pings a pooled connection when it goes back to the pool, and with
+/// SQLite every ping is a round trip to the connection's worker thread that
+/// costs as much as an indexed lookup. These connections are opened with the
+/// pool's own options and never returned, so a lookup is one round trip.
+/// With PostgreSQL there are none, and lookups use the pool.
+#[derive(Clone, Default)]
+pub struct LookupConnections {
+    held: Option<Arc<Held>>,
+}
+
+struct Held {
+    options: Arc<SqliteConnectOptions>,
+    /// `None` after a failure: reopened at the next use.
+    slots: Vec<Mutex<Option<SqliteConnection>>>,
+    next: AtomicUsize,
+}
+
+impl LookupConnections {
+    /// `count` connections to the SQLite database of `db` (none for other databases).
+    pub async fn open(db: &DatabaseConnection, count: usize) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite || count == 0 {
+            return Ok(Self::default());
+        }
+        let options = db.get_sqlite_connection_pool().connect_options();
+        let mut slots = Vec::with_capacity(count);
+        for _ in 0..count {
+            let connection = options.connect().await.map_err(connection_error)?;
+            slots.push(Mutex::new(Some(connection)));
+        }
+        Ok(Self {
+            held: Some(Arc::new(Held {
+                options,
+                slots,
+                next: AtomicUsize::new(0),
+            })),
+        })
+    }
+
+    /// Whether `sql`, with `parameter` bound to its one placeholder, returns a
+    /// row; `None` when no connection is held (the caller uses the pool).
+    pub async fn exists(&self, sql: &'static str, parameter: &str) -> Option<Result<bool, DbErr>> {
+        let held = self.held.as_ref()?;
+        let mut slot = held.slot().await;
+        let connection = match slot.as_mut() {
+            Some(connection) => connection,
+            None => match held.options.connect().await {
+                Ok(connection) => slot.insert(connection),
+                Err(err) => return Some(Err(connection_error(err))),
+            },
+        };
+        let row = sqlx::query(sql)
+            .bind(parameter)
+            .fetch_optional(&mut *connection)
+            .await;
+        Some(match row {
+            Ok(row) => Ok(row.is_some()),
+            Err(err) => {
+                // Whatever went wrong, the next lookup starts on a fresh connection.
+                *slot = None;
+                Err(DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(err))))
+            }
+        })
+    }
+}
+
+impl Held {
+    /// A free connection if there is one, else the next in turn.
+    async fn slot(&self) -> MutexGuard<'_, Option<SqliteConnection>> {
+        let first = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        for offset in 0..self.slots.len() {
+            if let Ok(slot) = self.slots[(first + offset) % self.slots.len()].try_lock() {
+                return slot;
+            }
+        }
+        self.slots[first].lock().await
+    }
+}
+
+fn connection_error(err: sqlx::Error) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(err)))
 }

@@ -128,8 +128,15 @@ impl Application {
                  set --sms-verification on in production"
             );
         }
+        // One per core, and at least two: one lookup runs while the other's
+        // answer travels back from its worker thread.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let lookups = database::LookupConnections::open(&db, cores.max(2))
+            .await
+            .map_err(database_error)?;
         let state = AppState {
             db,
+            lookups,
             hasher: PasswordHasher::per_core(),
             sms_sender,
             code_key: Arc::new(code_key),

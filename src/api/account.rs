@@ -134,7 +134,7 @@ impl AccountApi {
         #[oai(default)]
         expect: Query<Expect>,
     ) -> Answer<StatusReply> {
-        let registered = match accounts::is_registered(&state.db, &phone).await {
+        let registered = match accounts::phone_registered(&state, &phone).await {
             Ok(registered) => registered,
             Err(err) => return internal_error("isregister", &err.into()),
         };

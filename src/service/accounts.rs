@@ -1,9 +1,11 @@
 //! Accounts: registration, login, password reset, and the session's account.
 
 use entity::{applications, enterprises, users};
+use std::sync::LazyLock;
+
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, SelectExt, SqlErr, sea_query::Expr,
 };
 
 use super::{
@@ -18,13 +20,36 @@ use crate::{
     domain::{DeviceId, Expect, Name, Password, Phone},
 };
 
-/// Whether an account exists for `phone`.
+/// Whether an account exists for `phone`, asked through `db`.
 pub async fn is_registered(db: &impl ConnectionTrait, phone: &Phone) -> Result<bool, DbErr> {
-    let count = users::Entity::find()
-        .filter(users::Column::Phone.eq(phone.as_str()))
-        .count(db)
-        .await?;
-    Ok(count > 0)
+    users_with_phone(phone.as_str()).exists(db).await
+}
+
+/// Whether an account exists for `phone`: the hottest query of the API (apps
+/// ask it while the user types), so it runs on a held lookup connection when
+/// there is one (SQLite), and through the pool otherwise.
+pub async fn phone_registered(state: &AppState, phone: &Phone) -> Result<bool, DbErr> {
+    /// `SELECT 1 FROM users WHERE phone = ?`, as SeaORM writes it for SQLite.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        users_with_phone("")
+            .select_only()
+            .expr(Expr::cust("1"))
+            .build(DbBackend::Sqlite)
+            .sql
+    });
+    match state.lookups.exists(SQL.as_str(), phone.as_str()).await {
+        Some(Ok(registered)) => Ok(registered),
+        Some(Err(err)) => {
+            tracing::warn!(error = %err, "lookup connection failed; asking through the pool");
+            is_registered(&state.db, phone).await
+        }
+        None => is_registered(&state.db, phone).await,
+    }
+}
+
+/// The users with `phone` (at most one: the column is unique).
+fn users_with_phone(phone: &str) -> Select<users::Entity> {
+    users::Entity::find().filter(users::Column::Phone.eq(phone))
 }
 
 /// A registration request, validated.
@@ -75,7 +100,7 @@ pub async fn register(
         device: Some(request.device.as_str()),
     };
     // Cheap early answer for the common case; the unique index is the real guard.
-    if is_registered(&state.db, &request.phone).await? {
+    if phone_registered(state, &request.phone).await? {
         audit::record(
             &state.db,
             state.clock.now(),

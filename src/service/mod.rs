@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
     clock::Clock,
+    database::LookupConnections,
     domain::Phone,
     password_hasher::{HashError, PasswordHasher},
     settings::{LimitSettings, Settings, TestNumber, Verification},
@@ -27,6 +28,8 @@ use crate::{
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
+    /// SQLite connections held for `phone_registered` (none for PostgreSQL).
+    pub lookups: LookupConnections,
     /// Bounded Argon2id hashing.
     pub hasher: PasswordHasher,
     /// Where SMS codes go.

@@ -115,7 +115,7 @@ pub async fn send_code(
         client_ip,
         device: None,
     };
-    let registered = accounts::is_registered(&state.db, phone).await?;
+    let registered = accounts::phone_registered(state, phone).await?;
     let now = state.clock.now();
     let refusal = match (purpose, registered) {
         (Expect::Unregistered, true) => Some(SendOutcome::AlreadyRegistered),
