@@ -3,11 +3,21 @@
 //! One hash takes ~19 MiB and ~20 ms of one core. Hashes run on blocking
 //! threads, and a semaphore admits at most one per CPU core, so a flood of
 //! logins queues instead of multiplying memory or starving other requests.
+//!
+//! Each admitted hash works in one of a few reused work areas (at most one
+//! per permit) rather than a fresh 19 MiB allocation: the allocator would
+//! zero every new one (about a millisecond) and keep the freed ones in its
+//! per-thread arenas, so the process's memory would grow with the number of
+//! blocking threads that ever hashed, not with the permits.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
+    password_hash::{
+        generate_salt,
+        phc::{Output, ParamsString, Salt},
+    },
 };
 use tokio::sync::Semaphore;
 
@@ -36,6 +46,9 @@ pub struct PasswordHasher {
 struct Inner {
     argon2: Argon2<'static>,
     permits: Semaphore,
+    /// Work areas of today's parameters, each used by one hash at a time;
+    /// there are never more than hashes admitted at once.
+    work_areas: Mutex<Vec<Box<[Block]>>>,
     /// A hash of a text too long to be a password, verified against for unknown
     /// phones so that a login's timing does not tell whether the phone is registered.
     dummy_hash: String,
@@ -53,17 +66,17 @@ impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         let params = Params::new(Self::M_COST, Self::T_COST, Self::P_COST, None)
             .expect("the OWASP parameters are valid");
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = argon2
-            .hash_password(b"not a password of anyone")
-            .expect("hashing a constant succeeds")
-            .to_string();
+        let mut inner = Inner {
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            permits: Semaphore::new(concurrency.max(1)),
+            work_areas: Mutex::new(Vec::new()),
+            dummy_hash: String::new(),
+        };
+        inner.dummy_hash = inner
+            .hash(b"not a password of anyone")
+            .expect("hashing a constant succeeds");
         Self {
-            inner: Arc::new(Inner {
-                argon2,
-                permits: Semaphore::new(concurrency.max(1)),
-                dummy_hash,
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -75,14 +88,8 @@ impl PasswordHasher {
     /// The PHC string of `password` under a fresh random salt.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let password = password.clone();
-        self.run(move |inner| {
-            inner
-                .argon2
-                .hash_password(password.expose().as_bytes())
-                .map(|hash| hash.to_string())
-                .map_err(|err| HashError::Argon2(err.to_string()))
-        })
-        .await
+        self.run(move |inner| inner.hash(password.expose().as_bytes()))
+            .await
     }
 
     /// Whether `password` matches `phc`; with `None` (unknown phone) it checks a
@@ -97,10 +104,7 @@ impl PasswordHasher {
         self.run(move |inner| {
             let phc = phc.as_deref().unwrap_or(&inner.dummy_hash);
             let hash = PasswordHash::new(phc).map_err(|err| HashError::Argon2(err.to_string()))?;
-            let matches = inner
-                .argon2
-                .verify_password(password.expose().as_bytes(), &hash)
-                .is_ok();
+            let matches = inner.verify(password.expose().as_bytes(), &hash);
             Ok(matches && known)
         })
         .await
@@ -136,12 +140,136 @@ impl PasswordHasher {
     }
 }
 
+impl Inner {
+    /// What `argon2`'s `hash_password` makes (a 16-byte random salt, a 32-byte
+    /// output, the PHC string of today's parameters), in a reused work area.
+    fn hash(&self, password: &[u8]) -> Result<String, HashError> {
+        let failed = |err: &dyn std::fmt::Display| HashError::Argon2(err.to_string());
+        let salt = generate_salt();
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        self.with_work_area(self.argon2.params(), |memory| {
+            self.argon2
+                .hash_password_into_with_memory(password, &salt, &mut output, memory)
+        })
+        .map_err(|err| failed(&err))?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(self.argon2.params()).map_err(|err| failed(&err))?,
+            salt: Some(Salt::new(&salt).map_err(|err| failed(&err))?),
+            hash: Some(Output::new(&output).map_err(|err| failed(&err))?),
+        };
+        Ok(hash.to_string())
+    }
+
+    /// What `argon2`'s `verify_password` checks: `password` hashed with the
+    /// algorithm, version, parameters and salt of `hash` gives its output
+    /// (compared in constant time). Any other hash, e.g. one with an unknown
+    /// algorithm, does not match.
+    fn verify(&self, password: &[u8], hash: &PasswordHash) -> bool {
+        let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+            return false;
+        };
+        let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+            return false;
+        };
+        let Ok(version) = hash
+            .version
+            .map_or(Ok(Version::default()), Version::try_from)
+        else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(hash) else {
+            return false;
+        };
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let mut output = vec![0u8; expected.len()];
+        let computed = self.with_work_area(&params, |memory| {
+            argon2.hash_password_into_with_memory(password, salt, &mut output, memory)
+        });
+        computed.is_ok() && Output::new(&output).is_ok_and(|output| output == *expected)
+    }
+
+    /// Runs `work` in a reused work area when `params` fit today's, else in a
+    /// fresh one (an old hash with other parameters, re-hashed at this login).
+    fn with_work_area<R>(&self, params: &Params, work: impl FnOnce(&mut [Block]) -> R) -> R {
+        let today = self.argon2.params().block_count();
+        let needed = params.block_count();
+        if needed > today {
+            return work(&mut vec![Block::new(); needed]);
+        }
+        let reused = self
+            .work_areas
+            .lock()
+            .ok()
+            .and_then(|mut areas| areas.pop());
+        let mut area = reused.unwrap_or_else(|| vec![Block::new(); today].into_boxed_slice());
+        let result = work(&mut area[..needed]);
+        if let Ok(mut areas) = self.work_areas.lock() {
+            areas.push(area);
+        }
+        result
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+
     use super::*;
 
     fn password(text: &str) -> Password {
         Password::parse(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_are_those_of_the_argon2_crate_both_ways() {
+        let hasher = PasswordHasher::new(1);
+        let ours = hasher.hash(&password("123456")).await.unwrap();
+        let crate_default = Argon2::default();
+        assert!(
+            crate_default
+                .verify_password(b"123456", &PasswordHash::new(&ours).unwrap())
+                .is_ok()
+        );
+        assert!(
+            crate_default
+                .verify_password(b"1234567", &PasswordHash::new(&ours).unwrap())
+                .is_err()
+        );
+        let theirs = hasher
+            .inner
+            .argon2
+            .hash_password(b"123456")
+            .unwrap()
+            .to_string();
+        assert_eq!(theirs.len(), ours.len());
+        assert!(
+            hasher
+                .verify(&password("123456"), Some(theirs.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&password("654321"), Some(theirs))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn work_areas_are_reused_never_more_than_the_permits() {
+        let hasher = PasswordHasher::new(2);
+        let hashes = (0..6).map(|_| {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.hash(&password("123456")).await })
+        });
+        for hash in hashes.collect::<Vec<_>>() {
+            hash.await.unwrap().unwrap();
+        }
+        let areas = hasher.inner.work_areas.lock().unwrap().len();
+        assert!((1..=2).contains(&areas), "{areas} work areas");
     }
 
     #[tokio::test]
