@@ -1,0 +1,240 @@
+//! `load`: the benchmark of the account server, with its targets.
+//!
+//! `cargo run --release -p contract-tests --bin load` builds the release
+//! server, starts it on 127.0.0.1 over a fresh SQLite file (or, with
+//! `--postgres URL`, a fresh PostgreSQL database it creates and drops), seeds
+//! users through the API, and drives six scenarios with oha, each bounded in
+//! time: `livez`, `isregister`, `login`, `register`, a login flood with
+//! `isregister` alongside, and 512 concurrent logins while the server's
+//! memory is read from `/proc`. It prints a table and each target of issue #6
+//! as a ratio of this run's figures with PASS or MISS, and writes the table
+//! as Markdown and JSON and a latency chart as SVG into `target/bench/`.
+//!
+//! Exit status: 0 when every target is met, 1 when one is missed, 2 when the
+//! run could not be made.
+//!
+//! # Layout
+//!
+//! - `argon2_reference`: one hash and one verify, timed here: the login and register reference.
+//! - `server`: the release server as a child process, its database, its memory.
+//! - `oha`: the load generator, found or installed, and its JSON report.
+//! - `scenarios`: seeding, the loads, and the check that answers are the expected ones.
+//! - `report`: the table, the targets, Markdown and JSON.
+//! - `chart`: the SVG latency chart.
+
+mod argon2_reference;
+mod chart;
+mod oha;
+mod report;
+mod scenarios;
+mod server;
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
+
+use clap::Parser;
+use contract_tests::http::Client;
+
+use crate::{
+    oha::Oha,
+    report::Context,
+    scenarios::{Plan, Runner},
+    server::{Database, Server},
+};
+
+/// Benchmarks the account server on this machine and checks the targets of
+/// issue #6 (each a ratio of figures from this one run).
+///
+/// Scenarios, each run for --duration seconds against the release server on
+/// 127.0.0.1: (1) livez, the framework's ceiling; (2) isregister for random
+/// registered and unregistered phones; (3) login with correct passwords over
+/// the seeded users; (4) register of fresh phones; (5) a login flood with
+/// isregister alongside; (6) --burst concurrent logins, with the server's
+/// peak memory. The default limits stay on: no scenario sends SMS or fails
+/// a login, so none is refused.
+///
+/// Results go to target/bench/load-<database>.{md,json,svg} (and the
+/// server's log beside them). Exit status 0: every target met; 1: a target
+/// missed; 2: the run could not be made.
+#[derive(Debug, Parser)]
+#[command(about, long_about)]
+struct Cli {
+    /// Seconds each load runs.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+
+    /// Users registered before the scenarios (through the API).
+    #[arg(long, default_value_t = 2000)]
+    users: u32,
+
+    /// Connections of livez and isregister (alone and beside the login flood).
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+
+    /// Connections of login, register and the login flood.
+    #[arg(long, default_value_t = 64)]
+    login_connections: usize,
+
+    /// Concurrent logins of the memory scenario.
+    #[arg(long, default_value_t = 512)]
+    burst: usize,
+
+    /// Run on PostgreSQL instead of SQLite: a URL of the server to create (and
+    /// afterwards drop) a fresh database on, e.g.
+    /// postgres://postgres@127.0.0.1:5432/postgres. Needs `psql`.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+
+    /// The server binary to run instead of building target/release/account-api.
+    #[arg(long, value_name = "PATH")]
+    server: Option<PathBuf>,
+
+    /// The oha binary; by default `oha` on PATH, else target/bench/tools/bin/oha.
+    #[arg(long, value_name = "PATH")]
+    oha: Option<PathBuf>,
+
+    /// Install oha into target/bench/tools with cargo when it is not found.
+    #[arg(long)]
+    install_oha: bool,
+
+    /// Directory for the results (default: target/bench).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("load: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The workspace this binary was built from.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("contract-tests sits in the workspace")
+        .to_owned()
+}
+
+/// `Ok(true)` when every target is met.
+fn run(cli: &Cli) -> Result<bool, String> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this harness is a debug build; its Argon2 reference may be slower than \
+             the server's. Run it with --release."
+        );
+    }
+    let workspace = workspace_root();
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace.join("target"), PathBuf::from);
+    let out = cli.out.clone().unwrap_or_else(|| target_dir.join("bench"));
+    fs::create_dir_all(&out).map_err(|err| format!("cannot create {}: {err}", out.display()))?;
+
+    let oha = Oha::locate(
+        cli.oha.as_deref(),
+        &target_dir.join("bench").join("tools"),
+        cli.install_oha,
+    )?;
+    let binary = match &cli.server {
+        Some(path) => path.clone(),
+        None => server::build_release(&workspace, &target_dir)?,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+
+    eprintln!("timing Argon2id on one core (20 hashes, 20 verifies)");
+    let argon2 = argon2_reference::measure(20);
+    eprintln!(
+        "  hash {:.2} ms, verify {:.2} ms",
+        argon2.hash.as_secs_f64() * 1000.0,
+        argon2.verify.as_secs_f64() * 1000.0
+    );
+
+    let database = match &cli.postgres {
+        Some(url) => Database::postgres(url)?,
+        None => Database::sqlite()?,
+    };
+    let kind = database.kind();
+    let log = out.join(format!("server-{kind}.log"));
+    let mut server = Server::start(&binary, &database.url()?, &log)?;
+    eprintln!(
+        "server {} (pid {}) on {kind}",
+        server.base_url,
+        server.pid()
+    );
+    let client = Client::new(&server.base_url)?;
+
+    let plan = Plan {
+        duration: Duration::from_secs(cli.duration.max(1)),
+        users: cli.users.max(4),
+        connections: cli.connections.max(1),
+        login_connections: cli.login_connections.max(1),
+        burst: cli.burst.max(1),
+    };
+    let context = Context {
+        machine: report::machine(cores),
+        cores,
+        database: kind,
+        load_generator: oha.version.clone(),
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        duration_s: plan.duration.as_secs_f64(),
+        users: plan.users,
+    };
+    eprintln!("seeding {} users through the API", plan.users);
+    scenarios::seed(&client, plan.users, 8)?;
+
+    let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
+    let runner = Runner {
+        oha: &oha,
+        client: &client,
+        base_url: &server.base_url,
+        pid: server.pid(),
+        work_dir: work_dir.path(),
+        plan: &plan,
+    };
+    let rows = runner.run_all();
+    if !server.is_running() {
+        return Err(format!("the server died:\n{}", server.log_tail(20)));
+    }
+    drop(server);
+    drop(database);
+    let rows = rows?;
+
+    let verdicts = report::verdicts(&rows, &argon2, cores);
+    let markdown = report::markdown(&context, &argon2, &rows, &verdicts);
+    println!("\n{markdown}");
+    let stem = out.join(format!("load-{kind}"));
+    let write = |extension: &str, text: String| {
+        let path = stem.with_extension(extension);
+        fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
+    };
+    write("md", markdown)?;
+    let json = report::json(&context, &argon2, &rows, &verdicts);
+    write(
+        "json",
+        serde_json::to_string_pretty(&json).expect("JSON values serialize"),
+    )?;
+    chart::latency_svg(
+        &stem.with_extension("svg"),
+        &format!(
+            "account-api latency by percentile ({kind}, {})",
+            context.machine
+        ),
+        &rows,
+    )?;
+    println!(
+        "written: {}.{{md,json,svg}}, server log {}",
+        stem.display(),
+        log.display()
+    );
+    Ok(verdicts.iter().all(|verdict| verdict.pass))
+}
