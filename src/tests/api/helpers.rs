@@ -149,6 +149,7 @@ impl TestApp {
         sender: Arc<dyn SmsSender>,
         sms: Arc<RecordingSender>,
     ) -> Self {
+        log_server_warnings();
         let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), database.url());
         // Most tests cover the documented operations, not the abuse limits:
         // lift the send limits so one test may send a phone several codes.
@@ -488,6 +489,17 @@ pub fn on_postgresql_only(test: &str, why: &str) -> bool {
          (postgres::the_whole_suite_passes_on_postgresql, with TEST_POSTGRES_URL set)"
     ));
     false
+}
+
+/// Sends the server's warnings and errors (with their causes) to the test's
+/// output, which the harness shows when the test fails. `RUST_LOG` overrides.
+fn log_server_warnings() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
 }
 
 /// Whether `text` is 32 lowercase hex characters.
