@@ -1,16 +1,22 @@
 //! Argon2id password hashing, bounded and off the async threads.
 //!
-//! One hash takes ~19 MiB and ~20 ms of one core. Hashes run on blocking
-//! threads, and a semaphore admits at most one per CPU core, so a flood of
-//! logins queues instead of multiplying memory or starving other requests.
+//! One hash takes ~19 MiB and ~20 ms of one core. Hashes run on the hasher's
+//! own threads, one per CPU core, and a semaphore admits at most one hash per
+//! thread, so a flood of logins queues instead of multiplying memory.
 //!
-//! Each admitted hash works in one of a few reused work areas (at most one
-//! per permit) rather than a fresh 19 MiB allocation: the allocator would
-//! zero every new one (about a millisecond) and keep the freed ones in its
-//! per-thread arenas, so the process's memory would grow with the number of
-//! blocking threads that ever hashed, not with the permits.
+//! The hashing threads run at a lower priority than the rest of the process
+//! (nice +10 on Linux): when the async threads have requests to answer they
+//! get the cores first, so a login flood slows logins, not everyone else.
+//!
+//! Each thread hashes in its own work area, allocated once, rather than in a
+//! fresh 19 MiB allocation per hash: the allocator would zero every new one
+//! and keep the freed ones in per-thread arenas, so memory would grow with
+//! the number of threads that ever hashed rather than with the permits.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex, mpsc},
+};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
@@ -19,9 +25,13 @@ use argon2::{
         phc::{Output, ParamsString, Salt},
     },
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::domain::Password;
+
+/// How much lower than the async threads the hashing threads run (a nice
+/// value; +10 gives a busy async thread about nine tenths of a shared core).
+const HASHING_NICE: i32 = 10;
 
 /// A hashing failure: never the user's fault, reported as an internal error.
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +39,9 @@ pub enum HashError {
     /// Argon2 itself failed.
     #[error("argon2 failed: {0}")]
     Argon2(String),
-    /// The blocking task died.
-    #[error("hashing task failed")]
-    Task(#[from] tokio::task::JoinError),
+    /// The hashing thread dropped the job (a panic inside it) or is gone.
+    #[error("the hashing thread failed")]
+    Lost,
     /// The semaphore was closed (the server is stopping).
     #[error("hashing is shut down")]
     Closed(#[from] tokio::sync::AcquireError),
@@ -44,15 +54,17 @@ pub struct PasswordHasher {
 }
 
 struct Inner {
-    argon2: Argon2<'static>,
+    /// Admits one job per hashing thread, so a job never waits in the channel.
     permits: Semaphore,
-    /// Work areas of today's parameters, each used by one hash at a time;
-    /// there are never more than hashes admitted at once.
-    work_areas: Mutex<Vec<Box<[Block]>>>,
+    /// Where jobs go; the hashing threads end when it is dropped.
+    jobs: mpsc::Sender<Job>,
     /// A hash of a text too long to be a password, verified against for unknown
     /// phones so that a login's timing does not tell whether the phone is registered.
     dummy_hash: String,
 }
+
+/// Work for a hashing thread, given the thread's [`Worker`].
+type Job = Box<dyn FnOnce(&mut Worker) + Send>;
 
 impl PasswordHasher {
     /// Memory cost in KiB.
@@ -62,25 +74,26 @@ impl PasswordHasher {
     /// Degree of parallelism.
     pub const P_COST: u32 = 1;
 
-    /// A hasher admitting `concurrency` hashes at once (at least one).
+    /// A hasher with `concurrency` hashing threads (at least one), admitting
+    /// that many hashes at once.
     pub fn new(concurrency: usize) -> Self {
         let params = Params::new(Self::M_COST, Self::T_COST, Self::P_COST, None)
             .expect("the OWASP parameters are valid");
-        let mut inner = Inner {
-            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
-            permits: Semaphore::new(concurrency.max(1)),
-            work_areas: Mutex::new(Vec::new()),
-            dummy_hash: String::new(),
-        };
-        inner.dummy_hash = inner
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = Worker::new(argon2.clone())
             .hash(b"not a password of anyone")
             .expect("hashing a constant succeeds");
+        let threads = concurrency.max(1);
         Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(Inner {
+                permits: Semaphore::new(threads),
+                jobs: spawn_threads(threads, &argon2),
+                dummy_hash,
+            }),
         }
     }
 
-    /// A hasher admitting one hash per CPU core.
+    /// A hasher with one hashing thread per CPU core.
     pub fn per_core() -> Self {
         Self::new(std::thread::available_parallelism().map_or(1, usize::from))
     }
@@ -88,7 +101,7 @@ impl PasswordHasher {
     /// The PHC string of `password` under a fresh random salt.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let password = password.clone();
-        self.run(move |inner| inner.hash(password.expose().as_bytes()))
+        self.run(move |worker| worker.hash(password.expose().as_bytes()))
             .await
     }
 
@@ -101,10 +114,10 @@ impl PasswordHasher {
     ) -> Result<bool, HashError> {
         let password = password.clone();
         let known = phc.is_some();
-        self.run(move |inner| {
-            let phc = phc.as_deref().unwrap_or(&inner.dummy_hash);
-            let hash = PasswordHash::new(phc).map_err(|err| HashError::Argon2(err.to_string()))?;
-            let matches = inner.verify(password.expose().as_bytes(), &hash);
+        let phc = phc.unwrap_or_else(|| self.inner.dummy_hash.clone());
+        self.run(move |worker| {
+            let hash = PasswordHash::new(&phc).map_err(|err| HashError::Argon2(err.to_string()))?;
+            let matches = worker.verify(password.expose().as_bytes(), &hash);
             Ok(matches && known)
         })
         .await
@@ -129,33 +142,98 @@ impl PasswordHasher {
         hash.algorithm.as_str() != "argon2id" || hash.version != Some(0x13) || stored != current
     }
 
+    /// Runs `work` on a hashing thread once a permit is free.
     async fn run<R: Send + 'static>(
         &self,
-        work: impl FnOnce(&Inner) -> Result<R, HashError> + Send + 'static,
+        work: impl FnOnce(&mut Worker) -> Result<R, HashError> + Send + 'static,
     ) -> Result<R, HashError> {
         let _in_flight = crate::metrics::InFlight::enter(&crate::metrics::HASHES_IN_FLIGHT);
         let _permit = self.inner.permits.acquire().await?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || work(&inner)).await?
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |worker| {
+            let _ = reply.send(work(worker));
+        });
+        self.inner.jobs.send(job).map_err(|_| HashError::Lost)?;
+        answer.await.map_err(|_| HashError::Lost)?
     }
 }
 
-impl Inner {
+/// Starts `count` hashing threads taking jobs from one channel.
+fn spawn_threads(count: usize, argon2: &Argon2<'static>) -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    for index in 0..count {
+        let queue = Arc::clone(&queue);
+        let mut worker = Worker::new(argon2.clone());
+        std::thread::Builder::new()
+            .name(format!("argon2-{index}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    let next = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    // Every sender dropped: the hasher is gone.
+                    let Ok(job) = next else { return };
+                    // A panic drops the job's reply (the caller gets `Lost`);
+                    // the thread goes on with the next job.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut worker)));
+                }
+            })
+            .expect("the operating system starts a hashing thread");
+    }
+    jobs
+}
+
+/// Lowers the calling thread's priority to [`HASHING_NICE`].
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: setpriority only reads its arguments. On Linux the nice value
+    // is per thread, and `who` 0 with PRIO_PROCESS is the calling thread.
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICE) };
+    if result != 0 {
+        tracing::warn!(
+            error = %std::io::Error::last_os_error(),
+            "cannot lower the priority of a hashing thread"
+        );
+    }
+}
+
+/// Lowers the calling thread's priority (Linux only).
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+/// A hashing thread's Argon2 and its work area of today's parameters
+/// (allocated at the first hash, then reused).
+struct Worker {
+    argon2: Argon2<'static>,
+    area: Vec<Block>,
+}
+
+impl Worker {
+    fn new(argon2: Argon2<'static>) -> Self {
+        Self {
+            argon2,
+            area: Vec::new(),
+        }
+    }
+
     /// What `argon2`'s `hash_password` makes (a 16-byte random salt, a 32-byte
-    /// output, the PHC string of today's parameters), in a reused work area.
-    fn hash(&self, password: &[u8]) -> Result<String, HashError> {
+    /// output, the PHC string of today's parameters), in the work area.
+    fn hash(&mut self, password: &[u8]) -> Result<String, HashError> {
         let failed = |err: &dyn std::fmt::Display| HashError::Argon2(err.to_string());
         let salt = generate_salt();
         let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        self.with_work_area(self.argon2.params(), |memory| {
-            self.argon2
-                .hash_password_into_with_memory(password, &salt, &mut output, memory)
+        let argon2 = self.argon2.clone();
+        self.with_area(argon2.params(), |memory| {
+            argon2.hash_password_into_with_memory(password, &salt, &mut output, memory)
         })
         .map_err(|err| failed(&err))?;
         let hash = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
-            params: ParamsString::try_from(self.argon2.params()).map_err(|err| failed(&err))?,
+            params: ParamsString::try_from(argon2.params()).map_err(|err| failed(&err))?,
             salt: Some(Salt::new(&salt).map_err(|err| failed(&err))?),
             hash: Some(Output::new(&output).map_err(|err| failed(&err))?),
         };
@@ -166,7 +244,7 @@ impl Inner {
     /// algorithm, version, parameters and salt of `hash` gives its output
     /// (compared in constant time). Any other hash, e.g. one with an unknown
     /// algorithm, does not match.
-    fn verify(&self, password: &[u8], hash: &PasswordHash) -> bool {
+    fn verify(&mut self, password: &[u8], hash: &PasswordHash) -> bool {
         let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
             return false;
         };
@@ -184,31 +262,24 @@ impl Inner {
         };
         let argon2 = Argon2::new(algorithm, version, params.clone());
         let mut output = vec![0u8; expected.len()];
-        let computed = self.with_work_area(&params, |memory| {
+        let computed = self.with_area(&params, |memory| {
             argon2.hash_password_into_with_memory(password, salt, &mut output, memory)
         });
         computed.is_ok() && Output::new(&output).is_ok_and(|output| output == *expected)
     }
 
-    /// Runs `work` in a reused work area when `params` fit today's, else in a
+    /// Runs `work` in the work area when `params` fit today's, else in a
     /// fresh one (an old hash with other parameters, re-hashed at this login).
-    fn with_work_area<R>(&self, params: &Params, work: impl FnOnce(&mut [Block]) -> R) -> R {
+    fn with_area<R>(&mut self, params: &Params, work: impl FnOnce(&mut [Block]) -> R) -> R {
         let today = self.argon2.params().block_count();
         let needed = params.block_count();
         if needed > today {
             return work(&mut vec![Block::new(); needed]);
         }
-        let reused = self
-            .work_areas
-            .lock()
-            .ok()
-            .and_then(|mut areas| areas.pop());
-        let mut area = reused.unwrap_or_else(|| vec![Block::new(); today].into_boxed_slice());
-        let result = work(&mut area[..needed]);
-        if let Ok(mut areas) = self.work_areas.lock() {
-            areas.push(area);
+        if self.area.len() < today {
+            self.area = vec![Block::new(); today];
         }
-        result
+        work(&mut self.area[..needed])
     }
 }
 
@@ -237,12 +308,20 @@ mod tests {
                 .verify_password(b"1234567", &PasswordHash::new(&ours).unwrap())
                 .is_err()
         );
-        let theirs = hasher
-            .inner
-            .argon2
-            .hash_password(b"123456")
-            .unwrap()
-            .to_string();
+        let theirs = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(
+                PasswordHasher::M_COST,
+                PasswordHasher::T_COST,
+                PasswordHasher::P_COST,
+                None,
+            )
+            .unwrap(),
+        )
+        .hash_password(b"123456")
+        .unwrap()
+        .to_string();
         assert_eq!(theirs.len(), ours.len());
         assert!(
             hasher
@@ -259,17 +338,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn work_areas_are_reused_never_more_than_the_permits() {
+    async fn hashes_run_on_the_hashers_own_threads_at_a_lower_priority() {
         let hasher = PasswordHasher::new(2);
-        let hashes = (0..6).map(|_| {
-            let hasher = hasher.clone();
-            tokio::spawn(async move { hasher.hash(&password("123456")).await })
-        });
-        for hash in hashes.collect::<Vec<_>>() {
-            hash.await.unwrap().unwrap();
-        }
-        let areas = hasher.inner.work_areas.lock().unwrap().len();
-        assert!((1..=2).contains(&areas), "{areas} work areas");
+        let (name, nice) = hasher
+            .run(|_| {
+                let name = std::thread::current().name().map(str::to_owned);
+                // SAFETY: getpriority only reads its arguments (0: this thread).
+                #[cfg(target_os = "linux")]
+                let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+                #[cfg(not(target_os = "linux"))]
+                let nice = HASHING_NICE;
+                Ok((name, nice))
+            })
+            .await
+            .unwrap();
+        assert!(name.is_some_and(|name| name.starts_with("argon2-")));
+        assert!(nice >= HASHING_NICE, "nice {nice}");
+    }
+
+    #[tokio::test]
+    async fn a_panic_on_a_hashing_thread_fails_that_hash_only() {
+        let hasher = PasswordHasher::new(1);
+        let lost = hasher.run::<()>(|_| panic!("inside argon2")).await;
+        assert!(matches!(lost, Err(HashError::Lost)), "{lost:?}");
+        assert!(hasher.hash(&password("123456")).await.is_ok());
     }
 
     #[tokio::test]
