@@ -128,6 +128,8 @@ fn workspace_root() -> PathBuf {
 
 /// `Ok(true)` when every target is met.
 fn run(cli: &Cli) -> Result<bool, String> {
+    // Before anything of ours runs: a figure of the other work on the machine.
+    let load_before = report::load_average();
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: this harness is a debug build; its Argon2 reference may be slower than \
@@ -188,6 +190,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         duration_s: plan.duration.as_secs_f64(),
         users: plan.users,
+        load_before,
     };
     eprintln!("seeding {} users through the API", plan.users);
     scenarios::seed(&client, plan.users, 8)?;

@@ -22,6 +22,8 @@ pub struct Context {
     pub duration_s: f64,
     /// Users seeded.
     pub users: u32,
+    /// The 1-minute load average before the server started (other work on the machine).
+    pub load_before: String,
 }
 
 /// One target: what was required, what was measured, and whether it held.
@@ -165,13 +167,15 @@ pub fn markdown(
 ) -> String {
     let mut text = format!(
         "Machine: {}. Database: {}. Load generator: {} on the same machine, over loopback. \
-         {} s per load, {} users seeded; run started {}.\n\n",
+         {} s per load, {} users seeded; run started {}, when the 1-minute load average \
+         (other work on the machine) was {}.\n\n",
         context.machine,
         context.database,
         context.load_generator,
         context.duration_s,
         context.users,
-        context.started_at
+        context.started_at,
+        context.load_before
     );
     text.push_str(&table(rows));
     text.push_str(&format!(
@@ -265,6 +269,7 @@ pub fn json(
         "database": context.database,
         "load_generator": context.load_generator,
         "started_at": context.started_at,
+        "load_average_before": context.load_before,
         "seconds_per_load": context.duration_s,
         "users": context.users,
         "argon2": {
@@ -283,6 +288,14 @@ pub fn json(
             "pass": v.pass,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The 1-minute load average, from `/proc/loadavg`.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// CPU model, cores, memory and kernel, from `/proc`.
