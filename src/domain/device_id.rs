@@ -1,6 +1,7 @@
-use super::{Invalid, MISSING};
+use super::{CONTROL_CLASS, Invalid, MISSING};
 
-/// An opaque device identifier chosen by the app: 1 to 128 characters.
+/// An opaque device identifier chosen by the app: 1 to 128 characters, none
+/// of them a control character.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceId(String);
 
@@ -16,7 +17,15 @@ impl DeviceId {
         if text.chars().count() > Self::MAX_CHARS {
             return Err(Invalid("长度应为1到128个字符 (1 to 128 characters)"));
         }
+        if text.chars().any(char::is_control) {
+            return Err(Invalid("不能包含控制字符 (no control characters)"));
+        }
         Ok(Self(text.to_owned()))
+    }
+
+    /// The rule of [`DeviceId::parse`] as an OpenAPI `pattern`.
+    pub fn pattern() -> String {
+        format!("^[^{CONTROL_CLASS}]{{1,{}}}$", Self::MAX_CHARS)
     }
 
     /// The identifier as sent.
@@ -28,11 +37,12 @@ impl DeviceId {
 super::openapi_field::string_field!(
     DeviceId,
     "device_identifier",
-    "设备唯一标示 (opaque identifier of the device, 1 to 128 characters)",
+    "设备唯一标示, 1-128个字符, 不含控制字符 (opaque identifier of the device, 1 to 128 characters, no control characters)",
     "uuid",
     |s| {
         s.min_length = Some(1);
         s.max_length = Some(DeviceId::MAX_CHARS);
+        s.pattern = Some(DeviceId::pattern());
     }
 );
 
@@ -46,5 +56,23 @@ mod tests {
         assert!(DeviceId::parse(&"x".repeat(128)).is_ok());
         assert!(DeviceId::parse(&"x".repeat(129)).is_err());
         assert_eq!(DeviceId::parse(""), Err(MISSING));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for text in ["a\0b", "\u{1f}", "uuid\n", "\u{9f}"] {
+            assert!(DeviceId::parse(text).is_err(), "{text:?}");
+        }
+        assert!(DeviceId::parse("\u{a0}uuid\u{3000}").is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_documented_pattern_accepts_exactly_what_parse_accepts(
+            text in "[a-z \u{0}-\u{1f}\u{7f}-\u{a0}\u{4e00}😀]{0,130}"
+        ) {
+            let pattern = regex::Regex::new(&DeviceId::pattern()).unwrap();
+            proptest::prop_assert_eq!(pattern.is_match(&text), DeviceId::parse(&text).is_ok());
+        }
     }
 }

@@ -1,6 +1,7 @@
-use super::{Invalid, MISSING};
+use super::{CONTROL_CLASS, Invalid, MISSING, WHITE_SPACE_CLASS};
 
-/// A user's display name: 1 to 32 characters once surrounding white space is trimmed.
+/// A user's display name: 1 to 32 characters once surrounding white space is
+/// trimmed, none of them a control character.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -14,10 +15,23 @@ impl Name {
         if trimmed.is_empty() {
             return Err(MISSING);
         }
+        if trimmed.chars().any(char::is_control) {
+            return Err(Invalid("不能包含控制字符 (no control characters)"));
+        }
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(Invalid("长度应为1到32个字符 (1 to 32 characters)"));
         }
         Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The rule of [`Name::parse`] as an OpenAPI `pattern`: surrounding white
+    /// space, then 1 to 32 characters that are not control characters and
+    /// neither begin nor end with white space. The raw text has no length
+    /// limit of its own, so the document gives no `maxLength`.
+    pub fn pattern() -> String {
+        let (ws, cc) = (WHITE_SPACE_CLASS, CONTROL_CLASS);
+        let inner = Self::MAX_CHARS - 2;
+        format!("^[{ws}]*[^{ws}{cc}](?:[^{cc}]{{0,{inner}}}[^{ws}{cc}])?[{ws}]*$")
     }
 
     /// The trimmed name.
@@ -29,11 +43,11 @@ impl Name {
 super::openapi_field::string_field!(
     Name,
     "name",
-    "姓名, 去掉首尾空白后1-32个字符 (display name, 1 to 32 characters after trimming)",
+    "姓名, 去掉首尾空白后1-32个字符, 不含控制字符 (display name, 1 to 32 characters after trimming surrounding white space, no control characters)",
     "于连林",
     |s| {
         s.min_length = Some(1);
-        s.max_length = Some(Name::MAX_CHARS);
+        s.pattern = Some(Name::pattern());
     }
 );
 
@@ -55,11 +69,56 @@ mod tests {
         assert!(Name::parse("😀").is_ok());
     }
 
+    #[test]
+    fn control_characters_are_refused_inside_but_trimmed_around() {
+        assert!(Name::parse("于\0连林").is_err());
+        assert!(Name::parse("于\t连林").is_err());
+        assert!(Name::parse("于\u{85}连林").is_err());
+        assert_eq!(Name::parse("\t于 连林\n").unwrap().as_str(), "于 连林");
+        let padded = format!(
+            "{}{}{}",
+            " ".repeat(20),
+            "名".repeat(32),
+            "\u{3000}".repeat(20)
+        );
+        assert!(Name::parse(&padded).is_ok());
+    }
+
+    #[test]
+    fn the_pattern_compiles_in_the_regex_dialect_of_the_tests() {
+        let pattern = regex::Regex::new(&Name::pattern()).unwrap();
+        assert!(pattern.is_match(" 于连林 "));
+        assert!(!pattern.is_match("   "));
+    }
+
+    /// Text mixing the characters that matter to the rule: white space of
+    /// every kind, control characters, ordinary and astral characters.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let chars = prop_oneof![
+            4 => proptest::char::range('a', 'z'),
+            2 => proptest::char::range('\u{4e00}', '\u{4e20}'),
+            1 => Just('😀'),
+            3 => proptest::sample::select(
+                ('\0'..=char::MAX).filter(|c| c.is_whitespace()).collect::<Vec<_>>()
+            ),
+            1 => proptest::char::range('\0', '\u{1f}'),
+            1 => proptest::char::range('\u{7f}', '\u{9f}'),
+            1 => Just('\u{feff}'),
+        ];
+        proptest::collection::vec(chars, 0..45).prop_map(|v| v.into_iter().collect())
+    }
+
     proptest! {
         #[test]
         fn accepted_exactly_when_trimmed_length_is_one_to_thirty_two(text in "\\PC{0,40}") {
             let chars = text.trim().chars().count();
             prop_assert_eq!(Name::parse(&text).is_ok(), (1..=32).contains(&chars));
+        }
+
+        #[test]
+        fn the_documented_pattern_accepts_exactly_what_parse_accepts(text in tricky_text()) {
+            let pattern = regex::Regex::new(&Name::pattern()).unwrap();
+            prop_assert_eq!(pattern.is_match(&text), Name::parse(&text).is_ok(), "{:?}", text);
         }
     }
 }

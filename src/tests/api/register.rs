@@ -370,6 +370,25 @@ async fn a_device_identifier_of_129_characters_is_a_bad_parameter() {
     assert_eq!(app.user(PHONE).await.unwrap().device_identifier, ok);
 }
 
+/// U+0000 cannot be stored in PostgreSQL text at all; every control
+/// character is refused before it gets that far, on both backends.
+#[tokio::test]
+async fn control_characters_in_stored_text_are_bad_parameters() {
+    let app = TestApp::spawn().await;
+    for (field, value) in [
+        ("name", "于\0连林"),
+        ("name", "于\n连林"),
+        ("device_identifier", "uuid\0"),
+        ("device_identifier", "uu\u{1b}[0mid"),
+    ] {
+        let bad = with_field(&fields(), field, Some(value));
+        assert_refused_in_every_encoding(&app, REGISTER, &bad, field, &format!("{value:?}")).await;
+    }
+    let login = app.login(PHONE, PASSWORD, "uuid\0").await;
+    crate::helpers::assert_bad_parameter(&login, "device_identifier", "login with U+0000");
+    assert!(app.user(PHONE).await.is_none(), "nothing was stored");
+}
+
 #[tokio::test]
 async fn json_fields_of_the_wrong_type_are_bad_parameters() {
     let app = TestApp::spawn().await;
