@@ -1,5 +1,6 @@
 //! The contract suite against the real server, started in process on port 0
-//! with a fresh SQLite database per test.
+//! with a fresh database per test: SQLite files, then (`postgres`) the whole
+//! binary again on PostgreSQL, one new schema per test.
 //!
 //! # Layout
 //!
@@ -13,8 +14,11 @@
 //!   clock, reading the codes sent from a recording sender).
 //! - `self_test`: the checker run against deliberately wrong servers (a
 //!   mutating proxy in front of the real one) must report every fault.
+//! - `postgres`: every test above once more on PostgreSQL
+//!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
 mod model;
 mod operations;
+mod postgres;
 mod self_test;
 mod server;

@@ -1,5 +1,7 @@
 //! The server under test, in process: a real `account_api::Application` on
-//! 127.0.0.1 port 0 over a fresh SQLite file in a temporary directory.
+//! 127.0.0.1 port 0 over a fresh database of its own — a SQLite file in a
+//! temporary directory, or a new PostgreSQL schema in the PostgreSQL run
+//! (`account_api::test_support`).
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -10,8 +12,8 @@ use account_api::{
     settings::{Settings, Verification},
     sms_sender::RecordingSender,
     startup::Overrides,
+    test_support::TestDatabase,
 };
-use tempfile::TempDir;
 use tokio::{runtime::Runtime, sync::oneshot};
 
 /// One millisecond as the `chrono::Duration` the clock takes. This crate does
@@ -33,8 +35,8 @@ pub struct TestServer {
     pub clock: Option<Arc<ManualClock>>,
     stop: Option<oneshot::Sender<()>>,
     runtime: Option<Runtime>,
-    // Dropped last: the database file lives in it.
-    _dir: TempDir,
+    // Dropped last, after the server has stopped.
+    _database: TestDatabase,
 }
 
 impl TestServer {
@@ -58,23 +60,19 @@ impl TestServer {
     }
 
     fn launch(verification: Verification, clock: Option<Arc<ManualClock>>) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("contract-tests-")
-            .tempdir()
-            .expect("a temporary directory");
-        let database = dir.path().join("accounts.db");
-        let mut settings = Settings::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            format!("sqlite://{}", database.display()),
-        );
-        settings.sms.verification = verification;
-        settings.limits.sends_per_address_per_hour = u32::MAX / 2;
-        settings.limits.daily_sms_budget = u32::MAX / 2;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
+        let database = runtime.block_on(TestDatabase::create());
+        let mut settings = Settings::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            database.url().to_owned(),
+        );
+        settings.sms.verification = verification;
+        settings.limits.sends_per_address_per_hour = u32::MAX / 2;
+        settings.limits.daily_sms_budget = u32::MAX / 2;
         let sms = Arc::new(RecordingSender::default());
         let overrides = Overrides {
             sms_sender: Some(sms.clone()),
@@ -94,7 +92,7 @@ impl TestServer {
             clock,
             stop: Some(stop),
             runtime: Some(runtime),
-            _dir: dir,
+            _database: database,
         }
     }
 
