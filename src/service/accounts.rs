@@ -404,6 +404,24 @@ pub async fn reset_password(
         .await?;
         return Ok(ResetOutcome::NotRegistered);
     };
+    let not_verified = async |now| {
+        audit::record(
+            &state.db,
+            now,
+            Kind::PasswordReset,
+            outcome::WRONG_CODE,
+            &actor,
+        )
+        .await
+        .map(|_| ResetOutcome::NotVerified)
+    };
+    // Without an open window the answer is known before hashing: an
+    // unverified attempt costs no Argon2 time. The window is still closed
+    // inside the transaction below, which decides when two resets race.
+    let verifies = state.policy.verifies_codes();
+    if verifies && !sms_codes::has_reset_window(&state.db, phone, state.clock.now()).await? {
+        return Ok(not_verified(state.clock.now()).await?);
+    }
     let password_hash = state.hasher.hash(password).await?;
     let now = state.clock.now();
     let txn = database::begin_write(&state.db).await?;
@@ -413,17 +431,9 @@ pub async fn reset_password(
         .filter(users::Column::Id.eq(user.id.as_str()))
         .exec(&txn)
         .await?;
-    if state.policy.verifies_codes() && !sms_codes::consume_reset_window(&txn, phone, now).await? {
+    if verifies && !sms_codes::consume_reset_window(&txn, phone, now).await? {
         txn.rollback().await?;
-        audit::record(
-            &state.db,
-            now,
-            Kind::PasswordReset,
-            outcome::WRONG_CODE,
-            &actor,
-        )
-        .await?;
-        return Ok(ResetOutcome::NotVerified);
+        return Ok(not_verified(now).await?);
     }
     sessions::revoke_all(&txn, &user.id, now).await?;
     audit::record(&txn, now, Kind::PasswordReset, outcome::SUCCESS, &actor).await?;

@@ -293,6 +293,18 @@ pub async fn use_code(
     Ok(used.rows_affected == 1)
 }
 
+/// Whether `phone` has an open password-reset window (without closing it).
+pub async fn has_reset_window(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = find(db, phone, Expect::Registered).await?;
+    Ok(row
+        .and_then(|row| row.reset_window_expires_at)
+        .is_some_and(|end| end > now))
+}
+
 /// Closes the open password-reset window of `phone`, if there is one; whether there was.
 pub async fn consume_reset_window(
     db: &impl ConnectionTrait,
