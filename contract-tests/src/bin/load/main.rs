@@ -40,6 +40,7 @@ use clap::Parser;
 use contract_tests::http::Client;
 
 use crate::{
+    argon2_reference::{Bracket, Reference},
     oha::Oha,
     report::Context,
     scenarios::{Plan, Runner},
@@ -118,6 +119,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long each timing of the Argon2id reference runs.
+const ARGON2_WINDOW: Duration = Duration::from_secs(4);
+
+/// One timing of the Argon2id reference, announced and reported on stderr.
+fn time_argon2(when: &str) -> Reference {
+    eprintln!(
+        "timing Argon2id on one core {when} ({} s, hashes and verifies alternating)",
+        ARGON2_WINDOW.as_secs()
+    );
+    let reference = argon2_reference::measure(ARGON2_WINDOW);
+    eprintln!(
+        "  hash {:.2} ms, verify {:.2} ms (mean of {})",
+        reference.hash.as_secs_f64() * 1000.0,
+        reference.verify.as_secs_f64() * 1000.0,
+        reference.samples
+    );
+    reference
+}
+
 /// The workspace this binary was built from.
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -153,13 +173,10 @@ fn run(cli: &Cli) -> Result<bool, String> {
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
-    eprintln!("timing Argon2id on one core (20 hashes, 20 verifies)");
-    let argon2 = argon2_reference::measure(20);
-    eprintln!(
-        "  hash {:.2} ms, verify {:.2} ms",
-        argon2.hash.as_secs_f64() * 1000.0,
-        argon2.verify.as_secs_f64() * 1000.0
-    );
+    let before = time_argon2("before the loads");
+    eprintln!("timing Argon2id on all {cores} cores at once");
+    let all_cores_per_second = argon2_reference::all_at_once(cores, ARGON2_WINDOW);
+    eprintln!("  {all_cores_per_second:.1} hashes/s");
 
     let database = match &cli.postgres {
         Some(url) => Database::postgres(url)?,
@@ -211,8 +228,13 @@ fn run(cli: &Cli) -> Result<bool, String> {
     drop(server);
     drop(database);
     let rows = rows?;
+    let argon2 = Bracket {
+        before,
+        after: time_argon2("after the loads"),
+        all_cores_per_second,
+    };
 
-    let verdicts = report::verdicts(&rows, &argon2, cores);
+    let verdicts = report::verdicts(&rows, &argon2.reference(), cores);
     let markdown = report::markdown(&context, &argon2, &rows, &verdicts);
     println!("\n{markdown}");
     let stem = out.join(format!("load-{kind}"));

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::{argon2_reference::Reference, scenarios::Measured};
+use crate::{
+    argon2_reference::{Bracket, Reference},
+    scenarios::Measured,
+};
 
 /// Where and how the run happened.
 #[derive(Debug, Clone)]
@@ -161,7 +164,7 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 /// The whole report as Markdown.
 pub fn markdown(
     context: &Context,
-    argon2: &Reference,
+    argon2: &Bracket,
     rows: &[Measured],
     verdicts: &[Verdict],
 ) -> String {
@@ -178,14 +181,34 @@ pub fn markdown(
         context.load_before
     );
     text.push_str(&table(rows));
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let both = argon2.reference();
     text.push_str(&format!(
-        "\nOne Argon2id (m={} KiB, t={}, p={}) on one core, median of {}: hash {:.2} ms, verify {:.2} ms.\n\n",
+        "\nOne Argon2id (m={} KiB, t={}, p={}) on one core, the mean of {samples} hashes and \
+         {samples} verifies timed alternating just before the loads and just after them: hash \
+         {:.2} ms (before {:.2}, after {:.2}), verify {:.2} ms (before {:.2}, after {:.2}).\n\n",
         crate::argon2_reference::M_COST_KIB,
         crate::argon2_reference::T_COST,
         crate::argon2_reference::P_COST,
-        argon2.samples,
-        argon2.hash.as_secs_f64() * 1000.0,
-        argon2.verify.as_secs_f64() * 1000.0
+        ms(both.hash),
+        ms(argon2.before.hash),
+        ms(argon2.after.hash),
+        ms(both.verify),
+        ms(argon2.before.verify),
+        ms(argon2.after.verify),
+        samples = both.samples,
+    ));
+    let ceiling = context.cores as f64 / both.hash.as_secs_f64();
+    let rps = |key: &str| row(rows, key).map_or(0.0, |r| r.outcome.requests_per_second());
+    text.push_str(&format!(
+        "Beside the targets, which take {cores} cores as {cores} × one core: {cores} threads \
+         hashing at once (just after the first timing) did {all:.1} hashes/s, {scaling:.2} × \
+         that estimate of {ceiling:.1}; login reached {login:.2} and register {register:.2} of it.\n\n",
+        cores = context.cores,
+        all = argon2.all_cores_per_second,
+        scaling = argon2.all_cores_per_second / ceiling,
+        login = rps("login") / argon2.all_cores_per_second,
+        register = rps("register") / argon2.all_cores_per_second,
     ));
     text.push_str(&verdict_table(verdicts));
     for row in rows.iter().filter(|row| row.errors() > 0) {
@@ -220,12 +243,7 @@ fn error_details(row: &Measured) -> String {
 }
 
 /// The whole report as JSON.
-pub fn json(
-    context: &Context,
-    argon2: &Reference,
-    rows: &[Measured],
-    verdicts: &[Verdict],
-) -> Value {
+pub fn json(context: &Context, argon2: &Bracket, rows: &[Measured], verdicts: &[Verdict]) -> Value {
     let scenarios: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -276,9 +294,20 @@ pub fn json(
             "m_kib": crate::argon2_reference::M_COST_KIB,
             "t": crate::argon2_reference::T_COST,
             "p": crate::argon2_reference::P_COST,
-            "samples": argon2.samples,
-            "hash_ms": argon2.hash.as_secs_f64() * 1000.0,
-            "verify_ms": argon2.verify.as_secs_f64() * 1000.0,
+            "samples": argon2.reference().samples,
+            "hash_ms": argon2.reference().hash.as_secs_f64() * 1000.0,
+            "verify_ms": argon2.reference().verify.as_secs_f64() * 1000.0,
+            "all_cores_hashes_per_second": argon2.all_cores_per_second,
+            "before": {
+                "samples": argon2.before.samples,
+                "hash_ms": argon2.before.hash.as_secs_f64() * 1000.0,
+                "verify_ms": argon2.before.verify.as_secs_f64() * 1000.0,
+            },
+            "after": {
+                "samples": argon2.after.samples,
+                "hash_ms": argon2.after.hash.as_secs_f64() * 1000.0,
+                "verify_ms": argon2.after.verify.as_secs_f64() * 1000.0,
+            },
         },
         "scenarios": scenarios,
         "targets": verdicts.iter().map(|v| json!({

@@ -16,11 +16,38 @@ use std::{
 use reqwest::Url;
 use tempfile::TempDir;
 
+/// Variables (and prefixes of variables) cargo sets for the package it runs.
+const PACKAGE_VARIABLES: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_PKG",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_RUSTC_CURRENT_DIR",
+];
+
 /// Builds the release server with cargo (a no-op when it is up to date) and
 /// returns the binary's path.
 pub fn build_release(workspace: &Path, target_dir: &Path) -> Result<PathBuf, String> {
     eprintln!("building the release server: cargo build --release -p account-api");
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // `cargo run` gives this process the variables of its own package
+    // (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...). Some build scripts (ring's)
+    // track them, so passing them on made every `cargo run --bin load` and
+    // every plain `cargo build` rebuild the server's TLS and database crates
+    // for each other — minutes of compiling right before the measurements.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if PACKAGE_VARIABLES
+            .iter()
+            .any(|prefix| name == *prefix || name.starts_with(&format!("{prefix}_")))
+        {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let status = cargo
         .args(["build", "--release", "-p", "account-api"])
         .current_dir(workspace)
         .status()
