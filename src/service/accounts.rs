@@ -419,8 +419,9 @@ pub async fn reset_password(
     // unverified attempt costs no Argon2 time. The window is still closed
     // inside the transaction below, which decides when two resets race.
     let verifies = state.policy.verifies_codes();
-    if verifies && !sms_codes::has_reset_window(&state.db, phone, state.clock.now()).await? {
-        return Ok(not_verified(state.clock.now()).await?);
+    let checked_at = state.clock.now();
+    if verifies && !sms_codes::has_reset_window(&state.db, phone, checked_at).await? {
+        return Ok(not_verified(checked_at).await?);
     }
     let password_hash = state.hasher.hash(password).await?;
     let now = state.clock.now();
