@@ -82,9 +82,64 @@ pub struct Settings {
     #[arg(long, env = "ACCOUNT_API_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
-    /// How many days a session token stays valid.
+    /// How many days a session token stays valid (1 to 3650).
     #[arg(long, env = "ACCOUNT_API_SESSION_TTL_DAYS", default_value_t = 30)]
     pub session_ttl_days: u32,
+
+    /// Days audit events are kept; the hourly task deletes older ones (at
+    /// least 1: the longest limit window is a day).
+    #[arg(long, env = "ACCOUNT_API_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: u32,
+
+    /// Password hashes that may wait for a hashing thread; when that many
+    /// wait, register, login and forget_password answer 429 with
+    /// `Retry-After: 1` at once (0: none wait).
+    #[arg(long, env = "ACCOUNT_API_HASH_QUEUE_DEPTH", default_value_t = 64)]
+    pub hash_queue_depth: u32,
+
+    /// Connection deadlines and the connection cap.
+    #[command(flatten)]
+    pub connections: ConnectionSettings,
+}
+
+/// Deadlines and the cap that keep slow or idle clients from holding
+/// connections (and file descriptors) forever.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionSettings {
+    /// Seconds a client has to send a request's headers, from its first
+    /// byte (or from the connection's start); then the connection is closed.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body once its headers are
+    /// in; then it gets the 408 envelope and the connection is closed.
+    #[arg(long, env = "ACCOUNT_API_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_read_timeout_secs: u64,
+
+    /// Seconds an idle keep-alive connection stays open waiting for the next
+    /// request (0: close every connection after one answer).
+    #[arg(long, env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS", default_value_t = 75)]
+    pub keep_alive_timeout_secs: u64,
+
+    /// Most connections open at once; beyond it a new connection gets the
+    /// 503 envelope at once and is closed.
+    #[arg(long, env = "ACCOUNT_API_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: u32,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            keep_alive_timeout_secs: 75,
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Whether SMS codes are checked.
@@ -139,8 +194,14 @@ impl std::str::FromStr for TestNumber {
 pub struct SmsSettings {
     /// `off` (default, the original's behaviour: codes are not checked) or
     /// `on` (production: register and password reset need the SMS code).
-    #[arg(long = "sms-verification", env = "ACCOUNT_API_SMS_VERIFICATION", value_enum, default_value_t = Verification::Off)]
-    pub verification: Verification,
+    /// Left at its default, the server listens on loopback addresses only;
+    /// on any other address give `off` explicitly.
+    #[arg(
+        long = "sms-verification",
+        env = "ACCOUNT_API_SMS_VERIFICATION",
+        value_enum
+    )]
+    pub verification: Option<Verification>,
 
     /// Secret that SMS codes are hashed under (HMAC-SHA256), at least 32
     /// characters. Without it one is generated once and kept beside a SQLite
@@ -169,7 +230,7 @@ pub struct SmsSettings {
     )]
     pub http_template: String,
 
-    /// Timeout of one provider request, in milliseconds.
+    /// Timeout of one provider request, in milliseconds (at least 1).
     #[arg(
         long = "sms-http-timeout-ms",
         env = "ACCOUNT_API_SMS_HTTP_TIMEOUT_MS",
@@ -203,10 +264,17 @@ pub struct SmsSettings {
     pub test_numbers_until: Option<NaiveDate>,
 }
 
+impl SmsSettings {
+    /// The verification mode: `off` unless set.
+    pub fn verification(&self) -> Verification {
+        self.verification.unwrap_or(Verification::Off)
+    }
+}
+
 impl Default for SmsSettings {
     fn default() -> Self {
         Self {
-            verification: Verification::Off,
+            verification: None,
             code_secret: None,
             sender: SenderKind::Log,
             http_url: None,
@@ -222,7 +290,7 @@ impl Default for SmsSettings {
 /// Abuse limits; counted in the database, so every instance shares them.
 #[derive(Debug, Clone, Args)]
 pub struct LimitSettings {
-    /// Most SMS sends to one phone per 60 seconds.
+    /// Most SMS sends to one phone per 60 seconds (every limit here is at least 1).
     #[arg(
         long,
         env = "ACCOUNT_API_SENDS_PER_PHONE_PER_MINUTE",
@@ -243,7 +311,7 @@ pub struct LimitSettings {
         default_value_t = 10
     )]
     pub sends_per_phone_per_day: u32,
-    /// Most SMS sends requested from one client address per hour.
+    /// Most SMS sends requested from one client address (IPv6: its /64) per hour.
     #[arg(
         long,
         env = "ACCOUNT_API_SENDS_PER_ADDRESS_PER_HOUR",
@@ -259,9 +327,33 @@ pub struct LimitSettings {
     /// Minutes of the failure window, and of the lockout it causes.
     #[arg(long, env = "ACCOUNT_API_LOGIN_LOCKOUT_MINUTES", default_value_t = 15)]
     pub login_lockout_minutes: u32,
+    /// Wrong passwords from one client address (IPv6: its /64) per hour,
+    /// over all phones, after which its logins answer 429.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_LOGIN_FAILURES_PER_ADDRESS_PER_HOUR",
+        default_value_t = 100
+    )]
+    pub login_failures_per_address_per_hour: u32,
     /// Wrong tries after which an SMS code is dead (per phone and purpose).
     #[arg(long, env = "ACCOUNT_API_CODE_MAX_TRIES", default_value_t = 5)]
     pub code_max_tries: u32,
+    /// `forget_password` attempts without a verified reset window for one
+    /// phone per hour (verification on), after which it answers 429.
+    #[arg(
+        long,
+        env = "ACCOUNT_API_RESET_ATTEMPTS_PER_PHONE_PER_HOUR",
+        default_value_t = 10
+    )]
+    pub reset_attempts_per_phone_per_hour: u32,
+    /// `forget_password` attempts without a verified reset window from one
+    /// client address (IPv6: its /64) per hour (verification on).
+    #[arg(
+        long,
+        env = "ACCOUNT_API_RESET_ATTEMPTS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub reset_attempts_per_address_per_hour: u32,
 }
 
 impl Default for LimitSettings {
@@ -274,7 +366,10 @@ impl Default for LimitSettings {
             daily_sms_budget: 10_000,
             login_max_failures: 5,
             login_lockout_minutes: 15,
+            login_failures_per_address_per_hour: 100,
             code_max_tries: 5,
+            reset_attempts_per_phone_per_hour: 10,
+            reset_attempts_per_address_per_hour: 30,
         }
     }
 }
@@ -310,7 +405,167 @@ impl Settings {
             limits: LimitSettings::default(),
             trust_forwarded_for: false,
             session_ttl_days: 30,
+            audit_retention_days: 90,
+            hash_queue_depth: 64,
+            connections: ConnectionSettings::default(),
         }
+    }
+}
+
+/// A setting that makes no sense, named by its flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}: {problem}")]
+pub struct SettingsError {
+    /// The flag, e.g. `--login-max-failures`.
+    pub flag: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
+
+/// Refuses `value` of `flag` outside `range`.
+fn in_range(
+    flag: &'static str,
+    value: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<(), SettingsError> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    let problem = if *range.end() == u64::MAX {
+        format!("must be at least {} (got {value})", range.start())
+    } else {
+        format!(
+            "must be between {} and {} (got {value})",
+            range.start(),
+            range.end()
+        )
+    };
+    Err(SettingsError { flag, problem })
+}
+
+impl Settings {
+    /// Checks every value, so that none turns into a failure later (a limit
+    /// of 0, a lifetime that overflows), and refuses the original's
+    /// unverified mode on a public address unless it was asked for.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        const ANY: u64 = u64::MAX;
+        let database = &self.database;
+        in_range(
+            "--db-max-connections",
+            database.db_max_connections.into(),
+            1..=10_000,
+        )?;
+        in_range(
+            "--db-connect-timeout-secs",
+            database.db_connect_timeout_secs,
+            1..=3600,
+        )?;
+
+        let sms = &self.sms;
+        in_range("--sms-http-timeout-ms", sms.http_timeout_ms, 1..=600_000)?;
+        in_range("--sms-http-retries", sms.http_retries.into(), 0..=10)?;
+        if sms.sender == SenderKind::Http && sms.http_url.as_deref().is_none_or(str::is_empty) {
+            return Err(SettingsError {
+                flag: "--sms-http-url",
+                problem: "is needed by --sms-sender http".to_owned(),
+            });
+        }
+        for (index, number) in sms.test_numbers.iter().enumerate() {
+            if sms.test_numbers[..index]
+                .iter()
+                .any(|earlier| earlier.phone == number.phone)
+            {
+                return Err(SettingsError {
+                    flag: "--sms-test-numbers",
+                    problem: format!("{} is listed twice", number.phone),
+                });
+            }
+        }
+
+        let limits = &self.limits;
+        for (flag, value) in [
+            (
+                "--sends-per-phone-per-minute",
+                limits.sends_per_phone_per_minute,
+            ),
+            ("--sends-per-phone-per-hour", limits.sends_per_phone_per_hour),
+            ("--sends-per-phone-per-day", limits.sends_per_phone_per_day),
+            (
+                "--sends-per-address-per-hour",
+                limits.sends_per_address_per_hour,
+            ),
+            ("--daily-sms-budget", limits.daily_sms_budget),
+            ("--login-max-failures", limits.login_max_failures),
+            (
+                "--login-failures-per-address-per-hour",
+                limits.login_failures_per_address_per_hour,
+            ),
+            ("--code-max-tries", limits.code_max_tries),
+            (
+                "--reset-attempts-per-phone-per-hour",
+                limits.reset_attempts_per_phone_per_hour,
+            ),
+            (
+                "--reset-attempts-per-address-per-hour",
+                limits.reset_attempts_per_address_per_hour,
+            ),
+        ] {
+            in_range(flag, value.into(), 1..=ANY)?;
+        }
+        // The lockout looks back twice its window; a day keeps that within
+        // any retention of the audit ledger.
+        in_range(
+            "--login-lockout-minutes",
+            limits.login_lockout_minutes.into(),
+            1..=1440,
+        )?;
+
+        in_range("--session-ttl-days", self.session_ttl_days.into(), 1..=3650)?;
+        in_range(
+            "--audit-retention-days",
+            self.audit_retention_days.into(),
+            1..=36_500,
+        )?;
+        in_range(
+            "--hash-queue-depth",
+            self.hash_queue_depth.into(),
+            0..=100_000,
+        )?;
+
+        let connections = &self.connections;
+        in_range(
+            "--header-read-timeout-secs",
+            connections.header_read_timeout_secs,
+            1..=3600,
+        )?;
+        in_range(
+            "--body-read-timeout-secs",
+            connections.body_read_timeout_secs,
+            1..=3600,
+        )?;
+        in_range(
+            "--keep-alive-timeout-secs",
+            connections.keep_alive_timeout_secs,
+            0..=86_400,
+        )?;
+        in_range(
+            "--max-connections",
+            connections.max_connections.into(),
+            1..=1_000_000,
+        )?;
+
+        if sms.verification.is_none() && !self.listen.ip().is_loopback() {
+            return Err(SettingsError {
+                flag: "--sms-verification",
+                problem: format!(
+                    "is off by default, which lets anyone reset any password; refusing to \
+                     listen on {} with it: give --sms-verification on (production) or, to \
+                     serve the original's behaviour on purpose, --sms-verification off",
+                    self.listen
+                ),
+            });
+        }
+        Ok(())
     }
 }
 

@@ -20,6 +20,9 @@ use crate::{
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// A setting makes no sense.
+    #[error("{0}")]
+    Settings(#[from] crate::settings::SettingsError),
     /// The database could not be opened or migrated.
     #[error("database {url}: {source}")]
     Database {
@@ -88,6 +91,7 @@ impl Application {
         settings: Settings,
         overrides: Overrides,
     ) -> Result<Self, StartupError> {
+        settings.validate()?;
         let url = settings.database.database_url.clone();
         let database_error = |source| StartupError::Database {
             url: redact_password(&url),
@@ -121,7 +125,7 @@ impl Application {
             Some(sender) => sender,
             None => configured_sender(&settings)?,
         };
-        if settings.sms.verification == Verification::Off {
+        if settings.sms.verification() == Verification::Off {
             tracing::warn!(
                 "SMS verification is OFF (the original document's behaviour): registration \
                  and password reset accept any code, so anyone can reset any password; \

@@ -63,7 +63,7 @@ impl Policy {
     /// The rules of `settings`.
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            verification: settings.sms.verification,
+            verification: settings.sms.verification(),
             limits: settings.limits.clone(),
             test_numbers: settings.sms.test_numbers.clone(),
             test_numbers_until: settings.sms.test_numbers_until,

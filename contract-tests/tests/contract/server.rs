@@ -70,7 +70,7 @@ impl TestServer {
             SocketAddr::from(([127, 0, 0, 1], 0)),
             database.url().to_owned(),
         );
-        settings.sms.verification = verification;
+        settings.sms.verification = Some(verification);
         settings.limits.sends_per_address_per_hour = u32::MAX / 2;
         settings.limits.daily_sms_budget = u32::MAX / 2;
         let sms = Arc::new(RecordingSender::default());

@@ -69,7 +69,7 @@ async fn every_security_event_is_recorded_with_phone_address_and_device() {
 
 #[tokio::test]
 async fn no_password_code_or_token_reaches_the_database() {
-    let app = TestApp::spawn_with(|settings| settings.sms.verification = Verification::On).await;
+    let app = TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
     let password = "Zq9-unique-pw";
     app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     let code = app.sms.last_code_for(PHONE).unwrap();
@@ -122,7 +122,7 @@ impl SmsSender for FailingSender {
 #[tokio::test]
 async fn a_failed_send_is_an_internal_error_and_leaves_no_usable_code() {
     let app = TestApp::spawn_with_sender(
-        |settings| settings.sms.verification = Verification::On,
+        |settings| settings.sms.verification = Some(Verification::On),
         Arc::new(FailingSender),
     )
     .await;

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::{DEVICE, NAME, OTHER_PHONE, PASSWORD, PHONE, TestApp, assert_bad_parameter};
 
 async fn verifying_app() -> TestApp {
-    TestApp::spawn_with(|settings| settings.sms.verification = Verification::On).await
+    TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await
 }
 
 /// Sends a code to `phone` for `expect` and returns it as the sender saw it.
@@ -261,7 +261,7 @@ async fn the_reset_window_closes_after_ten_minutes() {
 #[tokio::test]
 async fn test_numbers_take_their_fixed_code_never_reach_the_sender_and_skip_limits() {
     let app = TestApp::spawn_with(|settings| {
-        settings.sms.verification = Verification::On;
+        settings.sms.verification = Some(Verification::On);
         settings.sms.test_numbers = vec![TestNumber {
             phone: "13800000000".into(),
             code: "123456".into(),
@@ -284,7 +284,7 @@ async fn test_numbers_take_their_fixed_code_never_reach_the_sender_and_skip_limi
 #[tokio::test]
 async fn expired_test_numbers_are_ordinary_numbers() {
     let app = TestApp::spawn_with(|settings| {
-        settings.sms.verification = Verification::On;
+        settings.sms.verification = Some(Verification::On);
         settings.sms.test_numbers = vec![TestNumber {
             phone: "13800000000".into(),
             code: "123456".into(),
