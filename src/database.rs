@@ -2,6 +2,8 @@
 //! SQLite connections held out of the pool for the hottest lookup.
 
 use std::{
+    io,
+    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -29,10 +31,18 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// not (sqlx would ping on every checkout: a round trip per query).
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
-/// Opens the pool. A SQLite file is created if missing and opened in WAL mode
-/// with foreign keys on and a busy timeout, so concurrent writers wait for
-/// each other instead of failing.
+/// Opens the pool. A SQLite file is created if missing (readable by its
+/// owner only) and opened in WAL mode with foreign keys on and a busy
+/// timeout, so concurrent writers wait for each other instead of failing.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    if let Some(file) = sqlite_file(&settings.database_url) {
+        create_private_file(&file).map_err(|err| {
+            DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+                "cannot create the database file {}: {err}",
+                file.display()
+            )))
+        })?;
+    }
     let timeout = Duration::from_secs(settings.db_connect_timeout_secs.max(1));
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
@@ -52,6 +62,48 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     Database::connect(options).await
 }
 
+/// The file of a `sqlite://FILE` or `sqlite:FILE` URL; `None` for memory or other databases.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && !file.contains(":memory:") && file != "memory")
+        .then(|| PathBuf::from(file))
+}
+
+/// Creates the SQLite file `path`, empty and readable by its owner only
+/// (0600), unless it exists. SQLite gives the `-wal` and `-shm` files it
+/// creates beside it the database file's permissions, so they are private
+/// too; the file holds password hashes and phone numbers. An existing file
+/// that others may read is left as it is, with a warning.
+fn create_private_file(path: &Path) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        mode = format!("{:o}", mode & 0o777),
+                        "the database file may be read by other users; \
+                         it holds password hashes and phones (chmod 600 it)"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Begins a transaction that writes.
 ///
 /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,
@@ -66,6 +118,33 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Serializes, across every instance, the transactions that take the same
+/// `keys` (e.g. `login:phone:13800000000`): call it first in a transaction
+/// from [`begin_write`], before the reads that decide what it writes.
+///
+/// On PostgreSQL each key is a transaction-scoped advisory lock on its
+/// 64-bit hash, taken in sorted order so two transactions never wait for
+/// each other in a circle; READ COMMITTED then lets the reads after it see
+/// what the previous holder committed. SQLite needs nothing: `BEGIN
+/// IMMEDIATE` already holds the one write lock of the database.
+pub async fn lock_keys(txn: &DatabaseTransaction, keys: &[String]) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut sorted: Vec<&String> = keys.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    for key in sorted {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.as_str().into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// The key of the PostgreSQL advisory lock that serializes migrations
@@ -179,4 +258,40 @@ impl Held {
 
 fn connection_error(err: sqlx::Error) -> DbErr {
     DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(err)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_files_have_a_key_file() {
+        assert_eq!(
+            sqlite_file("sqlite://account-api.db"),
+            Some(PathBuf::from("account-api.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://postgres@localhost/db"), None);
+    }
+
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("accounts.db");
+        create_private_file(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // An existing file is left alone.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        create_private_file(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
 }

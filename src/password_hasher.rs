@@ -2,7 +2,11 @@
 //!
 //! One hash takes ~19 MiB and ~20 ms of one core. Hashes run on the hasher's
 //! own threads, one per CPU core, and a semaphore admits at most one hash per
-//! thread, so a flood of logins queues instead of multiplying memory.
+//! thread, so a flood of logins queues instead of multiplying memory. The
+//! queue itself is bounded too: a hash is [admitted](PasswordHasher::admit)
+//! only while fewer than the queue depth wait, so no request waits longer
+//! than about depth × 20 ms ÷ cores, and the rest are refused at once
+//! ([`HashError::Busy`], answered 429 with `Retry-After: 1`).
 //!
 //! The hashing threads run at a lower priority than the rest of the process
 //! (nice +10 on Linux): when the async threads have requests to answer they
@@ -15,7 +19,11 @@
 
 use std::{
     panic::AssertUnwindSafe,
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
 };
 
 use argon2::{
@@ -45,6 +53,9 @@ pub enum HashError {
     /// The semaphore was closed (the server is stopping).
     #[error("hashing is shut down")]
     Closed(#[from] tokio::sync::AcquireError),
+    /// Every hashing thread is busy and the queue is full: try again shortly.
+    #[error("every hashing thread is busy and the queue is full")]
+    Busy,
 }
 
 /// Hashes and verifies passwords with Argon2id (OWASP: m=19456 KiB, t=2, p=1).
@@ -61,6 +72,48 @@ struct Inner {
     /// A hash of a text too long to be a password, verified against for unknown
     /// phones so that a login's timing does not tell whether the phone is registered.
     dummy_hash: String,
+    /// Hashes admitted and not yet finished (hashing or waiting).
+    admitted: AtomicUsize,
+    /// The most admitted at once: one per thread plus the queue depth.
+    capacity: usize,
+}
+
+/// A place in the hashing queue, taken by [`PasswordHasher::admit`]; the
+/// hash or verification it is spent on waits for a thread without limit.
+pub struct HashTicket {
+    hasher: PasswordHasher,
+}
+
+impl Drop for HashTicket {
+    fn drop(&mut self) {
+        self.hasher.inner.admitted.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl HashTicket {
+    /// The PHC string of `password` under a fresh random salt.
+    pub async fn hash(self, password: &Password) -> Result<String, HashError> {
+        let password = password.clone();
+        self.hasher
+            .run(move |worker| worker.hash(password.expose().as_bytes()))
+            .await
+    }
+
+    /// Whether `password` matches `phc`; with `None` (unknown phone) it checks a
+    /// dummy hash, taking as long, and answers `false`.
+    pub async fn verify(self, password: &Password, phc: Option<String>) -> Result<bool, HashError> {
+        let password = password.clone();
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| self.hasher.inner.dummy_hash.clone());
+        self.hasher
+            .run(move |worker| {
+                let hash =
+                    PasswordHash::new(&phc).map_err(|err| HashError::Argon2(err.to_string()))?;
+                let matches = worker.verify(password.expose().as_bytes(), &hash);
+                Ok(matches && known)
+            })
+            .await
+    }
 }
 
 /// Work for a hashing thread, given the thread's [`Worker`].
@@ -74,9 +127,15 @@ impl PasswordHasher {
     /// Degree of parallelism.
     pub const P_COST: u32 = 1;
 
-    /// A hasher with `concurrency` hashing threads (at least one), admitting
-    /// that many hashes at once.
+    /// A hasher with `concurrency` hashing threads (at least one), hashing
+    /// that many at once, with no bound on how many wait.
     pub fn new(concurrency: usize) -> Self {
+        Self::with_queue_depth(concurrency, usize::MAX)
+    }
+
+    /// A hasher with `concurrency` hashing threads (at least one), of which
+    /// at most `queue_depth` hashes wait for one; more are [`HashError::Busy`].
+    pub fn with_queue_depth(concurrency: usize, queue_depth: usize) -> Self {
         let params = Params::new(Self::M_COST, Self::T_COST, Self::P_COST, None)
             .expect("the OWASP parameters are valid");
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -89,38 +148,49 @@ impl PasswordHasher {
                 permits: Semaphore::new(threads),
                 jobs: spawn_threads(threads, &argon2),
                 dummy_hash,
+                admitted: AtomicUsize::new(0),
+                capacity: threads.saturating_add(queue_depth),
             }),
         }
     }
 
-    /// A hasher with one hashing thread per CPU core.
+    /// A hasher with one hashing thread per CPU core and no bound on how many wait.
     pub fn per_core() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+        Self::new(cores())
     }
 
-    /// The PHC string of `password` under a fresh random salt.
+    /// A hasher with one hashing thread per CPU core, of which at most
+    /// `queue_depth` hashes wait for one.
+    pub fn per_core_with_queue_depth(queue_depth: usize) -> Self {
+        Self::with_queue_depth(cores(), queue_depth)
+    }
+
+    /// A place in the queue for one hash or verification, or [`HashError::Busy`]
+    /// at once when every thread is busy and the queue is full.
+    pub fn admit(&self) -> Result<HashTicket, HashError> {
+        let before = self.inner.admitted.fetch_add(1, Ordering::AcqRel);
+        let ticket = HashTicket {
+            hasher: self.clone(),
+        };
+        if before >= self.inner.capacity {
+            // Dropping the ticket gives the place back.
+            return Err(HashError::Busy);
+        }
+        Ok(ticket)
+    }
+
+    /// The PHC string of `password` under a fresh random salt (admitted first).
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
-        let password = password.clone();
-        self.run(move |worker| worker.hash(password.expose().as_bytes()))
-            .await
+        self.admit()?.hash(password).await
     }
 
-    /// Whether `password` matches `phc`; with `None` (unknown phone) it checks a
-    /// dummy hash, taking as long, and answers `false`.
+    /// Whether `password` matches `phc` (admitted first); see [`HashTicket::verify`].
     pub async fn verify(
         &self,
         password: &Password,
         phc: Option<String>,
     ) -> Result<bool, HashError> {
-        let password = password.clone();
-        let known = phc.is_some();
-        let phc = phc.unwrap_or_else(|| self.inner.dummy_hash.clone());
-        self.run(move |worker| {
-            let hash = PasswordHash::new(&phc).map_err(|err| HashError::Argon2(err.to_string()))?;
-            let matches = worker.verify(password.expose().as_bytes(), &hash);
-            Ok(matches && known)
-        })
-        .await
+        self.admit()?.verify(password, phc).await
     }
 
     /// Whether `phc` was made with other parameters than today's (or is not
@@ -156,6 +226,11 @@ impl PasswordHasher {
         self.inner.jobs.send(job).map_err(|_| HashError::Lost)?;
         answer.await.map_err(|_| HashError::Lost)?
     }
+}
+
+/// The number of CPU cores (at least one).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Starts `count` hashing threads taking jobs from one channel.
@@ -417,6 +492,27 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_its_places() {
+        let hasher = PasswordHasher::with_queue_depth(1, 1);
+        // One hashing, one waiting: the third is refused without waiting.
+        let first = hasher.admit().expect("a thread is free");
+        let second = hasher.admit().expect("the queue has a place");
+        assert!(matches!(hasher.admit(), Err(HashError::Busy)));
+        assert!(matches!(hasher.admit(), Err(HashError::Busy)));
+        drop(first);
+        let third = hasher.admit().expect("a place was given back");
+        drop((second, third));
+        // Spent tickets give their places back too.
+        for _ in 0..3 {
+            assert!(hasher.hash(&password("123456")).await.is_ok());
+        }
+        let none_wait = PasswordHasher::with_queue_depth(1, 0);
+        let running = none_wait.admit().expect("a thread is free");
+        assert!(matches!(none_wait.admit(), Err(HashError::Busy)));
+        drop(running);
     }
 
     #[tokio::test]

@@ -49,7 +49,8 @@ pub enum StartupError {
 
 /// How long in-flight requests may take to finish after a stop signal.
 const GRACE_PERIOD: Duration = Duration::from_secs(30);
-/// How often expired and long-revoked sessions are deleted.
+/// How often expired and long-revoked sessions, and audit events older
+/// than the retention, are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Replacements for the outside effects, for tests.
@@ -125,13 +126,7 @@ impl Application {
             Some(sender) => sender,
             None => configured_sender(&settings)?,
         };
-        if settings.sms.verification() == Verification::Off {
-            tracing::warn!(
-                "SMS verification is OFF (the original document's behaviour): registration \
-                 and password reset accept any code, so anyone can reset any password; \
-                 set --sms-verification on in production"
-            );
-        }
+        warn_about_unsafe_settings(&settings);
         // One per core, and at least two: one lookup runs while the other's
         // answer travels back from its worker thread.
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -141,7 +136,7 @@ impl Application {
         let state = AppState {
             db,
             lookups,
-            hasher: PasswordHasher::per_core(),
+            hasher: PasswordHasher::per_core_with_queue_depth(settings.hash_queue_depth as usize),
             sms_sender,
             code_key: Arc::new(code_key),
             clock: overrides.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -180,12 +175,39 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
-        let purge = tokio::spawn(purge_sessions_periodically(self.state.clone()));
+        let purge = tokio::spawn(purge_periodically(self.state.clone()));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(api::app(self.state), stop, Some(GRACE_PERIOD))
             .await;
         purge.abort();
         served
+    }
+}
+
+/// Warns about settings that are allowed but unsafe in production.
+fn warn_about_unsafe_settings(settings: &Settings) {
+    if settings.sms.verification() == Verification::Off {
+        tracing::warn!(
+            "SMS verification is OFF (the original document's behaviour): registration \
+             and password reset accept any code, so anyone can reset any password; \
+             set --sms-verification on in production"
+        );
+    }
+    let test_numbers = settings.sms.test_numbers.len();
+    if test_numbers > 0 {
+        match settings.sms.test_numbers_until {
+            Some(last_day) => tracing::warn!(
+                test_numbers,
+                until = %last_day,
+                "{test_numbers} SMS test number(s) with a fixed code are configured, \
+                 working until {last_day} (UTC) inclusive"
+            ),
+            None => tracing::warn!(
+                test_numbers,
+                "{test_numbers} SMS test number(s) with a fixed code are configured, \
+                 working indefinitely: set --sms-test-numbers-until to end them"
+            ),
+        }
     }
 }
 
@@ -209,8 +231,9 @@ fn configured_sender(settings: &Settings) -> Result<Arc<dyn SmsSender>, StartupE
     }
 }
 
-/// Deletes expired sessions every [`PURGE_INTERVAL`].
-async fn purge_sessions_periodically(state: AppState) {
+/// Every [`PURGE_INTERVAL`], deletes expired sessions and audit events
+/// older than the retention.
+async fn purge_periodically(state: AppState) {
     let mut ticks = tokio::time::interval(PURGE_INTERVAL);
     loop {
         ticks.tick().await;
@@ -218,6 +241,11 @@ async fn purge_sessions_periodically(state: AppState) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged expired sessions"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+        }
+        match crate::service::purge_audit_events(&state).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
+            Err(err) => tracing::warn!(error = %err, "purging old audit events failed"),
         }
     }
 }

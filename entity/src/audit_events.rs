@@ -29,6 +29,10 @@ pub struct Model {
     pub client_ip: Option<String>,
     /// The device identifier sent, if any.
     pub device: Option<String>,
+    /// What the per-address limits count by: the IPv4 address, or the /64
+    /// network of an IPv6 address (`2001:db8:1:2::/64`).
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub client_network: Option<String>,
 }
 
 /// `audit_events` has no foreign keys (events outlive the rows they mention).

@@ -37,6 +37,10 @@ pub struct Model {
     pub consumed_at: Option<DateTimeUtc>,
     /// End of the password-reset window opened by this code (UTC), or `None` if none is open.
     pub reset_window_expires_at: Option<DateTimeUtc>,
+    /// The client network (see `audit_events.client_network`) that opened the
+    /// reset window: only it may use the window.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub reset_window_client: Option<String>,
 }
 
 /// `sms_codes` has no foreign keys.

@@ -11,11 +11,15 @@
 //!   indexes.
 //! - [`m20261124_000002_create_audit_and_locks`]: creates `audit_events`,
 //!   `service_locks` and `server_secrets`, and indexes `sessions.expires_at`.
+//! - [`m20261201_000003_bind_windows_and_index_limits`]: binds the reset
+//!   window to its client, adds the client network to audit events, and
+//!   indexes what the limit queries filter on.
 
 pub use sea_orm_migration::prelude::*;
 
 pub mod m20261124_000001_create_tables;
 pub mod m20261124_000002_create_audit_and_locks;
+pub mod m20261201_000003_bind_windows_and_index_limits;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -26,6 +30,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
+            Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
         ]
     }
 }
@@ -50,15 +55,22 @@ mod tests {
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 9] = [
+    const INDEXES: [(&str, &str); 10] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
         ("sessions", "idx_sessions_user_id"),
         ("sms_codes", "idx_sms_codes_phone_purpose"),
-        ("audit_events", "idx_audit_events_kind_phone_created_at"),
-        ("audit_events", "idx_audit_events_kind_client_ip_created_at"),
         ("audit_events", "idx_audit_events_kind_outcome_created_at"),
+        (
+            "audit_events",
+            "idx_audit_events_kind_outcome_phone_created_at",
+        ),
+        (
+            "audit_events",
+            "idx_audit_events_kind_outcome_network_created_at",
+        ),
+        ("audit_events", "idx_audit_events_created_at"),
         ("sessions", "idx_sessions_expires_at"),
     ];
 
@@ -293,7 +305,8 @@ mod tests {
             names,
             [
                 "m20261124_000001_create_tables",
-                "m20261124_000002_create_audit_and_locks"
+                "m20261124_000002_create_audit_and_locks",
+                "m20261201_000003_bind_windows_and_index_limits"
             ]
         );
     }

@@ -26,8 +26,8 @@ use crate::{
     service::{
         AppState, ServiceError,
         accounts::{
-            self, AccountView, LoginOutcome, RegisterOutcome, Registration, ResetOutcome,
-            VerifyOutcome,
+            self, AccountView, LoginOutcome, PasswordReset, RegisterOutcome, Registration,
+            ResetOutcome, VerifyOutcome,
         },
         sms_codes::{self, SendOutcome},
     },
@@ -66,6 +66,7 @@ pub struct LoginForm {
 pub struct ForgetPasswordForm {
     phone: Phone,
     password: Password,
+    code: Option<SmsCodeInput>,
 }
 
 #[OpenApi(prefix_path = "/api/v4.0", tag = "ApiTags::Account")]
@@ -153,7 +154,8 @@ impl AccountApi {
     /// session whose token is returned. -1 `手机号已经被注册` when the phone is
     /// taken (also for the loser of two concurrent registrations); -2
     /// `验证码错误` for a wrong SMS code when verification is on (by default
-    /// the code is not checked). `enterprise_id` is the **number** -1 here.
+    /// the code is not checked); 429 with `Retry-After: 1` when the server is
+    /// too busy hashing passwords. `enterprise_id` is the **number** -1 here.
     #[oai(path = "/register", method = "post", operation_id = "register")]
     async fn register(
         &self,
@@ -202,7 +204,11 @@ impl AccountApi {
     ///
     /// -1 `手机号或密码错误` for an unknown phone or a wrong password (the same
     /// answer for both); 429 `操作太频繁，请稍后再试` with `Retry-After` after 5
-    /// wrong passwords in 15 minutes, for 15 minutes. On success a new session is opened on the device;
+    /// wrong passwords for the phone in 15 minutes (for 15 minutes; however
+    /// many logins arrive at once, no more than 5 passwords are checked), or
+    /// after 100 wrong passwords from one client address in an hour; 429
+    /// with `Retry-After: 1` when the server is too busy hashing passwords.
+    /// On success a new session is opened on the device;
     /// `change_device` is true when the device differs from the one the account
     /// was bound to, and the binding moves to it. `enterprise_id` is a
     /// **string** here (`"-1"` when none); `apply` is the latest application
@@ -246,12 +252,14 @@ impl AccountApi {
     /// With verification off (the default) always 200 `验证码正确`; the
     /// original example sends no code at all. With verification on, `code`
     /// must be the live password-reset code (sent with expect=1): 200 opens a
-    /// single-use 10-minute reset window, -1 `验证码错误` otherwise; a code
-    /// dies after 5 wrong tries.
+    /// single-use 10-minute reset window for this client (its address; an
+    /// IPv6 address's /64) alone, -1 `验证码错误` otherwise; a code dies after
+    /// 5 wrong tries.
     #[oai(path = "/verify_code", method = "get", operation_id = "verifyCode")]
     async fn verify_code(
         &self,
         state: Data<&AppState>,
+        client: ClientAddress,
         /// 手机号 (mobile number, 11 digits starting with 1)
         phone: Query<Phone>,
         /// 短信验证码 (SMS code; not checked while verification is off)
@@ -261,7 +269,7 @@ impl AccountApi {
             Ok(code) => code,
             Err(msg) => return Answer::ok(StatusReply::bad_request(msg)),
         };
-        match accounts::verify_reset_code(&state, &phone, code).await {
+        match accounts::verify_reset_code(&state, &phone, code, client.get()).await {
             Ok(VerifyOutcome::Correct) => Answer::ok(StatusReply::new(200, messages::CODE_CORRECT)),
             Ok(VerifyOutcome::Wrong) => Answer::ok(StatusReply::new(-1, messages::WRONG_CODE)),
             Err(err) => internal_error("verify_code", &err),
@@ -270,10 +278,15 @@ impl AccountApi {
 
     /// 忘记密码第二步 (set a new password: password reset, step 2)
     ///
-    /// -1 `手机号未注册` when no account has the phone; with verification on,
-    /// -1 `请先验证手机验证码` unless `verify_code` opened a reset window. On
+    /// -1 `手机号未注册` when no account has the phone. With verification on,
+    /// -1 `请先验证手机验证码` unless `verify_code` opened a reset window for
+    /// this same client (its address; an IPv6 address's /64); when `code` is
+    /// sent too, -1 `验证码错误` unless it is the code that opened the window.
+    /// Such refused attempts change nothing and are limited to 10 an hour per
+    /// phone and 30 per client address: then 429 with `Retry-After`. On
     /// success 200 `修改成功`: the window is used up, every session of the
-    /// account is revoked and a login lockout lifted.
+    /// account is revoked and a login lockout lifted. 429 with
+    /// `Retry-After: 1` when the server is too busy hashing passwords.
     #[oai(
         path = "/forget_password",
         method = "post",
@@ -285,8 +298,7 @@ impl AccountApi {
         client: ClientAddress,
         body: FormOrJson<ForgetPasswordForm>,
     ) -> Answer<StatusReply> {
-        let form = body.into_inner();
-        forget_password(&state, &form.phone, &form.password, &client).await
+        forget_password(&state, body.into_inner(), &client).await
     }
 
     /// 忘记密码第二步, GET (set a new password; GET form)
@@ -306,8 +318,15 @@ impl AccountApi {
         phone: Query<Phone>,
         /// 新密码, 6-14位 (the new password, 6 to 14 characters)
         password: Query<Password>,
+        /// 短信验证码, 可选: 给出时须为验证过的那个 (optional: when given, the code verify_code accepted)
+        code: Query<Option<SmsCodeInput>>,
     ) -> Answer<StatusReply> {
-        forget_password(&state, &phone, &password, &client).await
+        let form = ForgetPasswordForm {
+            phone: phone.0,
+            password: password.0,
+            code: code.0,
+        };
+        forget_password(&state, form, &client).await
     }
 }
 
@@ -317,7 +336,7 @@ async fn send_sms(
     expect: Expect,
     client: &ClientAddress,
 ) -> SendSmsAnswer {
-    let outcome = sms_codes::send_code(state, phone, expect, client.as_deref()).await;
+    let outcome = sms_codes::send_code(state, phone, expect, client.get()).await;
     let (code, msg, retry_after, counted_as) = match outcome {
         Ok(SendOutcome::Sent) => (SendSmsCode::Sent, messages::SENT, None, "sent"),
         Ok(SendOutcome::TestNumber) => (SendSmsCode::Sent, messages::SENT, None, "test_number"),
@@ -379,10 +398,14 @@ async fn register(
         device: form.device_identifier,
         code,
     };
-    match accounts::register(state, registration, client.as_deref()).await {
+    match accounts::register(state, registration, client.get()).await {
         Ok(RegisterOutcome::PhoneTaken) => {
             Answer::ok(RegisterReply::failure(-1, messages::PHONE_TAKEN))
         }
+        Ok(RegisterOutcome::Busy) => Answer::rate_limited(
+            RegisterReply::failure(429, messages::TOO_MANY_REQUESTS),
+            BUSY_RETRY_AFTER,
+        ),
         Ok(RegisterOutcome::WrongCode) => {
             Answer::ok(RegisterReply::failure(-2, messages::WRONG_CODE))
         }
@@ -413,13 +436,17 @@ async fn login(state: &AppState, form: LoginForm, client: &ClientAddress) -> Ans
         &form.phone,
         &form.password,
         &form.device_identifier,
-        client.as_deref(),
+        client.get(),
     )
     .await;
     match outcome {
         Ok(LoginOutcome::WrongCredentials) => {
             Answer::ok(LoginReply::failure(-1, messages::WRONG_CREDENTIALS))
         }
+        Ok(LoginOutcome::Busy) => Answer::rate_limited(
+            LoginReply::failure(429, messages::TOO_MANY_REQUESTS),
+            BUSY_RETRY_AFTER,
+        ),
         Ok(LoginOutcome::Locked(wait)) => Answer::rate_limited(
             LoginReply::failure(429, messages::TOO_MANY_REQUESTS),
             wait.seconds(),
@@ -469,17 +496,39 @@ pub(super) fn login_data(
     })
 }
 
+/// `Retry-After` when every hashing thread is busy and the queue is full.
+const BUSY_RETRY_AFTER: u64 = 1;
+
 async fn forget_password(
     state: &AppState,
-    phone: &Phone,
-    password: &Password,
+    form: ForgetPasswordForm,
     client: &ClientAddress,
 ) -> Answer<StatusReply> {
-    match accounts::reset_password(state, phone, password, client.as_deref()).await {
+    // The code is optional here: only a malformed one is refused.
+    let code = match form.code.as_ref().map(|code| checked_code(state, Some(code))) {
+        None => None,
+        Some(Ok(code)) => code,
+        Some(Err(msg)) => return Answer::ok(StatusReply::bad_request(msg)),
+    };
+    let request = PasswordReset {
+        phone: &form.phone,
+        password: &form.password,
+        code,
+    };
+    match accounts::reset_password(state, request, client.get()).await {
         Ok(ResetOutcome::NotRegistered) => {
             Answer::ok(StatusReply::new(-1, messages::PHONE_NOT_REGISTERED))
         }
         Ok(ResetOutcome::NotVerified) => Answer::ok(StatusReply::new(-1, messages::VERIFY_FIRST)),
+        Ok(ResetOutcome::WrongCode) => Answer::ok(StatusReply::new(-1, messages::WRONG_CODE)),
+        Ok(ResetOutcome::RateLimited(wait)) => Answer::rate_limited(
+            StatusReply::new(429, messages::TOO_MANY_REQUESTS),
+            wait.seconds(),
+        ),
+        Ok(ResetOutcome::Busy) => Answer::rate_limited(
+            StatusReply::new(429, messages::TOO_MANY_REQUESTS),
+            BUSY_RETRY_AFTER,
+        ),
         Ok(ResetOutcome::Changed) => Answer::ok(StatusReply::new(200, messages::PASSWORD_CHANGED)),
         Err(err) => internal_error("forget_password", &err),
     }

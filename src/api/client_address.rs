@@ -1,10 +1,11 @@
-//! The client's address, for the audit ledger and the per-address send limit.
+//! The client's address, for the audit ledger, the per-address limits and
+//! the binding of a password-reset window to the client that verified it.
 
 use std::net::IpAddr;
 
 use poem::{FromRequest, Request, RequestBody, http::header::HeaderName};
 
-use crate::service::AppState;
+use crate::{domain::ClientIp, service::AppState};
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
@@ -12,12 +13,12 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// `--trust-forwarded-for` the right-most `X-Forwarded-For` entry (the one
 /// the trusted proxy appended; entries left of it are the client's to forge).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientAddress(pub Option<String>);
+pub struct ClientAddress(pub Option<ClientIp>);
 
 impl ClientAddress {
-    /// The address as text, if known.
-    pub fn as_deref(&self) -> Option<&str> {
-        self.0.as_deref()
+    /// The client, if its address is known.
+    pub fn get(&self) -> Option<&ClientIp> {
+        self.0.as_ref()
     }
 }
 
@@ -27,13 +28,13 @@ impl<'a> FromRequest<'a> for ClientAddress {
             .data::<AppState>()
             .is_some_and(|state| state.policy.trust_forwarded_for);
         if let Some(address) = forwarded_client(request).filter(|_| trust_forwarded) {
-            return Ok(Self(Some(address.to_string())));
+            return Ok(Self(Some(ClientIp::new(address))));
         }
         Ok(Self(
             request
                 .remote_addr()
                 .as_socket_addr()
-                .map(|address| address.ip().to_string()),
+                .map(|address| ClientIp::new(address.ip())),
         ))
     }
 }

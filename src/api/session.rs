@@ -101,7 +101,7 @@ impl SessionApi {
         let Some(token) = token.token() else {
             return Answer::ok(LogoutReply::new(401, messages::SESSION_INVALID));
         };
-        match accounts::logout(&state, token, client.as_deref()).await {
+        match accounts::logout(&state, token, client.get()).await {
             Ok(true) => Answer::ok(LogoutReply::new(200, messages::LOGGED_OUT)),
             Ok(false) => Answer::ok(LogoutReply::new(401, messages::SESSION_INVALID)),
             Err(err) => internal_error("logout", &err),

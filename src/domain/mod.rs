@@ -6,6 +6,7 @@
 //! type (schema, parsing from a query parameter or a JSON/form field) lives in
 //! [`openapi_field`], shared by all of them.
 
+mod client_ip;
 mod device_id;
 mod expect;
 mod name;
@@ -14,6 +15,7 @@ mod password;
 mod phone;
 mod sms_code;
 
+pub use client_ip::ClientIp;
 pub use device_id::DeviceId;
 pub use expect::Expect;
 pub use name::Name;

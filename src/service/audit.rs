@@ -3,7 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::audit_events;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+
+use crate::domain::ClientIp;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +21,10 @@ pub enum Kind {
     Login,
     /// A phone's login was locked after too many wrong passwords.
     Lockout,
-    /// A password reset.
+    /// A password reset (`forget_password`).
     PasswordReset,
+    /// A password-reset code checked by `verify_code`.
+    VerifyCode,
     /// A logout.
     Logout,
 }
@@ -31,6 +38,7 @@ impl Kind {
             Self::Login => "login",
             Self::Lockout => "lockout",
             Self::PasswordReset => "password_reset",
+            Self::VerifyCode => "verify_code",
             Self::Logout => "logout",
         }
     }
@@ -50,8 +58,16 @@ pub mod outcome {
     pub const SUCCESS: &str = "success";
     /// A wrong password (counts towards the lockout).
     pub const WRONG_PASSWORD: &str = "wrong_password";
-    /// A wrong or dead SMS code, or no verified reset window.
+    /// A wrong or dead SMS code (a password reset's `code` other than the
+    /// verified one counts towards the reset attempt limits).
     pub const WRONG_CODE: &str = "wrong_code";
+    /// A password reset without a verified reset window of this client
+    /// (counts towards the reset attempt limits).
+    pub const NO_WINDOW: &str = "no_window";
+    /// A login whose password is being verified: reserved before hashing, so
+    /// it counts towards the lockout until it turns into `success` or
+    /// `wrong_password`.
+    pub const VERIFYING: &str = "verifying";
     /// Refused because the phone is (not) registered.
     pub const REFUSED: &str = "refused";
 }
@@ -61,8 +77,8 @@ pub mod outcome {
 pub struct Actor<'a> {
     /// The phone concerned.
     pub phone: Option<&'a str>,
-    /// The client's address.
-    pub client_ip: Option<&'a str>,
+    /// The client.
+    pub client: Option<&'a ClientIp>,
     /// The device identifier sent.
     pub device: Option<&'a str>,
 }
@@ -80,7 +96,8 @@ pub async fn record(
         kind: Set(kind.as_str().to_owned()),
         outcome: Set(outcome.to_owned()),
         phone: Set(actor.phone.map(str::to_owned)),
-        client_ip: Set(actor.client_ip.map(str::to_owned)),
+        client_ip: Set(actor.client.map(ClientIp::address)),
+        client_network: Set(actor.client.map(ClientIp::network)),
         device: Set(actor.device.map(str::to_owned)),
         ..Default::default()
     };
@@ -88,4 +105,45 @@ pub async fn record(
         .exec(db)
         .await?
         .last_insert_id)
+}
+
+/// Changes the outcome of event `id` (a reservation that ended, a send that failed).
+pub async fn set_outcome(db: &impl ConnectionTrait, id: i64, outcome: &str) -> Result<(), DbErr> {
+    audit_events::Entity::update_many()
+        .col_expr(audit_events::Column::Outcome, Expr::value(outcome))
+        .filter(audit_events::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Events deleted by one statement of [`purge_older_than`], so that a purge
+/// of millions of rows never holds the write lock for long.
+const PURGE_BATCH: u64 = 1_000;
+
+/// Deletes every event older than `cutoff`, in batches; how many.
+pub async fn purge_older_than(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut deleted = 0;
+    loop {
+        let batch = audit_events::Entity::find()
+            .select_only()
+            .column(audit_events::Column::Id)
+            .filter(audit_events::Column::CreatedAt.lt(cutoff))
+            .order_by_asc(audit_events::Column::CreatedAt)
+            .limit(PURGE_BATCH)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            return Ok(deleted);
+        }
+        let result = audit_events::Entity::delete_many()
+            .filter(audit_events::Column::Id.is_in(batch))
+            .exec(db)
+            .await?;
+        deleted += result.rows_affected;
+    }
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::audit::{Kind, outcome};
-use crate::settings::LimitSettings;
+use crate::{domain::ClientIp, settings::LimitSettings};
 
 /// A refusal and when to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,10 @@ fn wait_for_window(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Option<RetryAfter> {
+    if limit == 0 {
+        // Refused at start-up; never an index out of bounds here.
+        return Some(RetryAfter(window));
+    }
     times.retain(|time| *time > now - window);
     let limit = limit as usize;
     if times.len() < limit {
@@ -42,7 +46,7 @@ fn wait_for_window(
     Some(RetryAfter(frees_at - now))
 }
 
-/// Checks the send limits for `phone` from `client_ip` at `now`.
+/// Checks the send limits for `phone` from `client` at `now`.
 ///
 /// Call it inside the transaction that holds the SMS send lock, so two
 /// instances cannot both take the last send of a window.
@@ -50,7 +54,7 @@ pub async fn check_send(
     db: &impl ConnectionTrait,
     limits: &LimitSettings,
     phone: &str,
-    client_ip: Option<&str>,
+    client: Option<&ClientIp>,
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let day = Duration::days(1);
@@ -98,10 +102,10 @@ pub async fn check_send(
             longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
         }
     }
-    if let Some(address) = client_ip {
+    if let Some(client) = client {
         let address_times = times(
             db,
-            sends().filter(audit_events::Column::ClientIp.eq(address)),
+            sends().filter(audit_events::Column::ClientNetwork.eq(client.network())),
             now - Duration::hours(1),
             limits.sends_per_address_per_hour,
         )
@@ -142,10 +146,20 @@ async fn times(
         .collect())
 }
 
+/// Wrong passwords, and logins whose password is still being verified (a
+/// reservation counts as a failure until it ends, so however many logins
+/// arrive at once, no more passwords are verified than the lockout allows).
+fn login_failures() -> sea_orm::Select<audit_events::Entity> {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::Kind.eq(Kind::Login.as_str()))
+        .filter(audit_events::Column::Outcome.is_in([outcome::WRONG_PASSWORD, outcome::VERIFYING]))
+}
+
 /// Whether login for `phone` is locked at `now`, and for how long.
 ///
 /// Locked for the lockout time from the moment the failure count within one
-/// window reaches the limit; a successful password reset clears it.
+/// window reaches the limit; a successful password reset clears it. Call it
+/// inside the transaction that reserves the attempt, under the phone's lock.
 pub async fn login_lockout(
     db: &impl ConnectionTrait,
     limits: &LimitSettings,
@@ -164,10 +178,7 @@ pub async fn login_lockout(
     let since = last_reset.map_or(now - window * 2, |reset| reset.max(now - window * 2));
     let failures = times(
         db,
-        audit_events::Entity::find()
-            .filter(audit_events::Column::Kind.eq(Kind::Login.as_str()))
-            .filter(audit_events::Column::Outcome.eq(outcome::WRONG_PASSWORD))
-            .filter(audit_events::Column::Phone.eq(phone)),
+        login_failures().filter(audit_events::Column::Phone.eq(phone)),
         since,
         limits.login_max_failures,
     )
@@ -184,6 +195,71 @@ pub async fn login_lockout(
         }
         _ => Ok(None),
     }
+}
+
+/// Whether `client` has had too many wrong passwords (over all phones) in
+/// the last hour, and for how long. Call it where [`login_lockout`] is called.
+pub async fn login_failures_from(
+    db: &impl ConnectionTrait,
+    limits: &LimitSettings,
+    client: &ClientIp,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let hour = Duration::hours(1);
+    let limit = limits.login_failures_per_address_per_hour;
+    let failures = times(
+        db,
+        login_failures().filter(audit_events::Column::ClientNetwork.eq(client.network())),
+        now - hour,
+        limit,
+    )
+    .await?;
+    Ok(wait_for_window(failures, limit, hour, now))
+}
+
+/// Password resets attempted without a verified window (or with another
+/// code than the verified one).
+fn unverified_resets() -> sea_orm::Select<audit_events::Entity> {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::Kind.eq(Kind::PasswordReset.as_str()))
+        .filter(audit_events::Column::Outcome.is_in([outcome::NO_WINDOW, outcome::WRONG_CODE]))
+}
+
+/// Whether `phone`, or `client`, has used up its password reset attempts
+/// without a verified window for the hour, and for how long. Call it inside
+/// the transaction that records the attempt, under the phone's and the
+/// client's locks.
+pub async fn reset_attempts(
+    db: &impl ConnectionTrait,
+    limits: &LimitSettings,
+    phone: &str,
+    client: Option<&ClientIp>,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let hour = Duration::hours(1);
+    let per_phone = limits.reset_attempts_per_phone_per_hour;
+    let phone_times = times(
+        db,
+        unverified_resets().filter(audit_events::Column::Phone.eq(phone)),
+        now - hour,
+        per_phone,
+    )
+    .await?;
+    let mut longest = wait_for_window(phone_times, per_phone, hour, now);
+    if let Some(client) = client {
+        let per_address = limits.reset_attempts_per_address_per_hour;
+        let address_times = times(
+            db,
+            unverified_resets().filter(audit_events::Column::ClientNetwork.eq(client.network())),
+            now - hour,
+            per_address,
+        )
+        .await?;
+        if let Some(wait) = wait_for_window(address_times, per_address, hour, now) {
+            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
+        }
+    }
+    Ok(longest)
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub struct Policy {
     pub session_lifetime: Duration,
     /// Whether `X-Forwarded-For` names the client.
     pub trust_forwarded_for: bool,
+    /// How long audit events are kept.
+    pub audit_retention: Duration,
 }
 
 impl Policy {
@@ -69,6 +71,7 @@ impl Policy {
             test_numbers_until: settings.sms.test_numbers_until,
             session_lifetime: Duration::days(i64::from(settings.session_ttl_days)),
             trust_forwarded_for: settings.trust_forwarded_for,
+            audit_retention: Duration::days(i64::from(settings.audit_retention_days)),
         }
     }
 
@@ -90,6 +93,11 @@ impl Policy {
             .find(|number| number.phone == phone.as_str())
             .map(|number| number.code.as_str())
     }
+}
+
+/// Deletes audit events older than the retention; how many.
+pub async fn purge_audit_events(state: &AppState) -> Result<u64, DbErr> {
+    audit::purge_older_than(&state.db, state.clock.now() - state.policy.audit_retention).await
 }
 
 /// An unexpected failure: logged with its cause, shown to the app as `服务器内部错误`.

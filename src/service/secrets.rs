@@ -53,7 +53,7 @@ pub async fn load_code_key(
         }
         return Ok(CodeKey::from_bytes(secret.as_bytes().to_vec()));
     }
-    match sqlite_file(database_url) {
+    match crate::database::sqlite_file(database_url) {
         Some(database_file) => {
             let mut path = database_file.into_os_string();
             path.push(".secret");
@@ -61,16 +61,6 @@ pub async fn load_code_key(
         }
         None => key_from_database(db).await,
     }
-}
-
-/// The file of a `sqlite://FILE` or `sqlite:FILE` URL; `None` for memory or other databases.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let file = rest.split('?').next().unwrap_or_default();
-    (!file.is_empty() && !file.contains(":memory:") && file != "memory")
-        .then(|| PathBuf::from(file))
 }
 
 fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
@@ -136,20 +126,6 @@ async fn key_from_database(db: &DatabaseConnection) -> Result<CodeKey, SecretErr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_sqlite_files_have_a_key_file() {
-        assert_eq!(
-            sqlite_file("sqlite://account-api.db"),
-            Some(PathBuf::from("account-api.db"))
-        );
-        assert_eq!(
-            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/x.db"))
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://postgres@localhost/db"), None);
-    }
 
     #[test]
     fn the_key_file_is_created_once_private_and_reused() {

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     database,
-    domain::{Expect, Phone},
+    domain::{ClientIp, Expect, Phone},
 };
 
 /// How long a code stays valid.
@@ -108,11 +108,11 @@ pub async fn send_code(
     state: &AppState,
     phone: &Phone,
     purpose: Expect,
-    client_ip: Option<&str>,
+    client: Option<&ClientIp>,
 ) -> Result<SendOutcome, ServiceError> {
     let actor = Actor {
         phone: Some(phone.as_str()),
-        client_ip,
+        client,
         device: None,
     };
     let registered = accounts::phone_registered(state, phone).await?;
@@ -145,7 +145,7 @@ pub async fn send_code(
         .exec(&txn)
         .await?;
     if let Some(wait) =
-        limits::check_send(&txn, &state.policy.limits, phone.as_str(), client_ip, now).await?
+        limits::check_send(&txn, &state.policy.limits, phone.as_str(), client, now).await?
     {
         txn.rollback().await?;
         audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
@@ -158,14 +158,7 @@ pub async fn send_code(
     if let Err(err) = state.sms_sender.send(phone, &code).await {
         // The code never reached the phone: withdraw it and do not count the send.
         withdraw(&state.db, code_id, now).await?;
-        entity::audit_events::Entity::update_many()
-            .col_expr(
-                entity::audit_events::Column::Outcome,
-                Expr::value(outcome::FAILED),
-            )
-            .filter(entity::audit_events::Column::Id.eq(event))
-            .exec(&state.db)
-            .await?;
+        audit::set_outcome(&state.db, event, outcome::FAILED).await?;
         return Err(err.into());
     }
     Ok(SendOutcome::Sent)
@@ -196,6 +189,7 @@ async fn store_code(
         failed_tries: Set(0),
         consumed_at: Set(None),
         reset_window_expires_at: Set(None),
+        reset_window_client: Set(None),
         ..Default::default()
     };
     let mut replaced = vec![
@@ -204,6 +198,7 @@ async fn store_code(
         sms_codes::Column::ExpiresAt,
         sms_codes::Column::ConsumedAt,
         sms_codes::Column::ResetWindowExpiresAt,
+        sms_codes::Column::ResetWindowClient,
     ];
     if reset_tries {
         replaced.push(sms_codes::Column::FailedTries);
@@ -252,12 +247,14 @@ async fn withdraw(
 ///
 /// A wrong code counts a try; after the limit the code is dead. A right
 /// code is used once: it is marked consumed, and for a reset code the
-/// password-reset window opens. Returns whether `code` was accepted.
+/// password-reset window opens for `client` alone. Returns whether `code`
+/// was accepted.
 pub async fn use_code(
     state: &AppState,
     phone: &Phone,
     purpose: Expect,
     code: &str,
+    client: Option<&ClientIp>,
 ) -> Result<bool, DbErr> {
     let now = state.clock.now();
     let Some(row) = find(&state.db, phone, purpose).await? else {
@@ -278,12 +275,18 @@ pub async fn use_code(
             .await?;
         return Ok(false);
     }
-    let window = (purpose == Expect::Registered).then(|| now + RESET_WINDOW);
+    let opens_window = purpose == Expect::Registered;
+    let window = opens_window.then(|| now + RESET_WINDOW);
+    let window_client = client.filter(|_| opens_window).map(ClientIp::network);
     // Conditional on the row being unused and unchanged: of two concurrent
     // uses of one code, one wins.
     let used = sms_codes::Entity::update_many()
         .col_expr(sms_codes::Column::ConsumedAt, Expr::value(Some(now)))
         .col_expr(sms_codes::Column::ResetWindowExpiresAt, Expr::value(window))
+        .col_expr(
+            sms_codes::Column::ResetWindowClient,
+            Expr::value(window_client),
+        )
         .filter(sms_codes::Column::Id.eq(row.id))
         .filter(sms_codes::Column::ConsumedAt.is_null())
         .filter(sms_codes::Column::CodeHash.eq(row.code_hash.as_str()))
@@ -293,40 +296,70 @@ pub async fn use_code(
     Ok(used.rows_affected == 1)
 }
 
-/// Whether `phone` has an open password-reset window (without closing it).
-pub async fn has_reset_window(
-    db: &impl ConnectionTrait,
-    phone: &Phone,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let row = find(db, phone, Expect::Registered).await?;
-    Ok(row
-        .and_then(|row| row.reset_window_expires_at)
-        .is_some_and(|end| end > now))
+/// An open password-reset window.
+#[derive(Debug)]
+pub struct ResetWindow {
+    /// The stored form of the code that opened it.
+    code_hash: String,
 }
 
-/// Closes the open password-reset window of `phone`, if there is one; whether there was.
+impl ResetWindow {
+    /// Whether `code` is the code that opened the window.
+    pub fn opened_by(&self, state: &AppState, phone: &Phone, code: &str) -> bool {
+        state
+            .code_key
+            .matches(phone, Expect::Registered, code, &self.code_hash)
+    }
+}
+
+/// The network a window is bound to, as stored (`None` for an unknown client).
+fn window_client(client: Option<&ClientIp>) -> Option<String> {
+    client.map(ClientIp::network)
+}
+
+/// The password-reset window of `phone` that `client` opened, if it is open
+/// at `now` (without closing it). A window opened by another client is none.
+pub async fn reset_window(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    client: Option<&ClientIp>,
+    now: DateTime<Utc>,
+) -> Result<Option<ResetWindow>, DbErr> {
+    let row = find(db, phone, Expect::Registered).await?;
+    Ok(row
+        .filter(|row| row.reset_window_expires_at.is_some_and(|end| end > now))
+        .filter(|row| row.reset_window_client == window_client(client))
+        .map(|row| ResetWindow {
+            code_hash: row.code_hash,
+        }))
+}
+
+/// Closes the open password-reset window of `phone` that `client` opened,
+/// if there is one; whether there was. Of two resets racing for one
+/// window, one closes it.
 pub async fn consume_reset_window(
     db: &impl ConnectionTrait,
     phone: &Phone,
+    client: Option<&ClientIp>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let Some(row) = find(db, phone, Expect::Registered).await? else {
-        return Ok(false);
-    };
-    let Some(window_end) = row.reset_window_expires_at.filter(|end| *end > now) else {
-        return Ok(false);
-    };
-    let closed = sms_codes::Entity::update_many()
+    let mut closing = sms_codes::Entity::update_many()
         .col_expr(
             sms_codes::Column::ResetWindowExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(sms_codes::Column::Id.eq(row.id))
-        .filter(sms_codes::Column::ResetWindowExpiresAt.eq(window_end))
-        .exec(db)
-        .await?;
-    Ok(closed.rows_affected == 1)
+        .col_expr(
+            sms_codes::Column::ResetWindowClient,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(sms_codes::Column::Phone.eq(phone.as_str()))
+        .filter(sms_codes::Column::Purpose.eq(Expect::Registered.as_number()))
+        .filter(sms_codes::Column::ResetWindowExpiresAt.gt(now));
+    closing = match window_client(client) {
+        Some(network) => closing.filter(sms_codes::Column::ResetWindowClient.eq(network)),
+        None => closing.filter(sms_codes::Column::ResetWindowClient.is_null()),
+    };
+    Ok(closing.exec(db).await?.rows_affected == 1)
 }
 
 #[cfg(test)]

@@ -25,7 +25,11 @@ const REGISTRATIONS: usize = 1_000;
 /// builds, the last ones waited more than the default 5 s and were answered
 /// 500 — as designed for a pool wait. These tests are about writers, not pool
 /// waits (`database_settings` tests those), so on PostgreSQL they wait longer.
+///
+/// Nor are they about the bound on the hashing queue (`hashing_floods` tests
+/// it): every registration may wait for its hash here.
 fn wait_longer_for_the_pool_on_postgresql(settings: &mut Settings) {
+    settings.hash_queue_depth = REGISTRATIONS as u32;
     if Backend::current() == Backend::Postgres {
         settings.database.db_connect_timeout_secs = 60;
     }

@@ -185,6 +185,12 @@ impl TestApp {
         }
     }
 
+    /// A client of this server whose connections come from `address` (one
+    /// of 127.0.0.0/8), a client address other than the tests' 127.0.0.1.
+    pub async fn client_from(&self, address: &str) -> ApiClient {
+        ApiClient::connect_from(self.port, Some(address.parse().expect("an IP address"))).await
+    }
+
     /// The backend of this server's database.
     pub fn backend(&self) -> Backend {
         self.database.backend()
@@ -280,6 +286,13 @@ impl Deref for TestApp {
 impl ApiClient {
     /// A client of the server on 127.0.0.1 `port`, with the document it serves.
     pub async fn connect(port: u16) -> Self {
+        Self::connect_from(port, None).await
+    }
+
+    /// As [`ApiClient::connect`], with connections from the local address
+    /// `from` (e.g. `127.0.0.2`: on Linux all of 127.0.0.0/8 is loopback), so
+    /// the server sees another client address.
+    pub async fn connect_from(port: u16, from: Option<std::net::IpAddr>) -> Self {
         let address = format!("http://127.0.0.1:{port}");
         // reqwest is built with `rustls-no-provider` for the server's HTTP SMS
         // sender; a client needs a provider even for plain HTTP.
@@ -287,6 +300,7 @@ impl ApiClient {
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
+            .local_address(from)
             .build()
             .expect("a client");
         let document = client
@@ -640,4 +654,34 @@ pub async fn assert_refused_in_every_encoding(
             .await;
         assert_bad_parameter(&by_query, field, &format!("{case} (POST query only)"));
     }
+}
+
+/// With verification on: sends a sign-up code to `phone`, registers it with
+/// that code and `password`, and returns the `data`.
+pub async fn register_with_sign_up_code(app: &TestApp, phone: &str, password: &str) -> Value {
+    let sent = app.get(&format!("/api/v4.0/sendsms/{phone}?expect=0")).await;
+    assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
+    let code = app.sms.last_code_for(phone).expect("a code was sent");
+    let response = app
+        .post_form(
+            "/api/v4.0/register",
+            &[
+                ("phone", phone),
+                ("name", NAME),
+                ("password", password),
+                ("device_identifier", DEVICE),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(response.code(), 200, "{}", response.text);
+    response.data().clone()
+}
+
+/// With verification on: sends a reset code to `phone` through `app`'s own
+/// client and returns it.
+pub async fn reset_code_sent(app: &TestApp, phone: &str) -> String {
+    let sent = app.get(&format!("/api/v4.0/sendsms/{phone}?expect=1")).await;
+    assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
+    app.sms.last_code_for(phone).expect("a code was sent")
 }

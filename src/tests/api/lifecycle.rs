@@ -11,6 +11,10 @@ use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_account-api");
 
+/// Registrations sent just before SIGTERM: about half a second of hashing on
+/// two cores, so that many are still in flight when the signal arrives.
+const REQUESTS: usize = 48;
+
 #[test]
 fn the_openapi_command_prints_the_committed_document_without_a_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,7 +70,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let requests: Vec<_> = (0..16)
+    let requests: Vec<_> = (0..REQUESTS)
         .map(|n| {
             let client = client.clone();
             let url = format!(
@@ -83,17 +87,24 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
         .unwrap();
     assert!(killed.success());
 
+    // A request the closed listener refused was never in flight; every
+    // other one must be answered in full.
     let mut answered = 0;
     for request in requests {
-        let response = request
-            .await
-            .unwrap()
-            .expect("an in-flight request was dropped");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["code"], 200, "{body}");
-        answered += 1;
+        match request.await.unwrap() {
+            Err(err) if err.is_connect() => {}
+            Err(err) => panic!("an in-flight request was dropped: {err}"),
+            Ok(response) => {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["code"], 200, "{body}");
+                answered += 1;
+            }
+        }
     }
-    assert_eq!(answered, 16);
+    assert!(
+        answered >= 8,
+        "only {answered} of {REQUESTS} registrations were in flight at SIGTERM"
+    );
     let status = tokio::task::spawn_blocking(move || server.wait())
         .await
         .unwrap()

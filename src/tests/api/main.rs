@@ -16,6 +16,12 @@
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
+//! - Attacks, each refused: `reset_window` (a verified window is its
+//!   verifier's; polling `forget_password`), `login_races` (concurrent wrong
+//!   passwords, spraying from one address, hashing floods),
+//!   `startup_refusals` (settings that make no sense, the unverified mode on
+//!   a public address), `database_files` (owner-only files), `query_plans`
+//!   (every limit query uses an index; audit retention).
 //! - Both backends: `postgres` (this binary again on PostgreSQL),
 //!   `concurrency` (many writers at once), `durability` (SIGKILL mid-stream,
 //!   then a restart), `database_settings` (pool size, connect timeout),
@@ -35,11 +41,13 @@ mod isregister;
 mod lifecycle;
 mod limits;
 mod login;
+mod login_races;
 mod multi_instance;
 mod observability;
 mod original_examples;
 mod postgres;
 mod register;
+mod reset_window;
 mod response_schemas;
 mod sendsms;
 mod server_process;

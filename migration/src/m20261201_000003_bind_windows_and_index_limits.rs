@@ -1,0 +1,155 @@
+//! Binds the password-reset window to the client that verified it
+//! (`sms_codes.reset_window_client`), gives every audit event the client
+//! network the per-address limits count by (`audit_events.client_network`:
+//! an IPv4 address, or the /64 of an IPv6 one), and replaces the audit
+//! indexes with ones that cover what the limit queries filter on (kind,
+//! outcome, then phone or network, then time) plus one on time alone for the
+//! retention purge.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// The migration that binds reset windows and indexes the limit queries.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Indexes dropped: they left `outcome` to be filtered row by row.
+const OLD_INDEXES: [(&str, [AuditEvents; 3]); 2] = [
+    (
+        "idx_audit_events_kind_phone_created_at",
+        [
+            AuditEvents::Kind,
+            AuditEvents::Phone,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+    (
+        "idx_audit_events_kind_client_ip_created_at",
+        [
+            AuditEvents::Kind,
+            AuditEvents::ClientIp,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+];
+
+/// Indexes created: every limit query is a range scan of one of them.
+const NEW_INDEXES: [(&str, &[AuditEvents]); 3] = [
+    (
+        "idx_audit_events_kind_outcome_phone_created_at",
+        &[
+            AuditEvents::Kind,
+            AuditEvents::Outcome,
+            AuditEvents::Phone,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+    (
+        "idx_audit_events_kind_outcome_network_created_at",
+        &[
+            AuditEvents::Kind,
+            AuditEvents::Outcome,
+            AuditEvents::ClientNetwork,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+    ("idx_audit_events_created_at", &[AuditEvents::CreatedAt]),
+];
+
+fn index(name: &str, columns: &[AuditEvents]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(AuditEvents::Table);
+    for column in columns {
+        index.col(*column);
+    }
+    index.to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SmsCodes::Table)
+                    .add_column(string_len_null(SmsCodes::ResetWindowClient, 64))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AuditEvents::Table)
+                    .add_column(string_len_null(AuditEvents::ClientNetwork, 64))
+                    .to_owned(),
+            )
+            .await?;
+        // Earlier events keep counting for the address they were recorded with.
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(AuditEvents::Table)
+                    .value(AuditEvents::ClientNetwork, Expr::col(AuditEvents::ClientIp))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, _) in OLD_INDEXES {
+            manager
+                .drop_index(Index::drop().name(name).table(AuditEvents::Table).to_owned())
+                .await?;
+        }
+        for (name, columns) in NEW_INDEXES {
+            manager.create_index(index(name, columns)).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (name, _) in NEW_INDEXES {
+            manager
+                .drop_index(Index::drop().name(name).table(AuditEvents::Table).to_owned())
+                .await?;
+        }
+        for (name, columns) in OLD_INDEXES {
+            manager.create_index(index(name, &columns)).await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AuditEvents::Table)
+                    .drop_column(AuditEvents::ClientNetwork)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SmsCodes::Table)
+                    .drop_column(SmsCodes::ResetWindowClient)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Identifiers of the `audit_events` table used here.
+#[derive(DeriveIden, Clone, Copy)]
+enum AuditEvents {
+    Table,
+    CreatedAt,
+    Kind,
+    Outcome,
+    Phone,
+    ClientIp,
+    ClientNetwork,
+}
+
+/// Identifiers of the `sms_codes` table used here.
+#[derive(DeriveIden)]
+enum SmsCodes {
+    Table,
+    ResetWindowClient,
+}
