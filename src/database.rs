@@ -278,7 +278,6 @@ mod tests {
         assert_eq!(sqlite_file("postgres://postgres@localhost/db"), None);
     }
 
-
     #[cfg(unix)]
     #[test]
     fn a_new_database_file_is_readable_by_its_owner_only() {

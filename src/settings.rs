@@ -122,7 +122,11 @@ pub struct ConnectionSettings {
 
     /// Seconds an idle keep-alive connection stays open waiting for the next
     /// request (0: close every connection after one answer).
-    #[arg(long, env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS", default_value_t = 75)]
+    #[arg(
+        long,
+        env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS",
+        default_value_t = 75
+    )]
     pub keep_alive_timeout_secs: u64,
 
     /// Most connections open at once; beyond it a new connection gets the
@@ -488,7 +492,10 @@ impl Settings {
                 "--sends-per-phone-per-minute",
                 limits.sends_per_phone_per_minute,
             ),
-            ("--sends-per-phone-per-hour", limits.sends_per_phone_per_hour),
+            (
+                "--sends-per-phone-per-hour",
+                limits.sends_per_phone_per_hour,
+            ),
             ("--sends-per-phone-per-day", limits.sends_per_phone_per_day),
             (
                 "--sends-per-address-per-hour",
@@ -615,17 +622,45 @@ mod tests {
         };
         let built = Settings::new(parsed.listen, parsed.database.database_url.clone());
         // Environment fallbacks would make the parsed side differ; none are set in CI.
-        assert_eq!(
-            format!("{:?}", parsed.limits),
-            format!("{:?}", built.limits)
+        assert_eq!(format!("{parsed:?}"), format!("{built:?}"));
+    }
+
+    #[test]
+    fn the_hardening_defaults_are_those_documented() {
+        let settings = Settings::new("127.0.0.1:5000".parse().unwrap(), DEFAULT_DATABASE_URL);
+        let limits = &settings.limits;
+        assert_eq!(limits.reset_attempts_per_phone_per_hour, 10);
+        assert_eq!(limits.reset_attempts_per_address_per_hour, 30);
+        assert_eq!(limits.login_failures_per_address_per_hour, 100);
+        assert_eq!(settings.audit_retention_days, 90);
+        let connections = &settings.connections;
+        assert!(connections.header_read_timeout_secs <= 30);
+        assert!(connections.body_read_timeout_secs <= 30);
+        assert!(connections.keep_alive_timeout_secs >= 60);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn validation_names_the_flag_of_the_value_it_refuses() {
+        let valid = || Settings::new("127.0.0.1:5000".parse().unwrap(), DEFAULT_DATABASE_URL);
+        let mut settings = valid();
+        settings.limits.sends_per_phone_per_minute = 0;
+        let refused = settings.validate().unwrap_err();
+        assert_eq!(refused.flag, "--sends-per-phone-per-minute");
+        assert!(
+            refused.to_string().contains("at least 1 (got 0)"),
+            "{refused}"
         );
-        assert_eq!(
-            format!("{:?}", parsed.sms.test_numbers),
-            format!("{:?}", built.sms.test_numbers)
-        );
-        assert_eq!(parsed.sms.http_template, built.sms.http_template);
-        assert_eq!(parsed.sms.verification, built.sms.verification);
-        assert_eq!(parsed.session_ttl_days, built.session_ttl_days);
+
+        let mut settings = valid();
+        settings.session_ttl_days = u32::MAX;
+        assert_eq!(settings.validate().unwrap_err().flag, "--session-ttl-days");
+
+        let mut settings = valid();
+        settings.listen = "0.0.0.0:5000".parse().unwrap();
+        assert_eq!(settings.validate().unwrap_err().flag, "--sms-verification");
+        settings.sms.verification = Some(Verification::Off);
+        assert_eq!(settings.validate(), Ok(()));
     }
 
     #[test]

@@ -60,7 +60,13 @@ pub struct Overrides {
     pub sms_sender: Option<Arc<dyn SmsSender>>,
     /// The clock instead of the system clock.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Called with every statement the server sends through its pool, after
+    /// the migrations (tests read the query plans of what the server runs).
+    pub statement_observer: Option<StatementObserver>,
 }
+
+/// A function shown every statement the server runs.
+pub type StatementObserver = Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>;
 
 /// A server bound to its address, ready to run.
 pub struct Application {
@@ -102,6 +108,10 @@ impl Application {
             .await
             .map_err(database_error)?;
         database::migrate(&db).await.map_err(database_error)?;
+        let mut db = db;
+        if let Some(observer) = overrides.statement_observer {
+            db.set_metric_callback(move |info| observer(info.statement));
+        }
 
         let acceptor = TcpListener::bind(settings.listen)
             .into_acceptor()

@@ -55,7 +55,7 @@ mod tests {
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 10] = [
+    const INDEXES: [(&str, &str); 11] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -71,6 +71,7 @@ mod tests {
             "idx_audit_events_kind_outcome_network_created_at",
         ),
         ("audit_events", "idx_audit_events_created_at"),
+        ("sessions", "idx_sessions_revoked_at"),
         ("sessions", "idx_sessions_expires_at"),
     ];
 

@@ -4,7 +4,8 @@
 //! an IPv4 address, or the /64 of an IPv6 one), and replaces the audit
 //! indexes with ones that cover what the limit queries filter on (kind,
 //! outcome, then phone or network, then time) plus one on time alone for the
-//! retention purge.
+//! retention purge; and indexes `sessions.revoked_at`, which the hourly
+//! purge of sessions filters on beside `expires_at`.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -55,6 +56,9 @@ const NEW_INDEXES: [(&str, &[AuditEvents]); 3] = [
     ("idx_audit_events_created_at", &[AuditEvents::CreatedAt]),
 ];
 
+/// The index the session purge uses for revoked sessions.
+const SESSIONS_REVOKED_AT: &str = "idx_sessions_revoked_at";
+
 fn index(name: &str, columns: &[AuditEvents]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(AuditEvents::Table);
@@ -98,19 +102,45 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, _) in OLD_INDEXES {
             manager
-                .drop_index(Index::drop().name(name).table(AuditEvents::Table).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(AuditEvents::Table)
+                        .to_owned(),
+                )
                 .await?;
         }
         for (name, columns) in NEW_INDEXES {
             manager.create_index(index(name, columns)).await?;
         }
-        Ok(())
+        manager
+            .create_index(
+                Index::create()
+                    .name(SESSIONS_REVOKED_AT)
+                    .table(Sessions::Table)
+                    .col(Sessions::RevokedAt)
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(SESSIONS_REVOKED_AT)
+                    .table(Sessions::Table)
+                    .to_owned(),
+            )
+            .await?;
         for (name, _) in NEW_INDEXES {
             manager
-                .drop_index(Index::drop().name(name).table(AuditEvents::Table).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(AuditEvents::Table)
+                        .to_owned(),
+                )
                 .await?;
         }
         for (name, columns) in OLD_INDEXES {
@@ -152,4 +182,11 @@ enum AuditEvents {
 enum SmsCodes {
     Table,
     ResetWindowClient,
+}
+
+/// Identifiers of the `sessions` table used here.
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    RevokedAt,
 }

@@ -505,7 +505,11 @@ async fn forget_password(
     client: &ClientAddress,
 ) -> Answer<StatusReply> {
     // The code is optional here: only a malformed one is refused.
-    let code = match form.code.as_ref().map(|code| checked_code(state, Some(code))) {
+    let code = match form
+        .code
+        .as_ref()
+        .map(|code| checked_code(state, Some(code)))
+    {
         None => None,
         Some(Ok(code)) => code,
         Some(Err(msg)) => return Answer::ok(StatusReply::bad_request(msg)),

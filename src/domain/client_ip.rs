@@ -17,9 +17,7 @@ impl ClientIp {
     /// The client at `address`.
     pub fn new(address: IpAddr) -> Self {
         Self(match address {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map_or(IpAddr::V6(v6), IpAddr::V4),
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
             v4 => v4,
         })
     }
@@ -52,7 +50,10 @@ mod tests {
     #[test]
     fn an_ipv4_address_is_its_own_network() {
         assert_eq!(client("203.0.113.9").network(), "203.0.113.9");
-        assert_ne!(client("203.0.113.9").network(), client("203.0.113.10").network());
+        assert_ne!(
+            client("203.0.113.9").network(),
+            client("203.0.113.10").network()
+        );
     }
 
     #[test]

@@ -494,7 +494,9 @@ pub async fn reset_password(
         return Ok(ResetOutcome::NotRegistered);
     };
     let verifies = state.policy.verifies_codes();
-    if verifies && let Some(refusal) = refuse_unverified_reset(state, &request, client, &actor).await? {
+    if verifies
+        && let Some(refusal) = refuse_unverified_reset(state, &request, client, &actor).await?
+    {
         return Ok(refusal);
     }
     let ticket = match state.hasher.admit() {
@@ -508,7 +510,14 @@ pub async fn reset_password(
     if verifies && !sms_codes::consume_reset_window(&txn, phone, client, now).await? {
         // Another reset used the window while this one hashed.
         txn.rollback().await?;
-        audit::record(&state.db, now, Kind::PasswordReset, outcome::NO_WINDOW, &actor).await?;
+        audit::record(
+            &state.db,
+            now,
+            Kind::PasswordReset,
+            outcome::NO_WINDOW,
+            &actor,
+        )
+        .await?;
         return Ok(ResetOutcome::NotVerified);
     }
     users::Entity::update_many()
@@ -537,7 +546,11 @@ async fn refuse_unverified_reset(
     let now = state.clock.now();
     let window = sms_codes::reset_window(&state.db, request.phone, client, now).await?;
     let failure = match window {
-        Some(window) if request.code.is_none_or(|code| window.opened_by(state, request.phone, code)) => {
+        Some(window)
+            if request
+                .code
+                .is_none_or(|code| window.opened_by(state, request.phone, code)) =>
+        {
             return Ok(None);
         }
         Some(_) => (outcome::WRONG_CODE, ResetOutcome::WrongCode),
@@ -550,16 +563,17 @@ async fn refuse_unverified_reset(
     let txn = database::begin_write(&state.db).await?;
     database::lock_keys(&txn, &keys).await?;
     let limits = &state.policy.limits;
-    let refusal = match limits::reset_attempts(&txn, limits, request.phone.as_str(), client, now).await? {
-        Some(wait) => {
-            audit::record(&txn, now, Kind::PasswordReset, outcome::RATE_LIMITED, actor).await?;
-            ResetOutcome::RateLimited(wait)
-        }
-        None => {
-            audit::record(&txn, now, Kind::PasswordReset, failure.0, actor).await?;
-            failure.1
-        }
-    };
+    let refusal =
+        match limits::reset_attempts(&txn, limits, request.phone.as_str(), client, now).await? {
+            Some(wait) => {
+                audit::record(&txn, now, Kind::PasswordReset, outcome::RATE_LIMITED, actor).await?;
+                ResetOutcome::RateLimited(wait)
+            }
+            None => {
+                audit::record(&txn, now, Kind::PasswordReset, failure.0, actor).await?;
+                failure.1
+            }
+        };
     txn.commit().await?;
     Ok(Some(refusal))
 }
@@ -596,7 +610,14 @@ pub async fn verify_reset_code(
     } else {
         outcome::WRONG_CODE
     };
-    audit::record(&state.db, state.clock.now(), Kind::VerifyCode, recorded, &actor).await?;
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Kind::VerifyCode,
+        recorded,
+        &actor,
+    )
+    .await?;
     Ok(if correct {
         VerifyOutcome::Correct
     } else {

@@ -73,10 +73,13 @@ impl TestServer {
         settings.sms.verification = Some(verification);
         settings.limits.sends_per_address_per_hour = u32::MAX / 2;
         settings.limits.daily_sms_budget = u32::MAX / 2;
+        settings.limits.login_failures_per_address_per_hour = u32::MAX / 2;
+        settings.limits.reset_attempts_per_address_per_hour = u32::MAX / 2;
         let sms = Arc::new(RecordingSender::default());
         let overrides = Overrides {
             sms_sender: Some(sms.clone()),
             clock: clock.clone().map(|clock| clock as Arc<dyn Clock>),
+            ..Overrides::default()
         };
         let application = runtime
             .block_on(Application::build_with(settings, overrides))

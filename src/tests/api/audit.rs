@@ -69,7 +69,8 @@ async fn every_security_event_is_recorded_with_phone_address_and_device() {
 
 #[tokio::test]
 async fn no_password_code_or_token_reaches_the_database() {
-    let app = TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
+    let app =
+        TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
     let password = "Zq9-unique-pw";
     app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     let code = app.sms.last_code_for(PHONE).unwrap();
@@ -140,4 +141,35 @@ async fn a_failed_send_is_an_internal_error_and_leaves_no_usable_code() {
     // A failed send does not count against the per-minute limit.
     let again = app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     assert_eq!(again.status, 500, "{}", again.text);
+}
+
+#[tokio::test]
+async fn wrong_verify_code_tries_are_recorded_like_wrong_passwords() {
+    let app =
+        TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
+    crate::helpers::register_with_sign_up_code(&app, PHONE, "123456").await;
+    let code = crate::helpers::reset_code_sent(&app, PHONE).await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let attacker = app.client_from("127.0.0.2").await;
+    attacker
+        .get(&format!("/api/v4.0/verify_code?phone={PHONE}&code={wrong}"))
+        .await;
+    app.get(&format!("/api/v4.0/verify_code?phone={PHONE}&code={code}"))
+        .await;
+    let verifications: Vec<(String, Option<String>)> = events(&app)
+        .await
+        .into_iter()
+        .filter(|event| event.kind == "verify_code")
+        .map(|event| {
+            assert_eq!(event.phone.as_deref(), Some(PHONE));
+            (event.outcome, event.client_ip)
+        })
+        .collect();
+    assert_eq!(
+        verifications,
+        [
+            ("wrong_code".to_owned(), Some("127.0.0.2".to_owned())),
+            ("success".to_owned(), Some("127.0.0.1".to_owned())),
+        ]
+    );
 }

@@ -3,7 +3,10 @@
 //! client whose every answer is checked against the server's own OpenAPI
 //! document.
 
-use std::{ops::Deref, sync::Arc};
+use std::{
+    ops::Deref,
+    sync::{Arc, Mutex},
+};
 
 use account_api::{
     Application,
@@ -11,7 +14,7 @@ use account_api::{
     service::AppState,
     settings::Settings,
     sms_sender::{RecordingSender, SmsSender},
-    startup::Overrides,
+    startup::{Overrides, StatementObserver},
     test_support::{Backend, TestDatabase, say},
 };
 use reqwest::{
@@ -134,6 +137,28 @@ impl TestApp {
         Self::spawn_custom_on(database, configure, sms.clone(), sms).await
     }
 
+    /// As [`TestApp::spawn_with`], also recording every statement the
+    /// server runs through its pool (after its migrations).
+    pub async fn spawn_recording_statements(
+        configure: impl FnOnce(&mut Settings),
+    ) -> (Self, Arc<Mutex<Vec<Statement>>>) {
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Arc::clone(&recorded);
+        let observer: StatementObserver = Arc::new(move |statement: &Statement| {
+            recorder.lock().unwrap().push(statement.clone());
+        });
+        let sms = Arc::new(RecordingSender::default());
+        let app = Self::spawn_full(
+            TestDatabase::create().await,
+            configure,
+            sms.clone(),
+            sms,
+            Some(observer),
+        )
+        .await;
+        (app, recorded)
+    }
+
     async fn spawn_custom(
         configure: impl FnOnce(&mut Settings),
         sender: Arc<dyn SmsSender>,
@@ -149,6 +174,16 @@ impl TestApp {
         sender: Arc<dyn SmsSender>,
         sms: Arc<RecordingSender>,
     ) -> Self {
+        Self::spawn_full(database, configure, sender, sms, None).await
+    }
+
+    async fn spawn_full(
+        database: TestDatabase,
+        configure: impl FnOnce(&mut Settings),
+        sender: Arc<dyn SmsSender>,
+        sms: Arc<RecordingSender>,
+        statement_observer: Option<StatementObserver>,
+    ) -> Self {
         log_server_warnings();
         let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), database.url());
         // Most tests cover the documented operations, not the abuse limits:
@@ -163,6 +198,7 @@ impl TestApp {
         let overrides = Overrides {
             sms_sender: Some(sender),
             clock: Some(clock.clone()),
+            statement_observer,
         };
         let application = Application::build_with(settings, overrides)
             .await
@@ -238,6 +274,11 @@ impl TestApp {
                 stored
             }
         }
+    }
+
+    /// The directory of the SQLite database file (SQLite only).
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        self.database.sqlite_dir()
     }
 
     /// The database, for looking at rows and inserting what no API creates yet.
@@ -505,6 +546,18 @@ pub fn on_postgresql_only(test: &str, why: &str) -> bool {
     false
 }
 
+/// Whether this run's backend is SQLite; otherwise says on standard error
+/// that `test` does not apply to PostgreSQL and why, so no skip is silent.
+pub fn on_sqlite_only(test: &str, why: &str) -> bool {
+    if Backend::current() == Backend::Sqlite {
+        return true;
+    }
+    say(&format!(
+        "SKIPPED on PostgreSQL: {test}: {why}; it runs in the SQLite run"
+    ));
+    false
+}
+
 /// Sends the server's warnings and errors (with their causes) to the test's
 /// output, which the harness shows when the test fails. `RUST_LOG` overrides.
 fn log_server_warnings() {
@@ -659,7 +712,9 @@ pub async fn assert_refused_in_every_encoding(
 /// With verification on: sends a sign-up code to `phone`, registers it with
 /// that code and `password`, and returns the `data`.
 pub async fn register_with_sign_up_code(app: &TestApp, phone: &str, password: &str) -> Value {
-    let sent = app.get(&format!("/api/v4.0/sendsms/{phone}?expect=0")).await;
+    let sent = app
+        .get(&format!("/api/v4.0/sendsms/{phone}?expect=0"))
+        .await;
     assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
     let code = app.sms.last_code_for(phone).expect("a code was sent");
     let response = app
@@ -681,7 +736,9 @@ pub async fn register_with_sign_up_code(app: &TestApp, phone: &str, password: &s
 /// With verification on: sends a reset code to `phone` through `app`'s own
 /// client and returns it.
 pub async fn reset_code_sent(app: &TestApp, phone: &str) -> String {
-    let sent = app.get(&format!("/api/v4.0/sendsms/{phone}?expect=1")).await;
+    let sent = app
+        .get(&format!("/api/v4.0/sendsms/{phone}?expect=1"))
+        .await;
     assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
     app.sms.last_code_for(phone).expect("a code was sent")
 }

@@ -188,3 +188,64 @@ async fn a_password_reset_lifts_the_lockout() {
     assert_eq!(reset.code(), 200);
     assert_eq!(app.login(PHONE, "654321", DEVICE).await.code(), 200);
 }
+
+#[tokio::test]
+async fn every_per_address_limit_counts_an_ipv6_client_by_its_64() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.limits = LimitSettings::default();
+        settings.trust_forwarded_for = true;
+        settings.limits.sends_per_address_per_hour = 2;
+        settings.limits.login_failures_per_address_per_hour = 2;
+    })
+    .await;
+    let from = |address: &str, request: reqwest::RequestBuilder| {
+        request.header("x-forwarded-for", address.to_owned())
+    };
+    let send = |address: &str, n: u32| {
+        from(
+            address,
+            app.request(
+                reqwest::Method::GET,
+                &format!("/api/v4.0/sendsms/{}", phone(n)),
+            ),
+        )
+    };
+    // Two addresses of one /64 share its budget; the next /64 has its own.
+    assert_eq!(
+        app.send(send("2001:db8:1:2::1", 0)).await.code(),
+        &json!("200")
+    );
+    assert_eq!(
+        app.send(send("2001:db8:1:2:ffff:ffff:ffff:fffe", 1))
+            .await
+            .code(),
+        &json!("200")
+    );
+    assert_limited(
+        &app.send(send("2001:db8:1:2:abcd::9", 2)).await,
+        json!("429"),
+    );
+    assert_eq!(
+        app.send(send("2001:db8:1:3::1", 3)).await.code(),
+        &json!("200")
+    );
+
+    let login = |address: &str, n: u32| {
+        from(
+            address,
+            app.request(reqwest::Method::POST, "/api/v4.0/login")
+                .form(&[
+                    ("phone", phone(n).as_str()),
+                    ("password", PASSWORD),
+                    ("device_identifier", DEVICE),
+                ]),
+        )
+    };
+    assert_eq!(app.send(login("2001:db8:9:9::1", 10)).await.code(), -1);
+    assert_eq!(app.send(login("2001:db8:9:9::2", 11)).await.code(), -1);
+    assert_limited(&app.send(login("2001:db8:9:9::3", 12)).await, json!(429));
+    assert_eq!(app.send(login("2001:db8:9:a::1", 13)).await.code(), -1);
+    // An IPv4 address is counted as it is.
+    assert_eq!(app.send(login("203.0.113.1", 14)).await.code(), -1);
+    assert_eq!(app.send(login("203.0.113.2", 15)).await.code(), -1);
+}

@@ -14,7 +14,9 @@ fn assert_limited(response: &TestResponse, retry_after: Option<&str>) {
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.code(), 429, "{}", response.text);
     assert_eq!(response.msg(), "操作太频繁，请稍后再试");
-    let header = response.header("retry-after").expect("a Retry-After header");
+    let header = response
+        .header("retry-after")
+        .expect("a Retry-After header");
     if let Some(expected) = retry_after {
         assert_eq!(header, expected);
     }
@@ -111,7 +113,10 @@ async fn with_the_hashing_queue_full_every_hashing_operation_answers_429_at_once
     assert!(tickets.len() >= 3, "{} places", tickets.len());
 
     assert_limited(&app.login(PHONE, PASSWORD, DEVICE).await, Some("1"));
-    assert_limited(&app.register("13900000001", PASSWORD, DEVICE).await, Some("1"));
+    assert_limited(
+        &app.register("13900000001", PASSWORD, DEVICE).await,
+        Some("1"),
+    );
     let reset = app
         .post_form(
             "/api/v4.0/forget_password",
@@ -126,7 +131,10 @@ async fn with_the_hashing_queue_full_every_hashing_operation_answers_429_at_once
 
     drop(tickets);
     assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
-    assert_eq!(app.register("13900000001", PASSWORD, DEVICE).await.code(), 200);
+    assert_eq!(
+        app.register("13900000001", PASSWORD, DEVICE).await.code(),
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,9 +149,9 @@ async fn a_flood_of_logins_for_random_phones_is_answered_not_queued() {
     let flood: Vec<_> = (0..200)
         .map(|n| {
             let app = Arc::clone(&app);
-            tokio::spawn(async move {
-                app.login(&format!("1380000{n:04}"), PASSWORD, DEVICE).await
-            })
+            tokio::spawn(
+                async move { app.login(&format!("1380000{n:04}"), PASSWORD, DEVICE).await },
+            )
         })
         .collect();
     let (mut checked, mut busy) = (0, 0);

@@ -31,6 +31,7 @@
 
 mod audit;
 mod concurrency;
+mod database_files;
 mod database_outage;
 mod database_settings;
 mod demo;
@@ -46,12 +47,14 @@ mod multi_instance;
 mod observability;
 mod original_examples;
 mod postgres;
+mod query_plans;
 mod register;
 mod reset_window;
 mod response_schemas;
 mod sendsms;
 mod server_process;
 mod sessions;
+mod startup_refusals;
 mod transport;
 mod verification;
 mod verify_code;

@@ -255,3 +255,32 @@ async fn instances_started_at_once_on_an_empty_database_all_come_up() {
         assert_eq!(second.login(&phone, PASSWORD, DEVICE).await.code(), 200);
     }
 }
+
+#[tokio::test]
+async fn forty_wrong_passwords_at_once_through_both_instances_verify_at_most_five() {
+    if !on_postgresql_only(test_name!(), WHY) {
+        return;
+    }
+    let database = TestDatabase::create().await;
+    let (first, second) = two_instances(&database, &[]).await;
+    let phone = "13700000009";
+    assert_eq!(first.register(phone, PASSWORD, DEVICE).await.code(), 200);
+    let attempts: Vec<_> = (0..40)
+        .map(|n| {
+            let server = if n % 2 == 0 { &first } else { &second };
+            let client: ApiClient = (**server).clone();
+            tokio::spawn(async move { client.login(phone, &format!("wrong{n:04}"), DEVICE).await })
+        })
+        .collect();
+    let (mut checked, mut limited) = (0, 0);
+    for attempt in attempts {
+        let response = attempt.await.unwrap();
+        match response.code().as_i64() {
+            Some(-1) => checked += 1,
+            Some(429) => limited += 1,
+            _ => panic!("unexpected answer: {}", response.text),
+        }
+    }
+    assert_eq!((checked, limited), (5, 35), "passwords checked, refused");
+    assert_eq!(second.login(phone, PASSWORD, DEVICE).await.code(), 429);
+}

@@ -79,7 +79,10 @@ async fn a_window_verified_by_the_owner_cannot_be_used_from_another_address() {
 
     // The attacker polls: legacy requests, and even with the right code.
     for _ in 0..3 {
-        assert_refused(&forget(&attacker, PHONE, "attacker1").await, "请先验证手机验证码");
+        assert_refused(
+            &forget(&attacker, PHONE, "attacker1").await,
+            "请先验证手机验证码",
+        );
     }
     assert_refused(
         &forget_with_code(&attacker, PHONE, "attacker1", &code).await,
@@ -146,7 +149,11 @@ async fn a_code_sent_along_must_be_the_verified_one() {
     );
     let malformed = forget_with_code(&app, PHONE, "654321", "12ab").await;
     assert_eq!(malformed.code(), 400, "{}", malformed.text);
-    assert!(malformed.msg().starts_with("参数错误: code "), "{}", malformed.msg());
+    assert!(
+        malformed.msg().starts_with("参数错误: code "),
+        "{}",
+        malformed.msg()
+    );
     assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
 
     // Nothing changed: the window is still open for the right code, in

@@ -1,0 +1,239 @@
+//! Every statement the server runs on its tables can use an index (read
+//! from the database's own query plans, on both backends), so the limit
+//! checks do not slow down as attackers add audit rows; and the audit
+//! ledger is kept only for its retention.
+
+use account_api::{
+    service,
+    settings::Verification,
+    test_support::{Backend, TestDatabase},
+};
+use chrono::{Duration, Utc};
+use entity::audit_events;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    Statement, TransactionTrait,
+};
+
+use crate::helpers::{
+    DEVICE, PASSWORD, PHONE, TestApp, register_with_sign_up_code, reset_code_sent,
+};
+
+/// The tables the server writes rows to as it serves: none may be scanned.
+const TABLES: [&str; 7] = [
+    "users",
+    "sessions",
+    "sms_codes",
+    "audit_events",
+    "applications",
+    "enterprises",
+    "server_secrets",
+];
+
+/// The plan of `statement` as text, one line per step.
+async fn plan(app: &TestApp, statement: &Statement) -> Vec<String> {
+    let db = app.db();
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let explain = Statement {
+                sql: format!("EXPLAIN QUERY PLAN {}", statement.sql),
+                ..statement.clone()
+            };
+            db.query_all_raw(explain)
+                .await
+                .unwrap_or_else(|err| panic!("EXPLAIN {}: {err}", statement.sql))
+                .iter()
+                .map(|row| row.try_get_by_index::<String>(3).unwrap())
+                .collect()
+        }
+        _ => {
+            // With sequential scans priced out, the planner picks an index
+            // whenever one can serve: a scan left in the plan has none.
+            let txn = db.begin().await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+            let explain = Statement {
+                sql: format!("EXPLAIN {}", statement.sql),
+                ..statement.clone()
+            };
+            let lines = txn
+                .query_all_raw(explain)
+                .await
+                .unwrap_or_else(|err| panic!("EXPLAIN {}: {err}", statement.sql))
+                .iter()
+                .map(|row| row.try_get_by_index::<String>(0).unwrap())
+                .collect();
+            txn.rollback().await.unwrap();
+            lines
+        }
+    }
+}
+
+/// The step of `plan` that reads a whole table, if any.
+fn full_scan(backend: Backend, plan: &[String]) -> Option<String> {
+    plan.iter()
+        .find(|line| {
+            TABLES.iter().any(|table| match backend {
+                // `SEARCH t USING ...` reads a range; `SCAN t` (even `USING
+                // INDEX`) reads everything.
+                Backend::Sqlite => {
+                    line.starts_with(&format!("SCAN {table}"))
+                        && !line.contains("USING INTEGER PRIMARY KEY")
+                }
+                Backend::Postgres => line.contains(&format!("Seq Scan on {table}")),
+            })
+        })
+        .cloned()
+}
+
+/// Adds `count` audit events of logins and sends from other phones and
+/// addresses, as an attacker would, `age` ago.
+async fn seed_audit_events(db: &DatabaseConnection, count: usize, age: Duration) {
+    let now = Utc::now() - age;
+    let rows: Vec<audit_events::ActiveModel> = (0..count)
+        .map(|n| audit_events::ActiveModel {
+            created_at: Set(now),
+            kind: Set(if n % 2 == 0 { "login" } else { "sms_send" }.to_owned()),
+            outcome: Set(if n % 2 == 0 {
+                "wrong_password"
+            } else {
+                "rate_limited"
+            }
+            .to_owned()),
+            phone: Set(Some(format!("1500000{:04}", n % 10_000))),
+            client_ip: Set(Some(format!("10.0.{}.{}", n / 256 % 256, n % 256))),
+            client_network: Set(Some(format!("10.0.{}.{}", n / 256 % 256, n % 256))),
+            device: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        audit_events::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn every_statement_of_every_operation_uses_an_index() {
+    let (app, recorded) = TestApp::spawn_recording_statements(|settings| {
+        settings.sms.verification = Some(Verification::On);
+    })
+    .await;
+    seed_audit_events(app.db(), 2_000, Duration::minutes(5)).await;
+
+    // Every operation, down every path that reads or writes.
+    register_with_sign_up_code(&app, PHONE, PASSWORD).await;
+    app.get(&format!("/api/v4.0/isregister/{PHONE}?expect=1"))
+        .await;
+    app.get(&format!("/api/v4.0/sendsms/{PHONE}?expect=0"))
+        .await;
+    app.login(PHONE, "wrong-password", DEVICE).await;
+    let login = app.login(PHONE, PASSWORD, DEVICE).await;
+    assert_eq!(login.code(), 200, "{}", login.text);
+    app.get(&format!(
+        "/api/v4.0/forget_password?phone={PHONE}&password=654321"
+    ))
+    .await;
+    let code = reset_code_sent(&app, PHONE).await;
+    app.get(&format!("/api/v4.0/verify_code?phone={PHONE}&code=000000"))
+        .await;
+    app.get(&format!("/api/v4.0/verify_code?phone={PHONE}&code={code}"))
+        .await;
+    let reset = app
+        .get(&format!(
+            "/api/v4.0/forget_password?phone={PHONE}&password=654321&code={code}"
+        ))
+        .await;
+    assert_eq!(reset.code(), 200, "{}", reset.text);
+    let token = login.data()["token"].as_str().unwrap().to_owned();
+    app.send(
+        app.request(reqwest::Method::GET, "/api/v4.0/me")
+            .bearer_auth(&token),
+    )
+    .await;
+    app.send(
+        app.request(reqwest::Method::POST, "/api/v4.0/logout")
+            .bearer_auth(&token),
+    )
+    .await;
+    // And the hourly purges.
+    account_api::service::accounts::purge_sessions(&app.state)
+        .await
+        .unwrap();
+    service::purge_audit_events(&app.state).await.unwrap();
+
+    let statements: Vec<Statement> = recorded.lock().unwrap().clone();
+    let backend = app.backend();
+    let mut explained = 0;
+    let mut scans = Vec::new();
+    for statement in &statements {
+        let sql = statement.sql.trim_start();
+        let reads_rows = ["SELECT", "UPDATE", "DELETE"]
+            .iter()
+            .any(|verb| sql.starts_with(verb))
+            && TABLES
+                .iter()
+                .any(|table| sql.contains(&format!("\"{table}\"")));
+        if !reads_rows {
+            continue;
+        }
+        explained += 1;
+        let plan = plan(&app, statement).await;
+        if let Some(scan) = full_scan(backend, &plan) {
+            scans.push(format!("{}\n    {scan}", statement.sql));
+        }
+    }
+    assert!(
+        explained >= 30,
+        "only {explained} statements were explained"
+    );
+    assert!(
+        scans.is_empty(),
+        "{} of {explained} statements read a whole table on {}:\n{}",
+        scans.len(),
+        backend.name(),
+        scans.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn audit_events_past_the_retention_are_purged_by_the_hourly_task() {
+    let database = TestDatabase::create().await;
+    // Rows from before the server starts: the task's first run, at start-up,
+    // must remove the old ones.
+    let db = account_api::database::connect(&account_api::settings::DatabaseSettings {
+        database_url: database.url().to_owned(),
+        db_max_connections: 1,
+        db_connect_timeout_secs: 5,
+    })
+    .await
+    .unwrap();
+    account_api::database::migrate(&db).await.unwrap();
+    seed_audit_events(&db, 1_500, Duration::days(91)).await;
+    seed_audit_events(&db, 20, Duration::days(89)).await;
+    db.close().await.unwrap();
+    let app = TestApp::spawn_on(database, |_| {}).await;
+    let mut remaining = u64::MAX;
+    for _ in 0..200 {
+        remaining = audit_events::Entity::find().count(app.db()).await.unwrap();
+        if remaining == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(remaining, 20, "events older than 90 days are still there");
+
+    // A shorter retention takes effect.
+    let app = TestApp::spawn_with(|settings| settings.audit_retention_days = 1).await;
+    seed_audit_events(app.db(), 10, Duration::hours(25)).await;
+    seed_audit_events(app.db(), 5, Duration::hours(23)).await;
+    let purged = service::purge_audit_events(&app.state).await.unwrap();
+    assert_eq!(purged, 10);
+    assert_eq!(
+        audit_events::Entity::find().count(app.db()).await.unwrap(),
+        5
+    );
+}

@@ -1,0 +1,249 @@
+//! Settings that would turn into failures later are refused at start-up,
+//! naming the flag, with a non-zero exit; the original's unverified mode is
+//! refused on a public address unless asked for; test numbers are announced.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_account-api");
+
+/// Runs `account-api serve --listen 127.0.0.1:0 <args>` over a fresh SQLite
+/// file with a clean environment, to its exit.
+fn serve(dir: &tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(BINARY);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.path().display()),
+        )
+        .stdin(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run the binary")
+}
+
+/// Starts the binary with `args`, returns its log lines up to "listening"
+/// (panicking if it exits first), and kills it.
+fn log_until_listening(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BINARY);
+    command
+        .arg("serve")
+        .args(args)
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.path().display()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start the binary");
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        match lines_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => {
+                let listening = line.contains("listening");
+                lines.push(line);
+                if listening {
+                    break;
+                }
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not listen:\n{}", lines.join("\n"));
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[track_caller]
+fn assert_refused(output: &Output, flag: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "started with a bad {flag}: {stderr}"
+    );
+    assert!(
+        stderr.contains(flag),
+        "the refusal does not name {flag}: {stderr}"
+    );
+}
+
+#[test]
+fn values_that_make_no_sense_are_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value) in [
+        ("--sends-per-phone-per-minute", "0"),
+        ("--sends-per-phone-per-hour", "0"),
+        ("--sends-per-phone-per-day", "0"),
+        ("--sends-per-address-per-hour", "0"),
+        ("--daily-sms-budget", "0"),
+        ("--login-max-failures", "0"),
+        ("--login-lockout-minutes", "0"),
+        ("--login-lockout-minutes", "100000"),
+        ("--login-failures-per-address-per-hour", "0"),
+        ("--code-max-tries", "0"),
+        ("--reset-attempts-per-phone-per-hour", "0"),
+        ("--reset-attempts-per-address-per-hour", "0"),
+        ("--session-ttl-days", "0"),
+        ("--session-ttl-days", "4000000000"),
+        ("--session-ttl-days", "99999999999"),
+        ("--audit-retention-days", "0"),
+        ("--db-max-connections", "0"),
+        ("--db-connect-timeout-secs", "0"),
+        ("--sms-http-timeout-ms", "0"),
+        ("--sms-http-retries", "1000"),
+        ("--header-read-timeout-secs", "0"),
+        ("--body-read-timeout-secs", "0"),
+        ("--max-connections", "0"),
+        ("--hash-queue-depth", "-1"),
+    ] {
+        let output = serve(&dir, &[&format!("{flag}={value}")], &[]);
+        assert_refused(&output, flag);
+    }
+    // From the environment too, named by the flag it stands for.
+    let output = serve(&dir, &[], &[("ACCOUNT_API_LOGIN_MAX_FAILURES", "0")]);
+    assert_refused(&output, "--login-max-failures");
+    // A refused start leaves no database behind.
+    assert!(!dir.path().join("db.sqlite").exists());
+}
+
+#[test]
+fn the_http_sender_needs_its_url_and_test_numbers_are_listed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_refused(
+        &serve(&dir, &["--sms-sender", "http"], &[]),
+        "--sms-http-url",
+    );
+    let twice = serve(
+        &dir,
+        &[
+            "--sms-test-numbers",
+            "13800000000:123456,13800000000:654321",
+        ],
+        &[],
+    );
+    assert_refused(&twice, "--sms-test-numbers");
+}
+
+#[test]
+fn zero_is_accepted_where_it_means_none() {
+    for flag in [
+        "--hash-queue-depth",
+        "--keep-alive-timeout-secs",
+        "--sms-http-retries",
+    ] {
+        log_until_listening(&["--listen", "127.0.0.1:0", flag, "0"], &[]);
+    }
+}
+
+#[test]
+fn the_default_unverified_mode_is_refused_on_a_public_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for listen in ["0.0.0.0:0", "[::]:0"] {
+        let mut command = Command::new(BINARY);
+        let output = command
+            .args(["serve", "--listen", listen])
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/db.sqlite", dir.path().display()),
+            )
+            .output()
+            .unwrap();
+        assert_refused(&output, "--sms-verification");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--sms-verification off"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_unverified_mode_on_a_public_address_starts_when_asked_for_with_its_warning() {
+    for (args, env) in [
+        (
+            vec!["--listen", "0.0.0.0:0", "--sms-verification", "off"],
+            vec![],
+        ),
+        (
+            vec!["--listen", "0.0.0.0:0"],
+            vec![("ACCOUNT_API_SMS_VERIFICATION", "off")],
+        ),
+    ] {
+        let lines = log_until_listening(&args, &env);
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("SMS verification is OFF")),
+            "no warning: {lines:?}"
+        );
+    }
+    // Production mode needs no such flag.
+    log_until_listening(&["--listen", "0.0.0.0:0", "--sms-verification", "on"], &[]);
+}
+
+#[test]
+fn the_default_address_needs_no_flag() {
+    // What `cargo run --release` does: loopback, verification left at off.
+    let lines = log_until_listening(&["--listen", "127.0.0.1:0"], &[]);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("SMS verification is OFF"))
+    );
+    log_until_listening(&["--listen", "[::1]:0"], &[]);
+}
+
+#[test]
+fn test_numbers_are_announced_with_their_count_and_end() {
+    let numbers = "13800000000:123456,13800000001:654321";
+    let forever = log_until_listening(
+        &["--listen", "127.0.0.1:0", "--sms-test-numbers", numbers],
+        &[],
+    );
+    assert!(
+        forever
+            .iter()
+            .any(|line| line.contains("2 SMS test number(s)") && line.contains("indefinitely")),
+        "{forever:?}"
+    );
+    let until = log_until_listening(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--sms-test-numbers",
+            numbers,
+            "--sms-test-numbers-until",
+            "2030-01-31",
+        ],
+        &[],
+    );
+    assert!(
+        until
+            .iter()
+            .any(|line| line.contains("2 SMS test number(s)") && line.contains("2030-01-31")),
+        "{until:?}"
+    );
+}
