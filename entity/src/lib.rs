@@ -14,7 +14,7 @@
 //! - [`sms_codes`]: the one live SMS code per phone and purpose, plus the
 //!   password-reset window.
 //! - [`audit_events`]: the ledger of security-relevant events.
-//! - [`service_locks`]: rows that serialize limit checks across instances.
+//! - [`sms_budget_days`]: the SMS sends of each day, against the daily budget.
 //! - [`server_secrets`]: generated secrets shared by every instance.
 //! - [`prelude`]: the `Entity` of every table under its table-like name.
 //!
@@ -25,8 +25,8 @@ pub mod applications;
 pub mod audit_events;
 pub mod enterprises;
 pub mod server_secrets;
-pub mod service_locks;
 pub mod sessions;
+pub mod sms_budget_days;
 pub mod sms_codes;
 pub mod users;
 
@@ -40,10 +40,10 @@ pub mod prelude {
     pub use crate::enterprises::Entity as Enterprises;
     /// The `server_secrets` table.
     pub use crate::server_secrets::Entity as ServerSecrets;
-    /// The `service_locks` table.
-    pub use crate::service_locks::Entity as ServiceLocks;
     /// The `sessions` table.
     pub use crate::sessions::Entity as Sessions;
+    /// The `sms_budget_days` table.
+    pub use crate::sms_budget_days::Entity as SmsBudgetDays;
     /// The `sms_codes` table.
     pub use crate::sms_codes::Entity as SmsCodes;
     /// The `users` table.

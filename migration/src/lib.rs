@@ -14,12 +14,15 @@
 //! - [`m20261201_000003_bind_windows_and_index_limits`]: binds the reset
 //!   window to its client, adds the client network to audit events, and
 //!   indexes what the limit queries filter on.
+//! - [`m20261201_000004_replace_send_lock_with_budget_counter`]: replaces
+//!   `service_locks` with `sms_budget_days`, the daily budget as a counter.
 
 pub use sea_orm_migration::prelude::*;
 
 pub mod m20261124_000001_create_tables;
 pub mod m20261124_000002_create_audit_and_locks;
 pub mod m20261201_000003_bind_windows_and_index_limits;
+pub mod m20261201_000004_replace_send_lock_with_budget_counter;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -31,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
+            Box::new(m20261201_000004_replace_send_lock_with_budget_counter::Migration),
         ]
     }
 }
@@ -50,7 +54,7 @@ mod tests {
         "sessions",
         "sms_codes",
         "audit_events",
-        "service_locks",
+        "sms_budget_days",
         "server_secrets",
     ];
 
@@ -307,7 +311,8 @@ mod tests {
             [
                 "m20261124_000001_create_tables",
                 "m20261124_000002_create_audit_and_locks",
-                "m20261201_000003_bind_windows_and_index_limits"
+                "m20261201_000003_bind_windows_and_index_limits",
+                "m20261201_000004_replace_send_lock_with_budget_counter"
             ]
         );
     }

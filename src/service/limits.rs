@@ -2,10 +2,11 @@
 //! instance on one database enforces the same totals.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_events;
+use entity::{audit_events, sms_budget_days};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 
 use super::audit::{Kind, outcome};
@@ -46,10 +47,12 @@ fn wait_for_window(
     Some(RetryAfter(frees_at - now))
 }
 
-/// Checks the send limits for `phone` from `client` at `now`.
+/// Checks the per-phone and per-address send limits for `phone` from
+/// `client` at `now`.
 ///
-/// Call it inside the transaction that holds the SMS send lock, so two
-/// instances cannot both take the last send of a window.
+/// Call it inside the transaction that holds the locks of the phone and the
+/// address ([`send_lock_keys`]), so two instances cannot both take the last
+/// send of a window; sends for other phones and addresses do not wait.
 pub async fn check_send(
     db: &impl ConnectionTrait,
     limits: &LimitSettings,
@@ -63,24 +66,6 @@ pub async fn check_send(
             .filter(audit_events::Column::Kind.eq(Kind::SmsSend.as_str()))
             .filter(audit_events::Column::Outcome.eq(outcome::SENT))
     };
-
-    let budget_used = sends()
-        .filter(audit_events::Column::CreatedAt.gt(now - day))
-        .count(db)
-        .await?;
-    if budget_used >= u64::from(limits.daily_sms_budget) {
-        let oldest = sends()
-            .filter(audit_events::Column::CreatedAt.gt(now - day))
-            .order_by_asc(audit_events::Column::CreatedAt)
-            .one(db)
-            .await?
-            .map_or(now, |event| event.created_at);
-        tracing::error!(
-            budget = limits.daily_sms_budget,
-            "daily SMS budget exhausted: refusing all sends"
-        );
-        return Ok(Some(RetryAfter(oldest + day - now)));
-    }
 
     let phone_times = times(
         db,
@@ -120,6 +105,91 @@ pub async fn check_send(
         }
     }
     Ok(longest)
+}
+
+/// The locks a send takes: its phone's and its client network's.
+pub fn send_lock_keys(phone: &str, client: Option<&ClientIp>) -> Vec<String> {
+    let mut keys = vec![format!("send:phone:{phone}")];
+    if let Some(client) = client {
+        keys.push(format!("send:network:{}", client.network()));
+    }
+    keys
+}
+
+/// The counter row of the UTC day of `now`.
+fn budget_day(now: DateTime<Utc>) -> String {
+    now.date_naive().format("%Y-%m-%d").to_string()
+}
+
+/// Takes one send from the daily budget of the whole service (UTC days),
+/// or says how long until the next day when it is used up.
+///
+/// One conditional increment, committed at once: concurrent sends never
+/// hold a lock on the counter while they check their own limits.
+pub async fn take_from_daily_budget(
+    db: &impl ConnectionTrait,
+    budget: u32,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    // Scoped: its `max` would shadow `Ord::max` in the rest of the module.
+    use sea_orm::sea_query::ExprTrait;
+    let row = sms_budget_days::ActiveModel {
+        day: Set(budget_day(now)),
+        sends: Set(1),
+    };
+    let counted = sms_budget_days::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(sms_budget_days::Column::Day)
+                .value(
+                    sms_budget_days::Column::Sends,
+                    Expr::col((sms_budget_days::Entity, sms_budget_days::Column::Sends)).add(1),
+                )
+                .action_and_where(
+                    Expr::col((sms_budget_days::Entity, sms_budget_days::Column::Sends))
+                        .lt(i64::from(budget)),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    if counted > 0 {
+        return Ok(None);
+    }
+    tracing::error!(budget, "daily SMS budget exhausted: refusing all sends");
+    let next_day = (now.date_naive() + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .map_or(now + Duration::days(1), |midnight| midnight.and_utc());
+    Ok(Some(RetryAfter(next_day - now)))
+}
+
+/// Gives back a send taken from the day's budget that was not made.
+pub async fn return_to_daily_budget(
+    db: &impl ConnectionTrait,
+    taken_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    sms_budget_days::Entity::update_many()
+        .col_expr(
+            sms_budget_days::Column::Sends,
+            Expr::col(sms_budget_days::Column::Sends).sub(1),
+        )
+        .filter(sms_budget_days::Column::Day.eq(budget_day(taken_at)))
+        .filter(sms_budget_days::Column::Sends.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the budget counters of days before yesterday; how many.
+pub async fn purge_budget_days(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let deleted = sms_budget_days::Entity::delete_many()
+        .filter(sms_budget_days::Column::Day.lt(budget_day(now - Duration::days(1))))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 impl RetryAfter {

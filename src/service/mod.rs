@@ -95,9 +95,12 @@ impl Policy {
     }
 }
 
-/// Deletes audit events older than the retention; how many.
+/// Deletes audit events older than the retention, and the SMS budget
+/// counters of past days; how many events.
 pub async fn purge_audit_events(state: &AppState) -> Result<u64, DbErr> {
-    audit::purge_older_than(&state.db, state.clock.now() - state.policy.audit_retention).await
+    let now = state.clock.now();
+    limits::purge_budget_days(&state.db, now).await?;
+    audit::purge_older_than(&state.db, now - state.policy.audit_retention).await
 }
 
 /// An unexpected failure: logged with its cause, shown to the app as `服务器内部错误`.

@@ -2,7 +2,7 @@
 //! checked with a bounded number of tries, and the password-reset window.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{service_locks, sms_codes};
+use entity::sms_codes;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
@@ -136,18 +136,20 @@ pub async fn send_code(
     }
 
     let code = generate_code();
-    let txn = database::begin_write(&state.db).await?;
-    // Taking the lock row first serializes every send's check-then-insert,
-    // across instances too, so no two can both take a window's last send.
-    service_locks::Entity::update_many()
-        .col_expr(service_locks::Column::TouchedAt, Expr::value(Some(now)))
-        .filter(service_locks::Column::Name.eq(service_locks::SMS_SEND))
-        .exec(&txn)
-        .await?;
+    let limits = &state.policy.limits;
     if let Some(wait) =
-        limits::check_send(&txn, &state.policy.limits, phone.as_str(), client, now).await?
+        limits::take_from_daily_budget(&state.db, limits.daily_sms_budget, now).await?
     {
+        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
+        return Ok(SendOutcome::RateLimited(wait));
+    }
+    let txn = database::begin_write(&state.db).await?;
+    // Serializes this phone's and this address's check-then-insert, across
+    // instances too, so no two can both take a window's last send.
+    database::lock_keys(&txn, &limits::send_lock_keys(phone.as_str(), client)).await?;
+    if let Some(wait) = limits::check_send(&txn, limits, phone.as_str(), client, now).await? {
         txn.rollback().await?;
+        limits::return_to_daily_budget(&state.db, now).await?;
         audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
         return Ok(SendOutcome::RateLimited(wait));
     }
@@ -159,6 +161,7 @@ pub async fn send_code(
         // The code never reached the phone: withdraw it and do not count the send.
         withdraw(&state.db, code_id, now).await?;
         audit::set_outcome(&state.db, event, outcome::FAILED).await?;
+        limits::return_to_daily_budget(&state.db, now).await?;
         return Err(err.into());
     }
     Ok(SendOutcome::Sent)

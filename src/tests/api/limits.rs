@@ -249,3 +249,67 @@ async fn every_per_address_limit_counts_an_ipv6_client_by_its_64() {
     assert_eq!(app.send(login("203.0.113.1", 14)).await.code(), -1);
     assert_eq!(app.send(login("203.0.113.2", 15)).await.code(), -1);
 }
+
+/// Sends `count` codes at once, to `phone_of(n)`, and counts the answers.
+async fn concurrent_sends(
+    app: &std::sync::Arc<TestApp>,
+    count: u32,
+    phone_of: fn(u32) -> String,
+) -> (usize, usize) {
+    let sends: Vec<_> = (0..count)
+        .map(|n| {
+            let app = std::sync::Arc::clone(app);
+            tokio::spawn(async move { send(&app, &phone_of(n)).await })
+        })
+        .collect();
+    let (mut sent, mut limited) = (0, 0);
+    for answer in sends {
+        let answer = answer.await.unwrap();
+        match answer.code().as_str() {
+            Some("200") => sent += 1,
+            Some("429") => {
+                assert_limited(&answer, json!("429"));
+                limited += 1;
+            }
+            _ => panic!("unexpected answer: {}", answer.text),
+        }
+    }
+    (sent, limited)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_concurrent_sends_to_one_phone_send_exactly_one() {
+    let app = std::sync::Arc::new(limited_app().await);
+    let (sent, limited) = concurrent_sends(&app, 40, |_| PHONE.to_owned()).await;
+    assert_eq!((sent, limited), (1, 39));
+    assert_eq!(app.sms.count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_concurrent_sends_to_other_phones_take_exactly_the_daily_budget() {
+    let app = std::sync::Arc::new(
+        TestApp::spawn_with(|settings| settings.limits.daily_sms_budget = 7).await,
+    );
+    let (sent, limited) = concurrent_sends(&app, 40, phone).await;
+    assert_eq!((sent, limited), (7, 33));
+    assert_eq!(app.sms.count(), 7);
+}
+
+#[tokio::test]
+async fn a_send_refused_by_its_phones_limit_leaves_the_budget_for_others() {
+    let app = TestApp::spawn_with(|settings| {
+        settings.limits = LimitSettings::default();
+        settings.limits.daily_sms_budget = 2;
+    })
+    .await;
+    assert_eq!(send(&app, PHONE).await.code(), &json!("200"));
+    for _ in 0..5 {
+        assert_limited(&send(&app, PHONE).await, json!("429"));
+    }
+    assert_eq!(send(&app, &phone(1)).await.code(), &json!("200"));
+    let retry = assert_limited(&send(&app, &phone(2)).await, json!("429"));
+    assert!(
+        retry <= 86_400,
+        "the budget frees at the next UTC midnight: {retry}"
+    );
+}

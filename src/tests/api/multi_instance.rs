@@ -284,3 +284,57 @@ async fn forty_wrong_passwords_at_once_through_both_instances_verify_at_most_fiv
     assert_eq!((checked, limited), (5, 35), "passwords checked, refused");
     assert_eq!(second.login(phone, PASSWORD, DEVICE).await.code(), 429);
 }
+
+/// Sends `count` codes at once, alternately through `first` and `second`, to
+/// `phone_of(n)`; how many were sent and how many refused with 429.
+async fn concurrent_sends_through_both(
+    first: &ApiClient,
+    second: &ApiClient,
+    count: u32,
+    phone_of: impl Fn(u32) -> String,
+) -> (usize, usize) {
+    let sends: Vec<_> = (0..count)
+        .map(|n| {
+            let client = if n % 2 == 0 { first } else { second }.clone();
+            let path = format!("/api/v4.0/sendsms/{}", phone_of(n));
+            tokio::spawn(async move { client.get(&path).await })
+        })
+        .collect();
+    let (mut sent, mut limited) = (0, 0);
+    for send in sends {
+        let answer = send.await.unwrap();
+        match answer.code().as_str() {
+            Some("200") => sent += 1,
+            Some("429") => limited += 1,
+            _ => panic!("unexpected answer: {}", answer.text),
+        }
+    }
+    (sent, limited)
+}
+
+#[tokio::test]
+async fn concurrent_sends_through_both_instances_keep_every_limit_exactly() {
+    if !on_postgresql_only(test_name!(), WHY) {
+        return;
+    }
+    let database = TestDatabase::create().await;
+    let (first, second) = two_instances(
+        &database,
+        &[
+            "--sends-per-address-per-hour",
+            "1000",
+            "--daily-sms-budget",
+            "12",
+        ],
+    )
+    .await;
+    // One phone: one send a minute, however the requests are spread.
+    let one_phone =
+        concurrent_sends_through_both(&first, &second, 40, |_| "13700000020".to_owned()).await;
+    assert_eq!(one_phone, (1, 39), "sent, refused for one phone");
+    // Other phones: exactly what is left of the daily budget.
+    let others =
+        concurrent_sends_through_both(&first, &second, 40, |n| format!("1370000{:04}", 100 + n))
+            .await;
+    assert_eq!(others, (11, 29), "sent, refused over the daily budget");
+}

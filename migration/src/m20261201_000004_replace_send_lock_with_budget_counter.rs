@@ -1,0 +1,76 @@
+//! Replaces the one `service_locks` row every SMS send of every instance
+//! queued on with `sms_budget_days`: a counter per UTC day of the sends the
+//! whole service made, taken with one atomic conditional increment. The
+//! per-phone and per-address checks are serialized by locks keyed by the
+//! phone and the address instead (PostgreSQL advisory locks), so sends for
+//! different phones never wait on each other.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// The migration that replaces the send lock with the budget counter.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(SmsBudgetDays::Table)
+                    .col(string_len(SmsBudgetDays::Day, 10).primary_key())
+                    .col(big_integer(SmsBudgetDays::Sends))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ServiceLocks::Table).to_owned())
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServiceLocks::Table)
+                    .col(string_len(ServiceLocks::Name, 64).primary_key())
+                    .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(ServiceLocks::Table)
+                    .columns([ServiceLocks::Name])
+                    .values_panic([
+                        crate::m20261124_000002_create_audit_and_locks::SMS_SEND_LOCK.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(SmsBudgetDays::Table).to_owned())
+            .await
+    }
+}
+
+/// Identifiers of the `sms_budget_days` table.
+#[derive(DeriveIden)]
+enum SmsBudgetDays {
+    Table,
+    Day,
+    Sends,
+}
+
+/// Identifiers of the `service_locks` table.
+#[derive(DeriveIden)]
+enum ServiceLocks {
+    Table,
+    Name,
+    TouchedAt,
+}
