@@ -191,6 +191,9 @@ impl Server {
         }
         let child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            // Every login of the burst waits for its hash, as the memory
+            // target assumes; by default most would be refused at once.
+            .args(["--hash-queue-depth", "4096"])
             .arg("--database-url")
             .arg(database_url)
             .env("RUST_LOG", "info")
