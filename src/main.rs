@@ -6,18 +6,26 @@ use account_api::{
     Application, api, database,
     settings::{Cli, Command, LogFormat},
 };
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging(cli.log_format);
-    let command = cli.into_command();
+    let (command, log_format) = match Cli::load() {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(log_format);
 
     let result = match command {
         Command::Openapi => {
             println!("{}", api::openapi_json());
+            Ok(())
+        }
+        Command::ConfigSchema => {
+            println!("{}", account_api::settings::config_schema());
             Ok(())
         }
         Command::Migrate(settings) => migrate(&settings).await,

@@ -1,0 +1,376 @@
+//! The command line, and how a flag, its environment variable, the
+//! configuration file and the default combine into the settings.
+
+use std::path::{Path, PathBuf};
+
+use clap::{
+    ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum, parser::ValueSource,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use super::{DatabaseSettings, Settings};
+
+/// account-api: the v4.0 account API (SMS codes, registration, login, password reset).
+///
+/// Without a subcommand it serves, as `account-api serve` does. Every
+/// setting is taken from its flag, else its environment variable, else the
+/// configuration file (`--config`), else its default.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings of `serve`, accepted without the subcommand too.
+    #[command(flatten)]
+    pub serve: Settings,
+
+    /// Log lines as `pretty` text or as `json` objects (one per line).
+    #[arg(long, env = "ACCOUNT_API_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    /// A configuration file (TOML, see `account-api config-schema`): its
+    /// values apply where no flag or environment variable gives one.
+    #[arg(long, env = "ACCOUNT_API_CONFIG", value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text (colored on a terminal).
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default): applies pending migrations, then listens
+    /// until SIGINT or SIGTERM, letting in-flight requests finish.
+    Serve(Settings),
+    /// Print the OpenAPI document (JSON) to standard output; touches no database.
+    Openapi,
+    /// Print the JSON Schema of the configuration file (`--config`), for
+    /// editors to complete and check it; touches no database.
+    ConfigSchema,
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseSettings),
+    /// Load demo data (two enterprises, users in every application state)
+    /// into the database and print their phones and password.
+    Demo(DatabaseSettings),
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsSourceError {
+    /// The configuration file could not be read.
+    #[error("--config {}: {source}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML of the settings.
+    #[error("--config {}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        message: String,
+    },
+}
+
+impl Cli {
+    /// Parses the process's arguments (exiting with clap's message on a bad
+    /// one) and reads the configuration file: the command to run and the
+    /// log format.
+    pub fn load() -> Result<(Command, LogFormat), SettingsSourceError> {
+        let matches = Self::command().get_matches();
+        let cli = Self::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+        cli.resolve(&matches)
+    }
+
+    /// As [`Cli::load`], from `args`, with clap's errors returned.
+    pub fn load_from<I, T>(args: I) -> Result<(Command, LogFormat), String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command()
+            .try_get_matches_from(args)
+            .map_err(|err| err.to_string())?;
+        let cli = Self::from_arg_matches(&matches).map_err(|err| err.to_string())?;
+        cli.resolve(&matches).map_err(|err| err.to_string())
+    }
+
+    /// The command with the configuration file's values where `matches`
+    /// took a setting from its default.
+    fn resolve(self, matches: &ArgMatches) -> Result<(Command, LogFormat), SettingsSourceError> {
+        let file = match &self.config {
+            Some(path) => Some(read_file(path)?),
+            None => None,
+        };
+        let log_format = self.log_format;
+        let command = match self.command {
+            None => Command::Serve(layered(self.serve, file, matches)),
+            Some(Command::Serve(settings)) => {
+                Command::Serve(layered(settings, file, subcommand_matches(matches)))
+            }
+            Some(Command::Migrate(database)) => Command::Migrate(layered(
+                database,
+                file.map(|file| file.database),
+                subcommand_matches(matches),
+            )),
+            Some(Command::Demo(database)) => Command::Demo(layered(
+                database,
+                file.map(|file| file.database),
+                subcommand_matches(matches),
+            )),
+            Some(other) => other,
+        };
+        Ok((command, log_format))
+    }
+}
+
+/// The matches of the subcommand given.
+fn subcommand_matches(matches: &ArgMatches) -> &ArgMatches {
+    matches.subcommand().map_or(matches, |(_, sub)| sub)
+}
+
+/// The settings of the configuration file at `path` (defaults where it says nothing).
+fn read_file(path: &Path) -> Result<Settings, SettingsSourceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsSourceError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|err| SettingsSourceError::Invalid {
+        path: path.to_owned(),
+        message: err.to_string(),
+    })
+}
+
+/// `parsed` (flags, environment and defaults) with every value that came
+/// from a default replaced by the file's (which is the default again where
+/// the file says nothing).
+///
+/// clap knows where each value came from; the settings' keys are the
+/// arguments' ids, unique across the sections, which is how a value is
+/// found in the file's settings.
+fn layered<T: Serialize + DeserializeOwned>(parsed: T, file: Option<T>, matches: &ArgMatches) -> T {
+    let Some(file) = file else {
+        return parsed;
+    };
+    let given = serde_json::to_value(&parsed).expect("settings serialize");
+    let mut result = serde_json::to_value(&file).expect("settings serialize");
+    for id in matches.ids() {
+        let id = id.as_str();
+        let explicit = matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        );
+        if let (true, Some(path)) = (explicit, path_of(&given, id)) {
+            let value = pointer(&given, &path).cloned().unwrap_or(Value::Null);
+            if let Some(slot) = pointer_mut(&mut result, &path) {
+                *slot = value;
+            }
+        }
+    }
+    serde_json::from_value(result).expect("values of the settings' own types deserialize")
+}
+
+/// The keys leading to `key` in `tree`, if it is there.
+fn path_of(tree: &Value, key: &str) -> Option<Vec<String>> {
+    let object = tree.as_object()?;
+    if object.contains_key(key) {
+        return Some(vec![key.to_owned()]);
+    }
+    object.iter().find_map(|(name, child)| {
+        let mut path = path_of(child, key)?;
+        path.insert(0, name.clone());
+        Some(path)
+    })
+}
+
+fn pointer<'a>(tree: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(tree, |node, key| node.get(key))
+}
+
+fn pointer_mut<'a>(tree: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
+    path.iter().try_fold(tree, |node, key| node.get_mut(key))
+}
+
+/// The JSON Schema of the configuration file, generated from [`Settings`].
+pub fn config_schema() -> String {
+    serde_json::to_string_pretty(&schemars::schema_for!(Settings)).expect("a schema serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{DEFAULT_DATABASE_URL, TestNumber, Verification};
+
+    fn serve(args: &[&str]) -> Settings {
+        match Cli::load_from(std::iter::once("account-api").chain(args.iter().copied())) {
+            Ok((Command::Serve(settings), _)) => settings,
+            other => panic!("expected serve for {args:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let settings = serve(&[]);
+        // The environment fallbacks apply when set, so expect them then.
+        let listen = std::env::var("ACCOUNT_API_LISTEN");
+        let url = std::env::var("DATABASE_URL");
+        assert_eq!(
+            settings.listen.to_string(),
+            listen.as_deref().unwrap_or("127.0.0.1:5000")
+        );
+        assert_eq!(
+            settings.database.database_url,
+            url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+        );
+    }
+
+    #[test]
+    fn flags_work_with_and_without_the_subcommand() {
+        for args in [
+            &["--listen", "0.0.0.0:8080"][..],
+            &["serve", "--listen", "0.0.0.0:8080"][..],
+        ] {
+            assert_eq!(serve(args).listen.port(), 8080);
+        }
+    }
+
+    #[test]
+    fn the_defaults_of_the_command_line_are_those_of_the_code() {
+        // Environment fallbacks would make the parsed side differ; none are set in CI.
+        assert_eq!(
+            format!("{:?}", serve(&[])),
+            format!("{:?}", Settings::default())
+        );
+    }
+
+    #[test]
+    fn the_file_fills_what_no_flag_gives_and_a_flag_wins_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:8080\"\nsession_ttl_days = 7\n\n[sms]\nverification = \"on\"\n\
+             test_numbers = [\"13800000000:123456\"]\n\n[limits]\nlogin_max_failures = 3\n\
+             sends_per_phone_per_hour = 4\n",
+        )
+        .unwrap();
+        let config = path.to_str().unwrap();
+        let settings = serve(&["--config", config, "--sends-per-phone-per-hour", "9"]);
+        assert_eq!(settings.listen.port(), 8080);
+        assert_eq!(settings.session_ttl_days, 7);
+        assert_eq!(settings.sms.verification, Some(Verification::On));
+        assert_eq!(
+            settings.sms.test_numbers,
+            ["13800000000:123456".parse::<TestNumber>().unwrap()]
+        );
+        assert_eq!(settings.limits.login_max_failures, 3);
+        assert_eq!(settings.limits.sends_per_phone_per_hour, 9, "the flag wins");
+        assert_eq!(
+            settings.limits.daily_sms_budget, 10_000,
+            "the default stays"
+        );
+        // After the subcommand too, and for the database commands.
+        assert_eq!(serve(&["serve", "--config", config]).session_ttl_days, 7);
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_naming_the_file_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, expected) in [
+            ("[limits]\nlogin_max_failure = 3\n", "login_max_failure"),
+            (
+                "[limits]\nlogin_max_failures = \"three\"\n",
+                "login_max_failures",
+            ),
+            (
+                "session_ttl_days = 7\nsession_ttl_days = 8\n",
+                "session_ttl_days",
+            ),
+        ] {
+            let path = dir.path().join("bad.toml");
+            std::fs::write(&path, text).unwrap();
+            let refused =
+                Cli::load_from(["account-api", "--config", path.to_str().unwrap()]).unwrap_err();
+            assert!(refused.contains("--config"), "{refused}");
+            assert!(refused.contains(expected), "{refused}");
+        }
+        let missing = Cli::load_from(["account-api", "--config", "/nonexistent/x.toml"]);
+        assert!(missing.unwrap_err().contains("/nonexistent/x.toml"));
+    }
+
+    #[test]
+    fn every_setting_has_one_key_of_its_own() {
+        fn leaves(tree: &Value, keys: &mut Vec<String>) {
+            for (key, value) in tree.as_object().unwrap() {
+                match value {
+                    Value::Object(_) => leaves(value, keys),
+                    _ => keys.push(key.clone()),
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        leaves(
+            &serde_json::to_value(Settings::default()).unwrap(),
+            &mut keys,
+        );
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(keys.len(), unique.len(), "keys appear twice: {keys:?}");
+        // Each is an argument of `serve`.
+        let command = Cli::command();
+        for key in keys {
+            assert!(
+                command
+                    .get_arguments()
+                    .any(|arg| arg.get_id() == key.as_str()),
+                "{key} is no argument"
+            );
+        }
+    }
+
+    #[test]
+    fn the_schema_describes_every_key_with_its_default() {
+        let schema: Value = serde_json::from_str(&config_schema()).unwrap();
+        let limits = &schema["$defs"]["LimitSettings"]["properties"];
+        assert_eq!(limits["login_max_failures"]["default"], 5);
+        assert!(limits["login_max_failures"]["description"].is_string());
+        assert_eq!(schema["properties"]["listen"]["default"], "127.0.0.1:5000");
+    }
+
+    #[test]
+    fn test_numbers_parse_as_phone_and_code_pairs() {
+        let settings = serve(&[
+            "--sms-test-numbers",
+            "13800000000:123456,13800000001:654321",
+        ]);
+        assert_eq!(settings.sms.test_numbers.len(), 2);
+        assert_eq!(settings.sms.test_numbers[1].code, "654321");
+        for bad in [
+            "13800000000",
+            "13800000000:12345",
+            "2380000000:123456",
+            "13800000000:abcdef",
+        ] {
+            assert!(bad.parse::<TestNumber>().is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
