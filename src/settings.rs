@@ -45,6 +45,10 @@ impl Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at start-up; its size does not matter"
+)]
 pub enum Command {
     /// Serve the API (the default): applies pending migrations, then listens
     /// until SIGINT or SIGTERM, letting in-flight requests finish.
@@ -122,7 +126,11 @@ pub struct ConnectionSettings {
 
     /// Seconds an idle keep-alive connection stays open waiting for the next
     /// request (0: close every connection after one answer).
-    #[arg(long, env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS", default_value_t = 75)]
+    #[arg(
+        long,
+        env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS",
+        default_value_t = 75
+    )]
     pub keep_alive_timeout_secs: u64,
 
     /// Most connections open at once; beyond it a new connection gets the
@@ -488,7 +496,10 @@ impl Settings {
                 "--sends-per-phone-per-minute",
                 limits.sends_per_phone_per_minute,
             ),
-            ("--sends-per-phone-per-hour", limits.sends_per_phone_per_hour),
+            (
+                "--sends-per-phone-per-hour",
+                limits.sends_per_phone_per_hour,
+            ),
             ("--sends-per-phone-per-day", limits.sends_per_phone_per_day),
             (
                 "--sends-per-address-per-hour",

@@ -69,7 +69,8 @@ async fn every_security_event_is_recorded_with_phone_address_and_device() {
 
 #[tokio::test]
 async fn no_password_code_or_token_reaches_the_database() {
-    let app = TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
+    let app =
+        TestApp::spawn_with(|settings| settings.sms.verification = Some(Verification::On)).await;
     let password = "Zq9-unique-pw";
     app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     let code = app.sms.last_code_for(PHONE).unwrap();
