@@ -2,18 +2,15 @@
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
+use tokio::net::TcpListener;
 
 use crate::{
     api,
     clock::{Clock, SystemClock},
-    database,
+    database, http_server,
     password_hasher::PasswordHasher,
     service::{AppState, Policy, accounts, secrets},
-    settings::{SenderKind, Settings, Verification},
+    settings::{ConnectionSettings, SenderKind, Settings, Verification},
     sms_sender::{HttpSender, LogSender, SmsSender},
 };
 
@@ -63,8 +60,9 @@ pub struct Overrides {
 
 /// A server bound to its address, ready to run.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     local_addr: SocketAddr,
+    connections: ConnectionSettings,
     state: AppState,
 }
 
@@ -102,18 +100,14 @@ impl Application {
             .map_err(database_error)?;
         database::migrate(&db).await.map_err(database_error)?;
 
-        let acceptor = TcpListener::bind(settings.listen)
-            .into_acceptor()
+        let listen_error = |source| StartupError::Listen {
+            address: settings.listen,
+            source,
+        };
+        let listener = TcpListener::bind(settings.listen)
             .await
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen,
-                source,
-            })?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .unwrap_or(settings.listen);
+            .map_err(listen_error)?;
+        let local_addr = listener.local_addr().map_err(listen_error)?;
 
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
@@ -148,8 +142,9 @@ impl Application {
             policy: Arc::new(Policy::from_settings(&settings)),
         };
         Ok(Self {
-            acceptor,
+            listener,
             local_addr,
+            connections: settings.connections.clone(),
             state,
         })
     }
@@ -181,10 +176,16 @@ impl Application {
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_sessions_periodically(self.state.clone()));
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(api::app(self.state), stop, Some(GRACE_PERIOD))
-            .await;
+        let served = http_server::serve(
+            self.listener,
+            api::app(self.state),
+            http_server::ConnectionLimits::from(&self.connections),
+            stop,
+            GRACE_PERIOD,
+        )
+        .await;
         purge.abort();
+        tracing::info!("stopped");
         served
     }
 }

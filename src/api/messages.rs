@@ -32,6 +32,8 @@ pub const NOT_FOUND: &str = "接口不存在";
 pub const METHOD_NOT_ALLOWED: &str = "请求方法不允许";
 /// HTTP 413: the body is over 64 KiB.
 pub const PAYLOAD_TOO_LARGE: &str = "请求体过大";
+/// HTTP 503: every connection slot is taken; sent before the request is read.
+pub const SERVER_BUSY: &str = "服务器繁忙，请稍后再试";
 /// Too many requests; try later.
 pub const TOO_MANY_REQUESTS: &str = "操作太频繁，请稍后再试";
 /// The token is missing, unknown, expired or revoked.
