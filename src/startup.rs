@@ -176,9 +176,10 @@ impl Application {
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_sessions_periodically(self.state.clone()));
+        let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
         let served = http_server::serve(
             self.listener,
-            api::app(self.state),
+            api::app(self.state, body_read_timeout),
             http_server::ConnectionLimits::from(&self.connections),
             stop,
             GRACE_PERIOD,
