@@ -14,7 +14,7 @@
 //! - **Keep-alive**: hyper also starts that header timer as soon as a
 //!   keep-alive connection turns idle, so on its own it would close idle
 //!   connections at the header deadline whatever the keep-alive setting
-//!   says. [`HeadTimer`] turns that wait into the keep-alive wait: up to
+//!   says. `HeadTimer` turns that wait into the keep-alive wait: up to
 //!   `keep_alive_timeout_secs` for the next request's first byte, then the
 //!   header deadline from that byte. A request in flight is never timed
 //!   here, because hyper reads no head while one is in flight. 0 turns
@@ -320,7 +320,7 @@ async fn refuse(mut stream: TcpStream, response: Arc<[u8]>) {
     }
 }
 
-/// What a connection has done so far, for [`HeadTimer`].
+/// What a connection has done so far, for `HeadTimer`.
 #[derive(Debug, Default)]
 struct Activity {
     /// Requests whose head was complete.
@@ -427,7 +427,7 @@ impl Timer for HeadTimer {
     }
 }
 
-/// The deadline of a keep-alive connection's next head (see [`HeadTimer`]).
+/// The deadline of a keep-alive connection's next head (see `HeadTimer`).
 struct NextHead {
     sleep: Pin<Box<dyn Sleep>>,
     /// The connection's read count when it turned idle, until a byte arrives.
