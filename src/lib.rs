@@ -8,6 +8,8 @@
 //!
 //! - [`settings`]: the command line and its environment fallbacks.
 //! - [`startup`]: [`startup::Application`] binds, migrates and serves.
+//! - [`http_server`]: accepts and serves connections, with header, body and
+//!   keep-alive deadlines and a connection cap.
 //! - [`api`]: operations, envelopes and the OpenAPI document.
 //! - [`service`]: the business operations, free of HTTP.
 //! - [`domain`]: validated request values (`Phone`, `Password`, ...).
@@ -22,6 +24,7 @@ pub mod clock;
 pub mod database;
 pub mod demo;
 pub mod domain;
+pub mod http_server;
 pub mod metrics;
 pub mod password_hasher;
 pub mod service;

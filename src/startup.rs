@@ -2,18 +2,15 @@
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
+use tokio::net::TcpListener;
 
 use crate::{
     api,
     clock::{Clock, SystemClock},
-    database,
+    database, http_server,
     password_hasher::PasswordHasher,
     service::{AppState, Policy, accounts, secrets},
-    settings::{SenderKind, Settings, Verification},
+    settings::{ConnectionSettings, SenderKind, Settings, Verification},
     sms_sender::{HttpSender, LogSender, SmsSender},
 };
 
@@ -70,8 +67,9 @@ pub type StatementObserver = Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>;
 
 /// A server bound to its address, ready to run.
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     local_addr: SocketAddr,
+    connections: ConnectionSettings,
     state: AppState,
 }
 
@@ -113,18 +111,14 @@ impl Application {
             db.set_metric_callback(move |info| observer(info.statement));
         }
 
-        let acceptor = TcpListener::bind(settings.listen)
-            .into_acceptor()
+        let listen_error = |source| StartupError::Listen {
+            address: settings.listen,
+            source,
+        };
+        let listener = TcpListener::bind(settings.listen)
             .await
-            .map_err(|source| StartupError::Listen {
-                address: settings.listen,
-                source,
-            })?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .unwrap_or(settings.listen);
+            .map_err(listen_error)?;
+        let local_addr = listener.local_addr().map_err(listen_error)?;
 
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
@@ -153,8 +147,9 @@ impl Application {
             policy: Arc::new(Policy::from_settings(&settings)),
         };
         Ok(Self {
-            acceptor,
+            listener,
             local_addr,
+            connections: settings.connections.clone(),
             state,
         })
     }
@@ -186,10 +181,17 @@ impl Application {
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_periodically(self.state.clone()));
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(api::app(self.state), stop, Some(GRACE_PERIOD))
-            .await;
+        let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
+        let served = http_server::serve(
+            self.listener,
+            api::app(self.state, body_read_timeout),
+            http_server::ConnectionLimits::from(&self.connections),
+            stop,
+            GRACE_PERIOD,
+        )
+        .await;
         purge.abort();
+        tracing::info!("stopped");
         served
     }
 }

@@ -43,9 +43,9 @@ code_set!(
 );
 code_set!(
     /// Codes sent with an HTTP error status.
-    TransportCodes = [404, 405, 413, 500],
+    TransportCodes = [404, 405, 408, 413, 500],
     "与HTTP状态码相同 (the HTTP status: 404 unknown path, 405 method not allowed, \
-     413 body over 64 KiB, 500 internal failure)"
+     408 body not received in time, 413 body over 64 KiB, 500 internal failure)"
 );
 
 /// An envelope that can say "bad parameter" (code 400), for the shared 400 handler.
@@ -399,7 +399,7 @@ impl Envelope for LogoutReply {
     }
 }
 
-/// The envelope of a transport-level failure (HTTP 404, 405, 413, 500).
+/// The envelope of a transport-level failure (HTTP 404, 405, 408, 413, 500).
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct TransportFailure {
@@ -443,6 +443,9 @@ pub enum Answer<T: Envelope> {
         #[oai(header = "Retry-After")]
         Option<u64>,
     ),
+    /// 请求体未在时限内收到, 连接随后关闭 (request body not received in time; the connection is closed)
+    #[oai(status = 408)]
+    RequestTimeout(Json<TransportFailure>),
     /// 请求体超过64 KiB (request body over 64 KiB)
     #[oai(status = 413)]
     PayloadTooLarge(Json<TransportFailure>),
@@ -504,6 +507,9 @@ pub enum SendSmsTransportCode {
     /// 请求方法不允许 (method not allowed)
     #[oai(rename = "405")]
     MethodNotAllowed,
+    /// 请求超时 (body not received in time)
+    #[oai(rename = "408")]
+    RequestTimeout,
     /// 请求体过大 (body over 64 KiB)
     #[oai(rename = "413")]
     PayloadTooLarge,
@@ -572,6 +578,9 @@ pub enum SendSmsAnswer {
         #[oai(header = "Retry-After")]
         Option<u64>,
     ),
+    /// 请求体未在时限内收到, 连接随后关闭 (request body not received in time; the connection is closed)
+    #[oai(status = 408)]
+    RequestTimeout(Json<SendSmsTransportFailure>),
     /// 请求体超过64 KiB (request body over 64 KiB)
     #[oai(status = 413)]
     PayloadTooLarge(Json<SendSmsTransportFailure>),

@@ -1,6 +1,6 @@
-//! What happens around the operations: the 64 KiB body limit, and envelopes
-//! for every failure poem would otherwise answer in plain text (unknown path,
-//! wrong method, oversized body, panic).
+//! What happens around the operations: the 64 KiB body limit and the body
+//! deadline, and envelopes for every failure poem would otherwise answer in
+//! plain text (unknown path, wrong method, oversized or late body, panic).
 //!
 //! Failures on the `sendsms` path use its string-code envelope, everything
 //! else the numeric one, so each answer matches its operation's schema.
@@ -9,7 +9,11 @@
 //! sane one), every log line of the request carries it, and the request is
 //! counted and timed per operation for `/metrics`.
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures_util::FutureExt;
 use poem::{
@@ -40,6 +44,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct HttpEdges {
     /// Each documented path template, split at `/`, with its operations.
     routes: Arc<Vec<DocumentedPath>>,
+    /// How long reading a request's body may take, from its start.
+    body_read_timeout: Duration,
 }
 
 /// A path of the document and the operations on it.
@@ -60,8 +66,9 @@ enum Style {
 }
 
 impl HttpEdges {
-    /// The middleware for the operations of `T`.
-    pub fn for_api<T: OpenApi>() -> Self {
+    /// The middleware for the operations of `T`, giving each request
+    /// `body_read_timeout` to send its body.
+    pub fn for_api<T: OpenApi>(body_read_timeout: Duration) -> Self {
         let mut routes = Vec::new();
         for api in T::meta() {
             for path in api.paths {
@@ -87,6 +94,7 @@ impl HttpEdges {
         }
         Self {
             routes: Arc::new(routes),
+            body_read_timeout,
         }
     }
 
@@ -136,7 +144,7 @@ impl HttpEdges {
             .map(|(_, id)| id.as_str())
     }
 
-    /// Runs `endpoint` for `request` with the body limit and the envelopes.
+    /// Runs `endpoint` for `request` with the body limit and deadline and the envelopes.
     async fn answer<E: Endpoint>(&self, endpoint: Arc<E>, mut request: Request) -> Response {
         let path = request.uri().path().to_owned();
         let sendsms = format!("{BASE_PATH}/sendsms");
@@ -154,12 +162,21 @@ impl HttpEdges {
         if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
             return transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE);
         }
-        match request.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
-            Ok(bytes) => request.set_body(bytes),
-            Err(ReadBodyError::PayloadTooLarge) => {
+        // One deadline for the whole body, so trickling it cannot stretch it.
+        let body = request.take_body().into_bytes_limit(MAX_BODY_BYTES);
+        match tokio::time::timeout(self.body_read_timeout, body).await {
+            Err(_elapsed) => {
+                tracing::debug!(
+                    timeout_secs = self.body_read_timeout.as_secs(),
+                    "the request body did not arrive in time"
+                );
+                return transport_failure(style, StatusCode::REQUEST_TIMEOUT);
+            }
+            Ok(Ok(bytes)) => request.set_body(bytes),
+            Ok(Err(ReadBodyError::PayloadTooLarge)) => {
                 return transport_failure(style, StatusCode::PAYLOAD_TOO_LARGE);
             }
-            Err(err) => {
+            Ok(Err(err)) => {
                 tracing::debug!(error = %err, "could not read the request body");
                 return bad_request(style, "body", "无法读取 (could not be read)");
             }
@@ -286,6 +303,10 @@ fn transport_failure(style: Style, status: StatusCode) -> Response {
             messages::METHOD_NOT_ALLOWED,
             SendSmsTransportCode::MethodNotAllowed,
         ),
+        StatusCode::REQUEST_TIMEOUT => (
+            messages::REQUEST_TIMEOUT,
+            SendSmsTransportCode::RequestTimeout,
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             messages::PAYLOAD_TOO_LARGE,
             SendSmsTransportCode::PayloadTooLarge,
@@ -305,7 +326,10 @@ fn transport_failure(style: Style, status: StatusCode) -> Response {
     };
     let mut response = body;
     response.set_status(status);
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
+    if matches!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+    ) {
         // The rest of the body is not read: the connection cannot be reused.
         response
             .headers_mut()

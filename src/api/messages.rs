@@ -30,8 +30,12 @@ pub const BAD_PARAMETER: &str = "参数错误";
 pub const NOT_FOUND: &str = "接口不存在";
 /// HTTP 405: the path exists, the method does not.
 pub const METHOD_NOT_ALLOWED: &str = "请求方法不允许";
+/// HTTP 408: the body did not arrive within the body deadline.
+pub const REQUEST_TIMEOUT: &str = "请求超时";
 /// HTTP 413: the body is over 64 KiB.
 pub const PAYLOAD_TOO_LARGE: &str = "请求体过大";
+/// HTTP 503: every connection slot is taken; sent before the request is read.
+pub const SERVER_BUSY: &str = "服务器繁忙，请稍后再试";
 /// Too many requests; try later.
 pub const TOO_MANY_REQUESTS: &str = "操作太频繁，请稍后再试";
 /// The token is missing, unknown, expired or revoked.

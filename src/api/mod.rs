@@ -15,6 +15,8 @@ mod operations;
 mod session;
 pub mod wire_types;
 
+use std::time::Duration;
+
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -53,8 +55,11 @@ pub fn api_service() -> OpenApiService<(AccountApi, SessionApi, OperationsApi), 
          - Every business answer, refusals, bad parameters and rate limits \
          included, comes with HTTP status 200 in the envelope `{code, msg, data}`: \
          branch on `code`. Only transport failures use other statuses (404 unknown \
-         path, 405 method not allowed, 413 body over 64 KiB, 500 internal failure), \
-         still with an envelope.\n\
+         path, 405 method not allowed, 408 body not received in time, 413 body over \
+         64 KiB, 500 internal failure), still with an envelope. A server with every \
+         connection slot taken answers a new connection with 503 and \
+         `{\"code\":503,\"msg\":\"服务器繁忙，请稍后再试\",\"data\":\"\"}` before \
+         reading its request, with `Retry-After: 1`.\n\
          - `sendsms` sends its code as a string (`\"200\"`) and no `data`; every \
          other operation sends a numeric code and always `data` (`\"\"` unless \
          documented otherwise).\n\
@@ -79,10 +84,13 @@ fn metrics() -> Response {
         .into_response()
 }
 
-/// The whole HTTP application over `state`.
-pub fn app(state: AppState) -> impl Endpoint {
+/// The whole HTTP application over `state`; a request body must arrive
+/// within `body_read_timeout` of the start of its reading.
+pub fn app(state: AppState, body_read_timeout: Duration) -> impl Endpoint {
     let service = api_service();
-    let edges = http_edges::HttpEdges::for_api::<(AccountApi, SessionApi, OperationsApi)>();
+    let edges = http_edges::HttpEdges::for_api::<(AccountApi, SessionApi, OperationsApi)>(
+        body_read_timeout,
+    );
     Route::new()
         .at("/openapi.json", get(service.spec_endpoint()))
         .at("/openapi.yaml", get(service.spec_endpoint_yaml()))

@@ -48,6 +48,10 @@ pub enum LogFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at start-up; its size does not matter"
+)]
 pub enum Command {
     /// Serve the API (the default): applies pending migrations, then listens
     /// until SIGINT or SIGTERM, letting in-flight requests finish.

@@ -344,8 +344,11 @@ impl ApiClient {
             .local_address(from)
             .build()
             .expect("a client");
+        // `Connection: close`: no pooled connection is left behind, so a
+        // test of the connection cap starts with none open.
         let document = client
             .get(format!("{address}/openapi.json"))
+            .header(reqwest::header::CONNECTION, "close")
             .send()
             .await
             .expect("the server answers")

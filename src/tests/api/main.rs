@@ -13,6 +13,8 @@
 //! - `response_schemas`: the OpenAPI response check behind every request.
 //! - One module per endpoint, `transport` for what surrounds them, and
 //!   `original_examples` for the original document's URLs replayed verbatim.
+//! - `slow_clients`: header, body and keep-alive deadlines and the
+//!   connection cap, against clients that trickle, stall or idle.
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
@@ -54,6 +56,7 @@ mod response_schemas;
 mod sendsms;
 mod server_process;
 mod sessions;
+mod slow_clients;
 mod startup_refusals;
 mod transport;
 mod verification;

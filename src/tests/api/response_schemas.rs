@@ -185,7 +185,7 @@ impl ResponseSchemas {
 
 /// The statuses every path may answer with a transport envelope.
 fn is_transport_failure(status: u16) -> bool {
-    matches!(status, 404 | 405 | 413 | 500)
+    matches!(status, 404 | 405 | 408 | 413 | 500)
 }
 
 /// Whether `path` is an instance of the OpenAPI path `template`.

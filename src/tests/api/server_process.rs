@@ -27,10 +27,30 @@ impl ServerProcess {
     /// <database_url> <flags>` with an otherwise empty environment, and waits
     /// until it listens.
     pub async fn start(database_url: &str, flags: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_account-api"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url"])
-            .arg(database_url)
-            .args(flags)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_account-api"));
+        command.args(["serve", "--listen", "127.0.0.1:0", "--database-url"]);
+        Self::spawn(command.arg(database_url).args(flags)).await
+    }
+
+    /// As [`ServerProcess::start`], with the server allowed at most
+    /// `open_files` file descriptors (`ulimit -n`).
+    pub async fn start_with_open_files(
+        database_url: &str,
+        flags: &[&str],
+        open_files: u32,
+    ) -> Self {
+        let mut command = Command::new("/bin/sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {open_files} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_account-api"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url"]);
+        Self::spawn(command.arg(database_url).args(flags)).await
+    }
+
+    /// Starts `command` and waits until it listens.
+    async fn spawn(command: &mut Command) -> Self {
+        let mut child = command
             // No DATABASE_URL, ACCOUNT_API_* or RUST_LOG from the test's environment.
             .env_clear()
             .env("RUST_LOG", "info")
@@ -78,6 +98,11 @@ impl ServerProcess {
             client: ApiClient::connect(port).await,
             logs,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// A client of this server, for tasks of their own.

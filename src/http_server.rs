@@ -1,0 +1,487 @@
+//! The accept loop and the serving of each connection, with the deadlines
+//! and the cap of [`ConnectionSettings`].
+//!
+//! poem's `Server` is not used because it leaves connections open to slow
+//! and idle clients. It serves each connection with hyper but sets no
+//! timer, so hyper's header-read deadline is off and a client that never
+//! finishes its headers keeps its connection (and a file descriptor)
+//! forever. Its idle timeout counts any activity, so one byte every few
+//! seconds defeats it. It also accepts without limit. Here:
+//!
+//! - **Headers**: hyper's HTTP/1 `header_read_timeout`. The first request's
+//!   head must be complete within `header_read_timeout_secs` of the
+//!   connection's start, however it trickles in.
+//! - **Keep-alive**: hyper also starts that header timer as soon as a
+//!   keep-alive connection turns idle, so on its own it would close idle
+//!   connections at the header deadline whatever the keep-alive setting
+//!   says. `HeadTimer` turns that wait into the keep-alive wait: up to
+//!   `keep_alive_timeout_secs` for the next request's first byte, then the
+//!   header deadline from that byte. A request in flight is never timed
+//!   here, because hyper reads no head while one is in flight. 0 turns
+//!   keep-alive off (`Connection: close` on every answer).
+//! - **Bodies**: timed where they are read, in `api::http_edges` (HTTP 408).
+//! - **Cap**: each connection holds a semaphore permit from accept to close.
+//!   When none is free, the new connection gets a canned 503 envelope at
+//!   once, without its request being read, and is closed.
+//! - **Accept errors** (EMFILE, ENFILE, ...) are logged, then accepting
+//!   pauses for a moment, so the loop does not spin at full speed.
+//! - **Stop** works as poem's graceful shutdown did: no new connections,
+//!   idle ones closed at once, requests in flight given the grace period.
+//!
+//! Only HTTP/1 is served. poem's server also spoke cleartext HTTP/2 to
+//! clients that open with its preface. None of the deadlines above would
+//! cover such a connection, so a client that sends the HTTP/2 preface is
+//! now closed.
+
+use std::{
+    convert::Infallible,
+    future::Future,
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use hyper::{
+    body::Incoming,
+    rt::{Sleep, Timer},
+    server::conn::http1,
+    service::service_fn,
+};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use poem::{
+    Endpoint,
+    http::{self, uri::Scheme},
+    web::{LocalAddr, RemoteAddr},
+};
+use tokio::{
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore, watch},
+};
+
+use crate::{api::messages, settings::ConnectionSettings};
+
+/// How long accepting pauses after an error such as EMFILE.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
+
+/// The longest a connection refused for the cap is kept, to deliver its 503.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
+
+/// The deadlines and the cap the server enforces on connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time for a request's head: from the connection's start for the
+    /// first request, from the first byte for the next ones.
+    pub header_read_timeout: Duration,
+    /// How long an idle keep-alive connection waits for the next request;
+    /// `None`: no keep-alive, one answer per connection.
+    pub keep_alive_timeout: Option<Duration>,
+    /// Most connections served at once.
+    pub max_connections: u32,
+}
+
+impl From<&ConnectionSettings> for ConnectionLimits {
+    fn from(settings: &ConnectionSettings) -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
+            keep_alive_timeout: (settings.keep_alive_timeout_secs > 0)
+                .then(|| Duration::from_secs(settings.keep_alive_timeout_secs)),
+            max_connections: settings.max_connections,
+        }
+    }
+}
+
+/// Where the server is in its life; connections watch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Accepting and serving.
+    Serving,
+    /// Stopped accepting: idle connections close, requests in flight finish.
+    Draining,
+    /// The grace period is over: every connection closes now.
+    Closing,
+}
+
+/// Serves `endpoint` on `listener` until `stop` completes, then lets
+/// requests in flight finish for up to `grace_period`.
+pub async fn serve<E>(
+    listener: TcpListener,
+    endpoint: E,
+    limits: ConnectionLimits,
+    stop: impl Future<Output = ()>,
+    grace_period: Duration,
+) -> io::Result<()>
+where
+    E: Endpoint + 'static,
+{
+    let local_addr = listener.local_addr()?;
+    let endpoint = Arc::new(endpoint);
+    let max_connections = limits.max_connections.max(1);
+    let permits = Arc::new(Semaphore::new(max_connections as usize));
+    let busy: Arc<[u8]> = busy_response().into();
+    let (phase, watching) = watch::channel(Phase::Serving);
+    tokio::pin!(stop);
+
+    loop {
+        let accepted = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, remote_addr)) => match Arc::clone(&permits).try_acquire_owned() {
+                Ok(permit) => {
+                    tokio::spawn(serve_connection(
+                        stream,
+                        Addresses {
+                            local: local_addr,
+                            remote: remote_addr,
+                        },
+                        Arc::clone(&endpoint),
+                        limits,
+                        watching.clone(),
+                        permit,
+                    ));
+                }
+                Err(_) => {
+                    tracing::debug!(%remote_addr, max_connections, "connection refused: too many open");
+                    tokio::spawn(refuse(stream, Arc::clone(&busy)));
+                }
+            },
+            // The client gave up before we accepted: nothing to wait for.
+            Err(err) if is_about_one_connection(&err) => {
+                tracing::debug!(error = %err, "a connection failed before it was accepted");
+            }
+            Err(err) => {
+                // Most likely out of file descriptors (EMFILE, ENFILE): they
+                // come back as connections close, so try again shortly.
+                tracing::warn!(
+                    error = %err,
+                    pause_ms = ACCEPT_ERROR_PAUSE.as_millis() as u64,
+                    "cannot accept connections; pausing"
+                );
+                tokio::select! {
+                    () = &mut stop => break,
+                    () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
+                }
+            }
+        }
+    }
+
+    drop(listener);
+    phase.send_replace(Phase::Draining);
+    // Every permit back means every connection closed.
+    let all_closed = permits.acquire_many(max_connections);
+    if tokio::time::timeout(grace_period, all_closed)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_period_secs = grace_period.as_secs(),
+            "requests still in flight after the grace period; closing their connections"
+        );
+        phase.send_replace(Phase::Closing);
+        let _ = permits.acquire_many(max_connections).await;
+    }
+    Ok(())
+}
+
+/// Whether an accept error concerns only the connection being accepted.
+fn is_about_one_connection(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
+}
+
+/// Both ends of a connection.
+#[derive(Debug, Clone, Copy)]
+struct Addresses {
+    /// The listener's address.
+    local: SocketAddr,
+    /// The client's address, for `Request::remote_addr`.
+    remote: SocketAddr,
+}
+
+/// Serves HTTP/1 on `stream` until either end closes it or the server stops.
+async fn serve_connection<E>(
+    stream: TcpStream,
+    addresses: Addresses,
+    endpoint: Arc<E>,
+    limits: ConnectionLimits,
+    mut phase: watch::Receiver<Phase>,
+    _permit: OwnedSemaphorePermit,
+) where
+    E: Endpoint + 'static,
+{
+    let activity = Arc::new(Activity::default());
+    let io = TokioIo::new(CountingIo {
+        inner: stream,
+        activity: Arc::clone(&activity),
+    });
+    let service = {
+        let activity = Arc::clone(&activity);
+        let local_addr = LocalAddr(addresses.local.into());
+        let remote_addr = RemoteAddr(addresses.remote.into());
+        service_fn(move |request: http::Request<Incoming>| {
+            activity.request_started();
+            let endpoint = Arc::clone(&endpoint);
+            let request: poem::Request = (
+                request,
+                local_addr.clone(),
+                remote_addr.clone(),
+                Scheme::HTTP,
+            )
+                .into();
+            async move {
+                Ok::<http::Response<_>, Infallible>(endpoint.get_response(request).await.into())
+            }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(HeadTimer {
+            tokio: TokioTimer::new(),
+            activity,
+            header_read_timeout: limits.header_read_timeout,
+            keep_alive_timeout: limits.keep_alive_timeout,
+        })
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(limits.keep_alive_timeout.is_some());
+    let connection = builder.serve_connection(io, service);
+    tokio::pin!(connection);
+
+    let served = tokio::select! {
+        served = connection.as_mut() => served,
+        () = reached(&mut phase, Phase::Draining) => {
+            // Closes the connection now if idle, after its answer otherwise.
+            connection.as_mut().graceful_shutdown();
+            tokio::select! {
+                served = connection.as_mut() => served,
+                () = reached(&mut phase, Phase::Closing) => return,
+            }
+        }
+    };
+    if let Err(err) = served {
+        // Header deadlines, clients going away, unparsable requests.
+        tracing::debug!(remote_addr = %addresses.remote, error = %err, "connection closed");
+    }
+}
+
+/// Completes once the server is at `phase` or later (or gone).
+async fn reached(watching: &mut watch::Receiver<Phase>, phase: Phase) {
+    let order = |p: Phase| match p {
+        Phase::Serving => 0,
+        Phase::Draining => 1,
+        Phase::Closing => 2,
+    };
+    let _ = watching.wait_for(|now| order(*now) >= order(phase)).await;
+}
+
+/// The canned answer of a connection over the cap.
+fn busy_response() -> Vec<u8> {
+    let body = serde_json::json!({"code": 503, "msg": messages::SERVER_BUSY, "data": ""});
+    let body = body.to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\n\
+         Content-Type: application/json; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Retry-After: 1\r\n\
+         Connection: close\r\n\
+         \r\n\
+         {body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Answers `response` on `stream` without reading the request, and closes it.
+async fn refuse(mut stream: TcpStream, response: Arc<[u8]>) {
+    let delivered = tokio::time::timeout(REFUSAL_LINGER, async {
+        stream.write_all(&response).await?;
+        stream.shutdown().await?;
+        // Closing a socket with unread input resets the connection, which
+        // can destroy the answer before the client reads it: discard what
+        // the client sends until it closes (or the linger time is over).
+        let mut discarded = [0; 1024];
+        while stream.read(&mut discarded).await? > 0 {}
+        Ok::<(), io::Error>(())
+    })
+    .await;
+    if let Ok(Err(err)) = delivered {
+        tracing::debug!(error = %err, "the 503 of a refused connection was not delivered");
+    }
+}
+
+/// What a connection has done so far, for `HeadTimer`.
+#[derive(Debug, Default)]
+struct Activity {
+    /// Requests whose head was complete.
+    requests: AtomicU64,
+    /// Reads that returned bytes.
+    reads: AtomicU64,
+}
+
+impl Activity {
+    fn request_started(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+}
+
+/// The socket, counting the reads that return bytes.
+struct CountingIo {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for CountingIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.reads.fetch_add(1, Ordering::Relaxed);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for CountingIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// hyper's timer for one connection (it times only request heads).
+///
+/// hyper asks for a head deadline whenever it starts reading a head: at the
+/// connection's start, and again the moment a keep-alive connection turns
+/// idle. The first is hyper's own deadline. The others become the
+/// keep-alive wait: the keep-alive timeout until the next request's first
+/// byte, then the header timeout from that byte.
+struct HeadTimer {
+    tokio: TokioTimer,
+    activity: Arc<Activity>,
+    header_read_timeout: Duration,
+    keep_alive_timeout: Option<Duration>,
+}
+
+impl Timer for HeadTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
+        self.tokio.sleep(duration)
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
+        match self.keep_alive_timeout {
+            Some(keep_alive) if self.activity.requests() > 0 => Box::pin(NextHead {
+                sleep: self.tokio.sleep(keep_alive),
+                reads_when_idle: Some(self.activity.reads()),
+                tokio: self.tokio.clone(),
+                activity: Arc::clone(&self.activity),
+                header_read_timeout: self.header_read_timeout,
+            }),
+            _ => self.tokio.sleep_until(deadline),
+        }
+    }
+}
+
+/// The deadline of a keep-alive connection's next head (see `HeadTimer`).
+struct NextHead {
+    sleep: Pin<Box<dyn Sleep>>,
+    /// The connection's read count when it turned idle, until a byte arrives.
+    reads_when_idle: Option<u64>,
+    tokio: TokioTimer,
+    activity: Arc<Activity>,
+    header_read_timeout: Duration,
+}
+
+impl Future for NextHead {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        // hyper polls this right after each read of the head that does not
+        // complete it, so the first byte is seen as it arrives.
+        if this
+            .reads_when_idle
+            .is_some_and(|reads| reads != this.activity.reads())
+        {
+            this.reads_when_idle = None;
+            let deadline = Instant::now() + this.header_read_timeout;
+            this.tokio.reset(&mut this.sleep, deadline);
+        }
+        this.sleep.as_mut().poll(cx)
+    }
+}
+
+impl Sleep for NextHead {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_busy_answer_is_a_complete_http_response() {
+        let response = String::from_utf8(busy_response()).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+        assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", body.len())));
+        assert_eq!(
+            body,
+            r#"{"code":503,"msg":"服务器繁忙，请稍后再试","data":""}"#
+        );
+    }
+
+    #[test]
+    fn a_keep_alive_of_zero_turns_keep_alive_off() {
+        let mut settings = ConnectionSettings::default();
+        assert_eq!(
+            ConnectionLimits::from(&settings).keep_alive_timeout,
+            Some(Duration::from_secs(75))
+        );
+        settings.keep_alive_timeout_secs = 0;
+        assert_eq!(ConnectionLimits::from(&settings).keep_alive_timeout, None);
+    }
+}
