@@ -230,8 +230,8 @@ async fn audit_events_past_the_retention_are_purged_by_the_hourly_task() {
     let app = TestApp::spawn_with(|settings| settings.audit_retention_days = 1).await;
     seed_audit_events(app.db(), 10, Duration::hours(25)).await;
     seed_audit_events(app.db(), 5, Duration::hours(23)).await;
-    let purged = service::purge_audit_events(&app.state).await.unwrap();
-    assert_eq!(purged, 10);
+    // The task's run at start-up may race the seeding: purge once more.
+    service::purge_audit_events(&app.state).await.unwrap();
     assert_eq!(
         audit_events::Entity::find().count(app.db()).await.unwrap(),
         5
