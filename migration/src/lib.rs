@@ -14,7 +14,7 @@
 //! - [`m20261201_000003_bind_windows_and_index_limits`]: binds the reset
 //!   window to its client, adds the client network to audit events, and
 //!   indexes what the limit queries filter on.
-//! - [`m20261201_000004_replace_send_lock_with_budget_counter`]: replaces
+//! - [`m20261201_000004_replace_send_lock_with_budget_counter`] replaces
 //!   `service_locks` with `sms_budget_days`, the daily budget as a counter.
 
 pub use sea_orm_migration::prelude::*;
