@@ -429,6 +429,10 @@ impl TransportFailure {
     }
 }
 
+/// `Cache-Control` of every business answer: none may be kept by a proxy or
+/// a browser (register, login and `/me` carry a token and account data).
+const NO_STORE: &str = "no-store";
+
 /// What every numeric-code operation answers.
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "bad_request_answer")]
@@ -442,6 +446,9 @@ pub enum Answer<T: Envelope> {
         /// 仅在code为429时: 多少秒后可重试 (with code 429 only: seconds until a retry may succeed)
         #[oai(header = "Retry-After")]
         Option<u64>,
+        /// 总是no-store: 应答可能带令牌与账号信息, 不可缓存 (always `no-store`: answers may carry a token or account data and are never cached)
+        #[oai(header = "Cache-Control")]
+        String,
     ),
     /// 请求体未在时限内收到, 连接随后关闭 (request body not received in time; the connection is closed)
     #[oai(status = 408)]
@@ -457,12 +464,12 @@ pub enum Answer<T: Envelope> {
 impl<T: Envelope> Answer<T> {
     /// The HTTP 200 answer `envelope`.
     pub fn ok(envelope: T) -> Self {
-        Self::Ok(Json(envelope), None)
+        Self::Ok(Json(envelope), None, NO_STORE.to_owned())
     }
 
     /// The HTTP 200 answer `envelope` (code 429) with `Retry-After: retry_after`.
     pub fn rate_limited(envelope: T, retry_after: u64) -> Self {
-        Self::Ok(Json(envelope), Some(retry_after))
+        Self::Ok(Json(envelope), Some(retry_after), NO_STORE.to_owned())
     }
 
     /// The HTTP 500 answer.
@@ -577,6 +584,9 @@ pub enum SendSmsAnswer {
         /// 仅在code为"429"时: 多少秒后可重试 (with code "429" only: seconds until a retry may succeed)
         #[oai(header = "Retry-After")]
         Option<u64>,
+        /// 总是no-store (always `no-store`: business answers are never cached)
+        #[oai(header = "Cache-Control")]
+        String,
     ),
     /// 请求体未在时限内收到, 连接随后关闭 (request body not received in time; the connection is closed)
     #[oai(status = 408)]
@@ -592,7 +602,7 @@ pub enum SendSmsAnswer {
 impl SendSmsAnswer {
     /// The HTTP 200 answer `reply`, with `Retry-After` when rate limited.
     pub fn ok(reply: SendSmsReply, retry_after: Option<u64>) -> Self {
-        Self::Ok(Json(reply), retry_after)
+        Self::Ok(Json(reply), retry_after, NO_STORE.to_owned())
     }
 
     /// The HTTP 500 answer.

@@ -136,3 +136,28 @@ async fn an_outdated_password_hash_is_replaced_at_the_next_login() {
     );
     assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
 }
+
+#[tokio::test]
+async fn answers_that_carry_a_token_or_an_account_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let registered = app.register(PHONE, PASSWORD, DEVICE).await;
+    let login = app.login(PHONE, PASSWORD, DEVICE).await;
+    let token = login.data()["token"].as_str().unwrap().to_owned();
+    let me = app
+        .send(
+            app.request(reqwest::Method::GET, "/api/v4.0/me")
+                .bearer_auth(&token),
+        )
+        .await;
+    let refused = app.login(PHONE, "wrong-password", DEVICE).await;
+    let sent = app.get("/api/v4.0/sendsms/13800138000").await;
+    for (what, answer) in [
+        ("register", &registered),
+        ("login", &login),
+        ("/me", &me),
+        ("a refused login", &refused),
+        ("sendsms", &sent),
+    ] {
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{what}");
+    }
+}
