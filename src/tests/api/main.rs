@@ -11,7 +11,8 @@
 //! - `helpers`: `TestApp` (spawn, database access), `ApiClient` (requests,
 //!   each answer checked) and shared assertions.
 //! - `response_schemas`: the OpenAPI response check behind every request.
-//! - One module per endpoint, `transport` for what surrounds them, and
+//! - One module per endpoint, `bad_requests` (the exact message of every bad
+//!   parameter in every encoding), `transport` for what surrounds them, and
 //!   `original_examples` for the original document's URLs replayed verbatim.
 //! - `slow_clients`: header, body and keep-alive deadlines and the
 //!   connection cap, against clients that trickle, stall or idle.
@@ -32,6 +33,7 @@
 //!   binary as a child process).
 
 mod audit;
+mod bad_requests;
 mod concurrency;
 mod database_files;
 mod database_outage;
