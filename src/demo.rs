@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
-use crate::{domain::Password, password_hasher::PasswordHasher, service::ServiceError};
+use crate::{domain::Password, flows::FlowError, password_hasher::PasswordHasher};
 
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "demo123456";
@@ -84,7 +84,7 @@ const USERS: [Fixture; 5] = [
 pub async fn load(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-) -> Result<Vec<DemoUser>, ServiceError> {
+) -> Result<Vec<DemoUser>, FlowError> {
     let password = Password::parse(DEMO_PASSWORD).expect("the demo password is valid");
     let password_hash = hasher.hash(&password).await?;
     let now = Utc::now();

@@ -24,13 +24,15 @@ pub mod clock;
 pub mod database;
 pub mod demo;
 pub mod domain;
+pub mod flows;
 pub mod http_server;
 pub mod metrics;
 pub mod password_hasher;
-pub mod service;
 pub mod settings;
 pub mod sms_sender;
 pub mod startup;
+pub mod state;
+pub mod store;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

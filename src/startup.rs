@@ -7,11 +7,14 @@ use tokio::net::TcpListener;
 use crate::{
     api,
     clock::{Clock, SystemClock},
-    database, http_server,
+    database,
+    flows::housekeeping,
+    http_server,
     password_hasher::PasswordHasher,
-    service::{AppState, Policy, accounts, secrets},
     settings::{ConnectionSettings, SenderKind, Settings, Verification},
     sms_sender::{HttpSender, LogSender, SmsSender},
+    state::{AppState, Policy},
+    store::secrets,
 };
 
 /// Why the server could not start.
@@ -249,12 +252,12 @@ async fn purge_periodically(state: AppState) {
     let mut ticks = tokio::time::interval(PURGE_INTERVAL);
     loop {
         ticks.tick().await;
-        match accounts::purge_sessions(&state).await {
+        match housekeeping::purge_sessions(&state).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged expired sessions"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
-        match crate::service::purge_audit_events(&state).await {
+        match housekeeping::purge_audit_events(&state).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
             Err(err) => tracing::warn!(error = %err, "purging old audit events failed"),

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use poem::{FromRequest, Request, RequestBody, http::header::HeaderName};
 
-use crate::{domain::ClientIp, service::AppState};
+use crate::{domain::ClientIp, state::AppState};
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 

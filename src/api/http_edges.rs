@@ -26,11 +26,9 @@ use tracing::Instrument;
 
 use super::{
     BASE_PATH,
-    envelopes::{
-        SendSmsCode, SendSmsReply, SendSmsTransportCode, SendSmsTransportFailure, StatusReply,
-        TransportFailure,
-    },
+    envelope::{StatusReply, TransportFailure},
     messages,
+    sendsms::{SendSmsCode, SendSmsReply, SendSmsTransportCode, SendSmsTransportFailure},
 };
 
 /// The largest request body accepted.
@@ -322,7 +320,9 @@ fn transport_failure(style: Style, status: StatusCode) -> Response {
             msg: msg.to_owned(),
         })
         .into_response(),
-        Style::Numeric => Json(TransportFailure::new(status.as_u16(), msg)).into_response(),
+        Style::Numeric => {
+            Json(TransportFailure::new(i32::from(status.as_u16()), msg)).into_response()
+        }
     };
     let mut response = body;
     response.set_status(status);

@@ -1,30 +1,76 @@
-//! The HTTP API: operations, envelopes, and the OpenAPI document they generate.
+//! The HTTP API: one file per endpoint, and the OpenAPI document they generate.
+//!
+//! An endpoint's file holds its operations (GET and POST twins share one
+//! request object whose fields are documented once), its reply types and the
+//! mapping from its flow's outcome to its envelope. Around them: the
+//! envelope machinery ([`envelope`]), request parsing (`request_fields`,
+//! [`bad_request`]), the middleware of every answer (`http_edges`), and the
+//! messages of the contract ([`messages`]).
 //!
 //! [`api_service`] is the one function that describes the API; the server
 //! serves it and `account-api openapi` prints its document, neither needing a
 //! database (state reaches operations through `Data`, not the API structs).
 
-mod account;
 pub mod bad_request;
 mod client_address;
-pub mod envelopes;
-mod form_or_json;
+mod document;
+pub mod envelope;
 mod http_edges;
 pub mod messages;
-mod operations;
-mod session;
+mod request_fields;
+mod session_token;
 pub mod wire_types;
+
+mod forget_password;
+mod healthz;
+mod isregister;
+mod livez;
+mod login;
+mod logout;
+mod me;
+mod register;
+mod root;
+pub mod sendsms;
+mod verify_code;
 
 use std::time::Duration;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::service::AppState;
+use crate::state::AppState;
 
-pub use account::AccountApi;
-pub use operations::OperationsApi;
-pub use session::SessionApi;
+/// Every operation, in the document's order; the GET operations' query
+/// parameters spread from their request objects.
+pub type Operations = document::QueryParameters<(
+    sendsms::SendSmsApi,
+    isregister::IsRegisterApi,
+    register::RegisterApi,
+    login::LoginApi,
+    verify_code::VerifyCodeApi,
+    forget_password::ForgetPasswordApi,
+    me::MeApi,
+    logout::LogoutApi,
+    root::RootApi,
+    livez::LivezApi,
+    healthz::HealthzApi,
+)>;
+
+fn operations() -> Operations {
+    document::QueryParameters((
+        sendsms::SendSmsApi,
+        isregister::IsRegisterApi,
+        register::RegisterApi,
+        login::LoginApi,
+        verify_code::VerifyCodeApi,
+        forget_password::ForgetPasswordApi,
+        me::MeApi,
+        logout::LogoutApi,
+        root::RootApi,
+        livez::LivezApi,
+        healthz::HealthzApi,
+    ))
+}
 
 /// Where the documented account operations live.
 pub const BASE_PATH: &str = "/api/v4.0";
@@ -42,13 +88,8 @@ enum ApiTags {
 }
 
 /// The API and its description; the only place either is defined.
-pub fn api_service() -> OpenApiService<(AccountApi, SessionApi, OperationsApi), ()> {
-    OpenApiService::new(
-        (AccountApi, SessionApi, OperationsApi),
-        "Account API",
-        "4.0",
-    )
-    .description(
+pub fn api_service() -> OpenApiService<Operations, ()> {
+    OpenApiService::new(operations(), "Account API", "4.0").description(
         "手机App账号接口 v4.0: 短信验证码, 注册, 登录, 找回密码。\n\n\
          The account API of the mobile app, v4.0, served exactly as the original \
          document describes it, quirks included:\n\n\
@@ -88,9 +129,7 @@ fn metrics() -> Response {
 /// within `body_read_timeout` of the start of its reading.
 pub fn app(state: AppState, body_read_timeout: Duration) -> impl Endpoint {
     let service = api_service();
-    let edges = http_edges::HttpEdges::for_api::<(AccountApi, SessionApi, OperationsApi)>(
-        body_read_timeout,
-    );
+    let edges = http_edges::HttpEdges::for_api::<Operations>(body_read_timeout);
     Route::new()
         .at("/openapi.json", get(service.spec_endpoint()))
         .at("/openapi.yaml", get(service.spec_endpoint_yaml()))

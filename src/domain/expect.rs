@@ -2,11 +2,14 @@ use std::borrow::Cow;
 
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type},
+    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
 };
 use serde_json::Value;
 
-use super::Invalid;
+use super::{Invalid, RequestField};
+
+/// Why an `expect` was refused.
+const NOT_ZERO_OR_ONE: Invalid = Invalid("应为0或1 (must be 0 or 1)");
 
 /// What the caller expects of a phone: `0` not registered yet (sign-up, the
 /// default), `1` registered (password reset).
@@ -25,7 +28,7 @@ impl Expect {
         match text {
             "0" => Ok(Self::Unregistered),
             "1" => Ok(Self::Registered),
-            _ => Err(Invalid("应为0或1 (must be 0 or 1)")),
+            _ => Err(NOT_ZERO_OR_ONE),
         }
     }
 
@@ -35,6 +38,25 @@ impl Expect {
             Self::Unregistered => 0,
             Self::Registered => 1,
         }
+    }
+}
+
+/// A number or a string in JSON; absent, the default `0`.
+impl RequestField for Expect {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
+    }
+
+    fn from_json(value: Value) -> Result<Self, Invalid> {
+        match value {
+            Value::Number(number) => Self::parse(&number.to_string()),
+            Value::String(text) => Self::parse(&text),
+            _ => Err(NOT_ZERO_OR_ONE),
+        }
+    }
+
+    fn when_missing() -> Result<Self, Invalid> {
+        Ok(Self::default())
     }
 }
 
@@ -69,21 +91,9 @@ impl Type for Expect {
     }
 }
 
-impl ParseFromParameter for Expect {
-    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-        Self::parse(value).map_err(ParseError::custom)
-    }
-}
-
 impl ParseFromJSON for Expect {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-        match value {
-            None | Some(Value::Null) => Ok(Self::default()),
-            Some(Value::Number(number)) => Self::parse(&number.to_string()),
-            Some(Value::String(text)) => Self::parse(&text),
-            Some(_) => Err(Invalid("应为0或1 (must be 0 or 1)")),
-        }
-        .map_err(ParseError::custom)
+        Self::from_optional_json(value).map_err(ParseError::custom)
     }
 }
 

@@ -1,30 +1,72 @@
-//! How the domain types appear in the OpenAPI document and are parsed from it.
+//! How the domain types are read from a request field and how they appear
+//! in the OpenAPI document.
 //!
-//! Each type reports the request field it stands for as its OpenAPI type name,
-//! so a parse failure reads `failed to parse "phone": <reason>` and the API
-//! layer can name the field in its `参数错误` answer (see `api::bad_request`).
+//! [`RequestField`] is the one parser of every field, whatever carries it
+//! (a query string, a form, JSON, a path segment); poem-openapi's own
+//! traits delegate to it, so the schema and the parsing cannot disagree.
 
 use serde_json::Value;
 
 use super::{Invalid, MISSING};
 
-/// The text of a JSON field: strings as they are, numbers in decimal (some
-/// apps send `"phone": 13126939916`), anything else refused.
-pub(crate) fn text_from_json(value: Option<Value>) -> Result<String, Invalid> {
-    match value {
-        None | Some(Value::Null) => Err(MISSING),
-        Some(Value::String(text)) => Ok(text),
-        Some(Value::Number(number)) => Ok(number.to_string()),
-        Some(_) => Err(Invalid("应为字符串 (must be a string)")),
+/// A value read from one request field.
+pub trait RequestField: Sized {
+    /// From the text of a query string, form field or path segment.
+    fn from_text(text: &str) -> Result<Self, Invalid>;
+
+    /// From a JSON value: strings as they are, numbers in decimal (some apps
+    /// send `"phone": 13126939916`), anything else refused.
+    fn from_json(value: Value) -> Result<Self, Invalid> {
+        match value {
+            Value::String(text) => Self::from_text(&text),
+            Value::Number(number) => Self::from_text(&number.to_string()),
+            _ => Err(Invalid("应为字符串 (must be a string)")),
+        }
+    }
+
+    /// When the field is absent (or JSON `null`).
+    fn when_missing() -> Result<Self, Invalid> {
+        Err(MISSING)
+    }
+
+    /// From an optional JSON value, as a request object hands it over.
+    fn from_optional_json(value: Option<Value>) -> Result<Self, Invalid> {
+        match value {
+            None | Some(Value::Null) => Self::when_missing(),
+            Some(value) => Self::from_json(value),
+        }
     }
 }
 
-/// Implements the poem-openapi traits of a string-valued domain type.
+/// An optional field: absent is `None`.
+impl<T: RequestField> RequestField for Option<T> {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        T::from_text(text).map(Some)
+    }
+
+    fn from_json(value: Value) -> Result<Self, Invalid> {
+        T::from_json(value).map(Some)
+    }
+
+    fn when_missing() -> Result<Self, Invalid> {
+        Ok(None)
+    }
+}
+
+/// Implements [`RequestField`] and the poem-openapi traits of a
+/// string-valued domain type with a `parse(&str)` constructor.
 ///
-/// `$field` is the request field name, `$configure` adds constraints to the
+/// `$field` is the request field name, which is also the schema's type name
+/// (a path parameter's errors name it); `$configure` adds constraints to the
 /// schema. With `secret` the value is never written back out as JSON.
 macro_rules! string_field {
     ($ty:ident, $field:literal, $description:literal, $example:literal, |$schema:ident| $configure:block $(, $secret:ident)?) => {
+        impl $crate::domain::RequestField for $ty {
+            fn from_text(text: &str) -> Result<Self, $crate::domain::Invalid> {
+                Self::parse(text)
+            }
+        }
+
         impl poem_openapi::types::Type for $ty {
             const IS_REQUIRED: bool = true;
             type RawValueType = Self;
@@ -55,26 +97,8 @@ macro_rules! string_field {
             fn parse_from_json(
                 value: Option<serde_json::Value>,
             ) -> poem_openapi::types::ParseResult<Self> {
-                let text = $crate::domain::openapi_field::text_from_json(value)
-                    .map_err(poem_openapi::types::ParseError::custom)?;
-                Self::parse(&text).map_err(poem_openapi::types::ParseError::custom)
-            }
-        }
-
-        impl poem_openapi::types::ParseFromParameter for $ty {
-            fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
-                Self::parse(value).map_err(poem_openapi::types::ParseError::custom)
-            }
-
-            fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
-                iter: I,
-            ) -> poem_openapi::types::ParseResult<Self> {
-                match iter.into_iter().next() {
-                    Some(value) => Self::parse_from_parameter(value.as_ref()),
-                    None => Err(poem_openapi::types::ParseError::custom(
-                        $crate::domain::MISSING,
-                    )),
-                }
+                <Self as $crate::domain::RequestField>::from_optional_json(value)
+                    .map_err(poem_openapi::types::ParseError::custom)
             }
         }
 

@@ -8,10 +8,10 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use account_api::{
     Application,
     clock::{Clock, ManualClock},
-    service::sms_codes::CODE_LIFETIME,
     settings::{Settings, Verification},
     sms_sender::RecordingSender,
     startup::Overrides,
+    store::codes::CODE_LIFETIME,
     test_support::TestDatabase,
 };
 use tokio::{runtime::Runtime, sync::oneshot};

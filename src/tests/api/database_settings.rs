@@ -34,7 +34,7 @@ async fn the_pool_never_holds_more_connections_than_configured_and_a_request_wai
     assert_eq!(app.send(me()).await.code(), 401);
 
     // Take both connections of the pool.
-    let first = account_api::database::begin_write(app.db())
+    let first = account_api::store::begin_write(app.db())
         .await
         .unwrap_or_else(|err| panic!("the first connection of the pool: {err}"));
     let second = app

@@ -11,10 +11,10 @@ use std::{
 use account_api::{
     Application,
     clock::ManualClock,
-    service::AppState,
     settings::Settings,
     sms_sender::{RecordingSender, SmsSender},
     startup::{Overrides, StatementObserver},
+    state::AppState,
     test_support::{Backend, TestDatabase, say},
 };
 use reqwest::{

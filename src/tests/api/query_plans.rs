@@ -4,7 +4,7 @@
 //! ledger is kept only for its retention.
 
 use account_api::{
-    service,
+    flows::housekeeping,
     settings::Verification,
     test_support::{Backend, TestDatabase},
 };
@@ -160,10 +160,10 @@ async fn every_statement_of_every_operation_uses_an_index() {
     )
     .await;
     // And the hourly purges.
-    account_api::service::accounts::purge_sessions(&app.state)
+    account_api::flows::housekeeping::purge_sessions(&app.state)
         .await
         .unwrap();
-    service::purge_audit_events(&app.state).await.unwrap();
+    housekeeping::purge_audit_events(&app.state).await.unwrap();
 
     let statements: Vec<Statement> = recorded.lock().unwrap().clone();
     let backend = app.backend();
@@ -231,7 +231,7 @@ async fn audit_events_past_the_retention_are_purged_by_the_hourly_task() {
     seed_audit_events(app.db(), 10, Duration::hours(25)).await;
     seed_audit_events(app.db(), 5, Duration::hours(23)).await;
     // The task's run at start-up may race the seeding: purge once more.
-    service::purge_audit_events(&app.state).await.unwrap();
+    housekeeping::purge_audit_events(&app.state).await.unwrap();
     assert_eq!(
         audit_events::Entity::find().count(app.db()).await.unwrap(),
         5

@@ -97,7 +97,7 @@ async fn sessions_expire_after_thirty_days_and_are_purged() {
     app.clock.advance(Duration::seconds(1));
     assert_session_invalid(&me_with_bearer(&app, &token).await);
 
-    let purged = account_api::service::accounts::purge_sessions(&app.state)
+    let purged = account_api::flows::housekeeping::purge_sessions(&app.state)
         .await
         .unwrap();
     assert_eq!(purged, 1);

@@ -1,26 +1,19 @@
-//! The business operations, free of HTTP: each takes the state and validated
-//! domain values and returns an outcome the API layer maps to its envelope.
-//! Handlers never build queries; these functions do.
-
-pub mod accounts;
-pub mod audit;
-pub mod limits;
-pub mod secrets;
-pub mod sessions;
-pub mod sms_codes;
+//! What every operation needs: the database, the outside effects, and the
+//! configured rules ([`Policy`]). The HTTP layer hands it to the flows.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     clock::Clock,
     database::LookupConnections,
     domain::Phone,
-    password_hasher::{HashError, PasswordHasher},
+    password_hasher::PasswordHasher,
     settings::{LimitSettings, Settings, TestNumber, Verification},
-    sms_sender::{SmsError, SmsSender},
+    sms_sender::SmsSender,
+    store::secrets::CodeKey,
 };
 
 /// What every operation needs.
@@ -28,14 +21,14 @@ use crate::{
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
-    /// SQLite connections held for `phone_registered` (none for PostgreSQL).
+    /// SQLite connections held for the phone lookup (none for PostgreSQL).
     pub lookups: LookupConnections,
     /// Bounded Argon2id hashing.
     pub hasher: PasswordHasher,
     /// Where SMS codes go.
     pub sms_sender: Arc<dyn SmsSender>,
     /// The key SMS codes are hashed under.
-    pub code_key: Arc<sms_codes::CodeKey>,
+    pub code_key: Arc<CodeKey>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// The configured rules.
@@ -93,29 +86,4 @@ impl Policy {
             .find(|number| number.phone == phone.as_str())
             .map(|number| number.code.as_str())
     }
-}
-
-/// Deletes audit events older than the retention, and the SMS budget
-/// counters of past days; how many events.
-pub async fn purge_audit_events(state: &AppState) -> Result<u64, DbErr> {
-    let now = state.clock.now();
-    limits::purge_budget_days(&state.db, now).await?;
-    audit::purge_older_than(&state.db, now - state.policy.audit_retention).await
-}
-
-/// An unexpected failure: logged with its cause, shown to the app as `服务器内部错误`.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// The database failed.
-    #[error("database error")]
-    Database(#[from] DbErr),
-    /// Password hashing failed.
-    #[error("password hashing failed")]
-    Hash(#[from] HashError),
-    /// The SMS sender failed.
-    #[error("sending the SMS failed")]
-    Sms(#[from] SmsError),
-    /// A stored value is not what the schema promises.
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
 }

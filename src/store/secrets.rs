@@ -1,5 +1,6 @@
-//! The secret SMS codes are hashed under: configured, or generated once and
-//! kept where every instance of this deployment finds the same one.
+//! The secret SMS codes are hashed under ([`CodeKey`]): configured, or
+//! generated once and kept where every instance of this deployment finds
+//! the same one.
 
 use std::{
     io::{self, Write},
@@ -10,7 +11,54 @@ use chrono::Utc;
 use entity::server_secrets;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, sea_query::OnConflict};
 
-use super::sms_codes::CodeKey;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::domain::{CodePurpose, Phone};
+
+/// The secret codes are hashed under: a 6-digit code's plain hash is reversed
+/// by trying all million codes, an HMAC without the key is not.
+pub struct CodeKey(Vec<u8>);
+
+impl CodeKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        Self(random_key().to_vec())
+    }
+
+    /// A key from secret bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    fn mac(&self, phone: &Phone, purpose: CodePurpose, code: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(phone.as_str().as_bytes());
+        mac.update(purpose.hash_tag());
+        mac.update(code.as_bytes());
+        mac
+    }
+
+    /// The stored form of `code` sent to `phone` for `purpose`.
+    pub fn hash(&self, phone: &Phone, purpose: CodePurpose, code: &str) -> String {
+        hex::encode(self.mac(phone, purpose, code).finalize().into_bytes())
+    }
+
+    /// Whether `code` is the one stored as `stored` (compared in constant time).
+    pub fn matches(&self, phone: &Phone, purpose: CodePurpose, code: &str, stored: &str) -> bool {
+        hex::decode(stored)
+            .is_ok_and(|stored| self.mac(phone, purpose, code).verify_slice(&stored).is_ok())
+    }
+}
+
+/// 32 bytes from the operating system's cryptographic RNG: every generated
+/// key of the server.
+pub fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the OS random source works");
+    key
+}
 
 /// The name of the code key in `server_secrets`.
 const CODE_KEY_NAME: &str = "sms_code_key";
@@ -75,8 +123,7 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
             .map(CodeKey::from_bytes)
             .ok_or_else(|| SecretError::Malformed(path.to_owned())),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            let mut key = vec![0u8; 32];
-            getrandom::fill(&mut key).expect("the OS random source works");
+            let key = random_key();
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
@@ -86,7 +133,7 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
                     file.write_all(hex::encode(&key).as_bytes())
                         .map_err(file_error)?;
                     tracing::info!(path = %path.display(), "generated the SMS code key");
-                    Ok(CodeKey::from_bytes(key))
+                    Ok(CodeKey::from_bytes(key.to_vec()))
                 }
                 // Another process created it first: use theirs.
                 Err(err) if err.kind() == io::ErrorKind::AlreadyExists => key_from_file(path),
@@ -98,8 +145,7 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
 }
 
 async fn key_from_database(db: &DatabaseConnection) -> Result<CodeKey, SecretError> {
-    let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key).expect("the OS random source works");
+    let key = random_key();
     let candidate = server_secrets::ActiveModel {
         name: Set(CODE_KEY_NAME.to_owned()),
         value: Set(hex::encode(&key)),
@@ -133,8 +179,8 @@ mod tests {
         let path = dir.path().join("db.secret");
         let first = key_from_file(&path).unwrap();
         let second = key_from_file(&path).unwrap();
-        let phone = crate::domain::Phone::parse("13126939916").unwrap();
-        let purpose = crate::domain::Expect::Unregistered;
+        let phone = Phone::parse("13126939916").unwrap();
+        let purpose = CodePurpose::SignUp;
         assert_eq!(
             first.hash(&phone, purpose, "123456"),
             second.hash(&phone, purpose, "123456")
@@ -145,6 +191,35 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn the_stored_hash_depends_on_key_phone_purpose_and_code() {
+        let key = CodeKey::random();
+        let phone = Phone::parse("13126939916").unwrap();
+        let other = Phone::parse("13126939917").unwrap();
+        let hash = key.hash(&phone, CodePurpose::SignUp, "123456");
+        assert_eq!(hash, key.hash(&phone, CodePurpose::SignUp, "123456"));
+        assert_ne!(hash, key.hash(&phone, CodePurpose::PasswordReset, "123456"));
+        assert_ne!(hash, key.hash(&other, CodePurpose::SignUp, "123456"));
+        assert_ne!(hash, key.hash(&phone, CodePurpose::SignUp, "123457"));
+        assert_ne!(
+            hash,
+            CodeKey::random().hash(&phone, CodePurpose::SignUp, "123456")
+        );
+        assert!(!hash.contains("123456"));
+    }
+
+    #[test]
+    fn a_code_matches_only_its_own_hash() {
+        let key = CodeKey::random();
+        let phone = Phone::parse("13126939916").unwrap();
+        let reset = CodePurpose::PasswordReset;
+        let stored = key.hash(&phone, reset, "123456");
+        assert!(key.matches(&phone, reset, "123456", &stored));
+        assert!(!key.matches(&phone, reset, "123457", &stored));
+        assert!(!key.matches(&phone, CodePurpose::SignUp, "123456", &stored));
+        assert!(!key.matches(&phone, reset, "123456", "not hex"));
     }
 
     #[test]

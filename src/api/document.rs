@@ -1,0 +1,69 @@
+//! The GET operations' query parameters in the OpenAPI document, taken from
+//! their request objects: one parameter per field, with the field's doc, so
+//! a GET and its POST twin document their fields from one declaration.
+
+use std::collections::HashMap;
+
+use poem::{endpoint::BoxEndpoint, http::Method};
+use poem_openapi::{
+    OpenApi,
+    registry::{MetaApi, MetaOperationParam, MetaParamIn, MetaSchemaRef, Registry},
+};
+
+/// The API `A`, with every [`QueryFields`](super::request_fields::QueryFields)
+/// stand-in parameter spread into the fields of its object.
+pub struct QueryParameters<A>(pub A);
+
+impl<A: OpenApi> OpenApi for QueryParameters<A> {
+    fn meta() -> Vec<MetaApi> {
+        let mut apis = A::meta();
+        for path in apis.iter_mut().flat_map(|api| api.paths.iter_mut()) {
+            for operation in &mut path.operations {
+                operation.params = std::mem::take(&mut operation.params)
+                    .into_iter()
+                    .flat_map(spread)
+                    .collect();
+            }
+        }
+        apis
+    }
+
+    fn register(registry: &mut Registry) {
+        A::register(registry);
+    }
+
+    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {
+        self.0.add_routes(route_table);
+    }
+}
+
+/// `param` itself, or, when it is a query parameter whose schema is an
+/// object, one query parameter per property of that object.
+fn spread(param: MetaOperationParam) -> Vec<MetaOperationParam> {
+    let MetaSchemaRef::Inline(schema) = &param.schema else {
+        return vec![param];
+    };
+    if param.in_type != MetaParamIn::Query || schema.ty != "object" {
+        return vec![param];
+    }
+    schema
+        .properties
+        .iter()
+        .map(|(name, property)| {
+            let description = match property {
+                MetaSchemaRef::Inline(property) => property.description.map(str::to_owned),
+                MetaSchemaRef::Reference(_) => None,
+            };
+            MetaOperationParam {
+                name: (*name).to_owned(),
+                schema: property.clone(),
+                in_type: MetaParamIn::Query,
+                description,
+                required: schema.required.contains(name),
+                deprecated: false,
+                explode: true,
+                style: None,
+            }
+        })
+        .collect()
+}

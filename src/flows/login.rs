@@ -1,0 +1,164 @@
+//! `login`: a password checked within the lockout, the device binding
+//! moved, a new session opened.
+
+use entity::users::Model as User;
+
+use super::FlowError;
+use crate::{
+    domain::{ClientIp, DeviceId, Password, Phone},
+    password_hasher::{HashError, HashTicket},
+    state::AppState,
+    store::{
+        self,
+        audit::{self, Actor, Kind, outcome},
+        limits::{self, RetryAfter},
+        sessions::{self, Token},
+        users::{self, AccountView},
+    },
+};
+
+/// The outcome of a login.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Unknown phone or wrong password (one answer for both).
+    WrongCredentials,
+    /// Too many wrong passwords for the phone, or from the client's address:
+    /// login is refused; no password was checked.
+    Locked(RetryAfter),
+    /// Every hashing thread is busy and the queue is full; nothing was checked.
+    Busy,
+    /// A new session is open.
+    LoggedIn {
+        /// The account.
+        account: AccountView,
+        /// The new session's token.
+        token: Token,
+        /// Whether the device differs from the one the account was bound to.
+        change_device: bool,
+    },
+}
+
+/// Checks the password, moves the device binding when it changed and opens a session.
+///
+/// The attempt is reserved before any hashing: under the phone's and the
+/// address's locks, a transaction checks the lockout and the address's
+/// wrong passwords (each counting reservations still being verified) and
+/// records a `verifying` event, which then turns into `success` or
+/// `wrong_password`. So however many logins arrive at once, on however many
+/// instances, no more passwords are verified than the lockout allows.
+/// Unknown phones count failures and lock like known ones, so neither the
+/// answer nor the lockout tells whether a phone is registered.
+pub async fn login(
+    state: &AppState,
+    phone: &Phone,
+    password: &Password,
+    device: &DeviceId,
+    client: Option<&ClientIp>,
+) -> Result<LoginOutcome, FlowError> {
+    let actor = Actor {
+        phone: Some(phone.as_str()),
+        client,
+        device: Some(device.as_str()),
+    };
+    let ticket = match state.hasher.admit() {
+        Ok(ticket) => ticket,
+        Err(HashError::Busy) => return Ok(LoginOutcome::Busy),
+        Err(err) => return Err(err.into()),
+    };
+    let reservation = match reserve_login(state, phone, client, &actor).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => return Ok(LoginOutcome::Locked(wait)),
+    };
+    let verified = verify_password(state, ticket, phone, password).await;
+    let user = match verified {
+        Ok(user) => user,
+        Err(err) => {
+            // Not a wrong password: the reservation stops counting.
+            let _ = audit::set_outcome(&state.db, reservation, outcome::FAILED).await;
+            return Err(err);
+        }
+    };
+    let now = state.clock.now();
+    let Some(user) = user else {
+        audit::set_outcome(&state.db, reservation, outcome::WRONG_PASSWORD).await?;
+        let limits = &state.policy.limits;
+        if limits::login_lockout(&state.db, limits, phone.as_str(), now)
+            .await?
+            .is_some()
+        {
+            audit::record(&state.db, now, Kind::Lockout, outcome::SUCCESS, &actor).await?;
+        }
+        return Ok(LoginOutcome::WrongCredentials);
+    };
+    // Re-hashing old parameters is a courtesy: when the queue is full it
+    // waits for the next login rather than refusing this one.
+    let rehashed = match state.hasher.needs_rehash(&user.password_hash) {
+        true => match state.hasher.hash(password).await {
+            Ok(hash) => Some(hash),
+            Err(HashError::Busy) => None,
+            Err(err) => return Err(err.into()),
+        },
+        false => None,
+    };
+    let change_device = user.device_identifier != device.as_str();
+    let txn = store::begin_write(&state.db).await?;
+    if change_device || rehashed.is_some() {
+        users::bind_device(&txn, &user.id, device, rehashed, now).await?;
+    }
+    let token = sessions::open(&txn, &user.id, device, now, state.policy.session_lifetime).await?;
+    audit::set_outcome(&txn, reservation, outcome::SUCCESS).await?;
+    txn.commit().await?;
+    let account = users::account_view(&state.db, user).await?;
+    Ok(LoginOutcome::LoggedIn {
+        account,
+        token,
+        change_device,
+    })
+}
+
+/// Reserves one password verification for `phone` from `client`: the id of
+/// its `verifying` event, or how long until one is allowed.
+async fn reserve_login(
+    state: &AppState,
+    phone: &Phone,
+    client: Option<&ClientIp>,
+    actor: &Actor<'_>,
+) -> Result<Result<i64, RetryAfter>, FlowError> {
+    let limits = &state.policy.limits;
+    let mut keys = vec![format!("login:phone:{}", phone.as_str())];
+    if let Some(client) = client {
+        keys.push(format!("login:network:{}", client.network()));
+    }
+    let txn = store::begin_write(&state.db).await?;
+    store::lock_keys(&txn, &keys).await?;
+    let now = state.clock.now();
+    let mut refusal = limits::login_lockout(&txn, limits, phone.as_str(), now).await?;
+    if refusal.is_none()
+        && let Some(client) = client
+    {
+        refusal = limits::login_failures_from(&txn, limits, client, now).await?;
+    }
+    let reservation = match refusal {
+        Some(wait) => {
+            audit::record(&txn, now, Kind::Login, outcome::RATE_LIMITED, actor).await?;
+            Err(wait)
+        }
+        None => Ok(audit::record(&txn, now, Kind::Login, outcome::VERIFYING, actor).await?),
+    };
+    txn.commit().await?;
+    Ok(reservation)
+}
+
+/// The account of `phone` if `password` is its password. An unknown phone
+/// is checked against a dummy hash: the same work, the same time.
+async fn verify_password(
+    state: &AppState,
+    ticket: HashTicket,
+    phone: &Phone,
+    password: &Password,
+) -> Result<Option<User>, FlowError> {
+    let user = users::by_phone(&state.db, phone).await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let matches = ticket.verify(password, stored_hash).await?;
+    Ok(user.filter(|_| matches))
+}

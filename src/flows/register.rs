@@ -1,0 +1,127 @@
+//! `register`: a new account bound to its device, with its first session.
+
+use super::FlowError;
+use crate::{
+    domain::{ClientIp, CodePurpose, DeviceId, Name, Password, Phone},
+    password_hasher::HashError,
+    state::AppState,
+    store::{
+        self,
+        audit::{self, Actor, Kind, outcome},
+        codes::{self, CodeAttempt},
+        sessions::{self, Token},
+        users::{self, NewUser},
+    },
+};
+
+/// A registration request, validated.
+#[derive(Debug)]
+pub struct Registration {
+    /// The new account's phone.
+    pub phone: Phone,
+    /// Its display name.
+    pub name: Name,
+    /// Its password.
+    pub password: Password,
+    /// The device it is bound to.
+    pub device: DeviceId,
+    /// The sign-up code's six digits (checked only with verification on).
+    pub code: Option<String>,
+}
+
+/// The outcome of a registration.
+#[derive(Debug)]
+pub enum RegisterOutcome {
+    /// The phone already has an account.
+    PhoneTaken,
+    /// Every hashing thread is busy and the queue is full; nothing was done.
+    Busy,
+    /// Verification is on and the code is not the live sign-up code.
+    WrongCode,
+    /// The account exists and a session is open.
+    Registered {
+        /// The new user's id.
+        user_id: String,
+        /// The trimmed name stored.
+        name: String,
+        /// The session's token.
+        token: Token,
+    },
+}
+
+/// Creates an account bound to the device and opens its first session.
+///
+/// Two concurrent registrations of one phone: the unique index on
+/// `users.phone` lets exactly one insert through; the other is `PhoneTaken`.
+pub async fn register(
+    state: &AppState,
+    request: Registration,
+    client: Option<&ClientIp>,
+) -> Result<RegisterOutcome, FlowError> {
+    let actor = Actor {
+        phone: Some(request.phone.as_str()),
+        client,
+        device: Some(request.device.as_str()),
+    };
+    let refused = async |outcome: &str| {
+        audit::record(
+            &state.db,
+            state.clock.now(),
+            Kind::Register,
+            outcome,
+            &actor,
+        )
+        .await
+    };
+    // Cheap early answer for the common case; the unique index is the real guard.
+    if users::is_registered(&state.db, &state.lookups, &request.phone).await? {
+        refused(outcome::REFUSED).await?;
+        return Ok(RegisterOutcome::PhoneTaken);
+    }
+    // A place in the hashing queue before the code is used up: a busy
+    // answer leaves the code for the retry.
+    let ticket = match state.hasher.admit() {
+        Ok(ticket) => ticket,
+        Err(HashError::Busy) => return Ok(RegisterOutcome::Busy),
+        Err(err) => return Err(err.into()),
+    };
+    if state.policy.verifies_codes() {
+        let attempt = CodeAttempt {
+            phone: &request.phone,
+            purpose: CodePurpose::SignUp,
+            code: request.code.as_deref().unwrap_or_default(),
+            client,
+        };
+        let max_tries = state.policy.limits.code_max_tries;
+        let now = state.clock.now();
+        if !codes::use_code(&state.db, &state.code_key, attempt, max_tries, now).await? {
+            refused(outcome::WRONG_CODE).await?;
+            return Ok(RegisterOutcome::WrongCode);
+        }
+    }
+    let password_hash = ticket.hash(&request.password).await?;
+    let user_id = uuid::Uuid::new_v4().simple().to_string();
+    let now = state.clock.now();
+    let user = NewUser {
+        id: &user_id,
+        phone: &request.phone,
+        name: &request.name,
+        password_hash,
+        device: &request.device,
+    };
+    let txn = store::begin_write(&state.db).await?;
+    if !users::insert(&txn, user, now).await? {
+        drop(txn);
+        refused(outcome::REFUSED).await?;
+        return Ok(RegisterOutcome::PhoneTaken);
+    }
+    let lifetime = state.policy.session_lifetime;
+    let token = sessions::open(&txn, &user_id, &request.device, now, lifetime).await?;
+    audit::record(&txn, now, Kind::Register, outcome::SUCCESS, &actor).await?;
+    txn.commit().await?;
+    Ok(RegisterOutcome::Registered {
+        user_id,
+        name: request.name.as_str().to_owned(),
+        token,
+    })
+}

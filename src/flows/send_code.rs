@@ -1,0 +1,130 @@
+//! `sendsms`: a new 6-digit code for a phone, within the send limits, handed
+//! to the configured sender.
+
+use super::FlowError;
+use crate::{
+    domain::{ClientIp, CodePurpose, Expect, Phone},
+    state::AppState,
+    store::{
+        self,
+        audit::{self, Actor, Kind, outcome},
+        codes,
+        limits::{self, RetryAfter},
+        users,
+    },
+};
+
+/// The outcome of a send request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// expect=0 but the phone is registered.
+    AlreadyRegistered,
+    /// expect=1 but the phone is not registered.
+    NotRegistered,
+    /// A send limit refused it; nothing was sent.
+    RateLimited(RetryAfter),
+    /// A new code is stored and was handed to the sender.
+    Sent,
+    /// A test number: its fixed code is stored, nothing was sent.
+    TestNumber,
+}
+
+/// Sends a new code to `phone` for what `expect` says it is for (sign-up
+/// or password reset), superseding any earlier one.
+///
+/// Order of checks: registration against `expect` (-1), then the limits
+/// (429), so a refused request never spends a send. Test numbers skip the
+/// limits and the sender.
+pub async fn send_code(
+    state: &AppState,
+    phone: &Phone,
+    expect: Expect,
+    client: Option<&ClientIp>,
+) -> Result<SendOutcome, FlowError> {
+    let actor = Actor {
+        phone: Some(phone.as_str()),
+        client,
+        device: None,
+    };
+    let registered = users::is_registered(&state.db, &state.lookups, phone).await?;
+    let now = state.clock.now();
+    let refusal = match (expect, registered) {
+        (Expect::Unregistered, true) => Some(SendOutcome::AlreadyRegistered),
+        (Expect::Registered, false) => Some(SendOutcome::NotRegistered),
+        _ => None,
+    };
+    if let Some(refusal) = refusal {
+        audit::record(&state.db, now, Kind::SmsSend, outcome::REFUSED, &actor).await?;
+        return Ok(refusal);
+    }
+
+    let purpose = CodePurpose::from(expect);
+    let key = &state.code_key;
+    if let Some(fixed_code) = state.policy.test_code(phone, now) {
+        let txn = store::begin_write(&state.db).await?;
+        codes::store(&txn, key, phone, purpose, fixed_code, now).await?;
+        audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
+        txn.commit().await?;
+        return Ok(SendOutcome::TestNumber);
+    }
+
+    let code = generate_code();
+    let limits = &state.policy.limits;
+    if let Some(wait) =
+        limits::take_from_daily_budget(&state.db, limits.daily_sms_budget, now).await?
+    {
+        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
+        return Ok(SendOutcome::RateLimited(wait));
+    }
+    let txn = store::begin_write(&state.db).await?;
+    // Serializes this phone's and this address's check-then-insert, across
+    // instances too, so no two can both take a window's last send.
+    store::lock_keys(&txn, &limits::send_lock_keys(phone.as_str(), client)).await?;
+    if let Some(wait) = limits::check_send(&txn, limits, phone.as_str(), client, now).await? {
+        txn.rollback().await?;
+        limits::return_to_daily_budget(&state.db, now).await?;
+        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
+        return Ok(SendOutcome::RateLimited(wait));
+    }
+    let code_id = codes::store(&txn, key, phone, purpose, &code, now).await?;
+    let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
+    txn.commit().await?;
+
+    if let Err(err) = state.sms_sender.send(phone, &code).await {
+        // The code never reached the phone: withdraw it and do not count the send.
+        codes::withdraw(&state.db, code_id, now).await?;
+        audit::set_outcome(&state.db, event, outcome::FAILED).await?;
+        limits::return_to_daily_budget(&state.db, now).await?;
+        return Err(err.into());
+    }
+    Ok(SendOutcome::Sent)
+}
+
+/// A new 6-digit code from the operating system's cryptographic RNG, uniform
+/// over 000000..=999999.
+pub fn generate_code() -> String {
+    // Reject the top of the u32 range so every code is equally likely.
+    const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).expect("the OS random source works");
+        let value = u32::from_le_bytes(bytes);
+        if value < LIMIT {
+            return format!("{:06}", value % 1_000_000);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_ascii_digits() {
+        for _ in 0..1000 {
+            let code = generate_code();
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+}
