@@ -1758,7 +1758,7 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             })
             .boxed();
         steps.push((4, steal));
-        steps.push((4, with_code));
+        steps.push((6, with_code));
     }
     if !registered_phones.is_empty() {
         steps.push((1, poll(&registered_phones)));
