@@ -1,6 +1,6 @@
 //! Requests and responses as plain data, and the one client that sends them.
 
-use std::{fmt, time::Duration};
+use std::{fmt, net::IpAddr, time::Duration};
 
 /// A request, exactly as it goes on the wire (relative to the base URL).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,17 @@ impl Client {
     /// It never follows redirects (the checker must see what the server
     /// sends) and ignores proxy settings in the environment.
     pub fn new(base_url: &str) -> Result<Self, String> {
+        Self::build(base_url, None)
+    }
+
+    /// As [`Client::new`], with every connection made from `local_address`:
+    /// a test that needs a second client address (on Linux all of
+    /// 127.0.0.0/8 reaches a server listening on 127.0.0.1).
+    pub fn bound_to(base_url: &str, local_address: IpAddr) -> Result<Self, String> {
+        Self::build(base_url, Some(local_address))
+    }
+
+    fn build(base_url: &str, local_address: Option<IpAddr>) -> Result<Self, String> {
         let parsed = reqwest::Url::parse(base_url)
             .map_err(|err| format!("bad base URL {base_url:?}: {err}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -108,6 +119,7 @@ impl Client {
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
+            .local_address(local_address)
             .build()
             .map_err(|err| format!("cannot build an HTTP client: {err}"))?;
         Ok(Self {

@@ -14,8 +14,10 @@
 //! Two runs:
 //!
 //! - **verification off** (the default, the original document's mode):
-//!   codes are neither checked nor needed; the send limit and the login
-//!   lockout are reached within the minute the case takes.
+//!   codes are neither checked nor needed (forget_password's optional
+//!   `code` is ignored whatever it is, from either client address); the
+//!   send limit and the login lockout are reached within the minute the
+//!   case takes.
 //! - **verification on** (production): the server runs on a manual clock
 //!   and with a recording SMS sender. Steps say which code to use — the
 //!   right one, a wrong one, the previous (superseded) one, the other
@@ -29,6 +31,27 @@
 //!   exact `Retry-After` of every 429, and that the sender gets exactly one
 //!   6-digit code per `"200"` of sendsms and nothing otherwise.
 //!
+//!   The reset window belongs to its verifier (section 9): verify_code and
+//!   forget_password steps come from 127.0.0.1 or from a second client at
+//!   127.0.0.2, and a verified reset code opens the window for the address
+//!   that verified it alone. forget_password may send a `code` — none, the
+//!   one that opened the window, six wrong digits, or a malformed one (400)
+//!   — and resets the password only from the window's address with no code
+//!   or that one. Any other attempt on a registered phone (a phone without
+//!   an account is -1 `手机号未注册`, counted nowhere) is *unverified* and
+//!   changes nothing: -1 `验证码错误` when the client's window is open but
+//!   the code differs, -1 `请先验证手机验证码` otherwise (from the other
+//!   address the owner's window stays open), and 429 once the phone made 10
+//!   within the last hour, from whichever address, until the oldest of the
+//!   newest 10 leaves it (those answered 429 are not counted; the limit per
+//!   address, 30, is lifted in the test server, where every case shares the
+//!   addresses). A "poll" step sends forget_password several times 30 s
+//!   apart, so the limit is reached, and waits to either side of its
+//!   `Retry-After` end it. Logins go one at a time, so the rule that at most
+//!   5 passwords are verified per lockout window however many logins arrive
+//!   at once is the lockout itself: 5 wrong passwords within 15 minutes
+//!   lock login for 15 minutes, and a password reset lifts it.
+//!
 //! Each case gets phones of its own (`10` + nine digits), so cases never
 //! see each other's accounts, codes or limits, and shrinking replays from a
 //! clean slate. With verification on, every request moves the server's
@@ -40,6 +63,7 @@ use std::{
     cell::RefCell,
     collections::{HashSet, hash_map::RandomState},
     hash::{BuildHasher, Hasher},
+    net::{IpAddr, Ipv4Addr},
     ops::RangeInclusive,
     sync::{
         Arc, OnceLock,
@@ -61,6 +85,10 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use serde_json::{Value, json};
 
 use crate::server::{TestServer, advance_millis};
+
+/// Where [`Peer::Second`]'s requests come from (on Linux all of 127.0.0.0/8
+/// is loopback, so the server on 127.0.0.1 answers it).
+const SECOND_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 /// Phones in the pool of one case.
 const PHONES: usize = 3;
@@ -94,6 +122,19 @@ const LOCKOUT: Ms = 15 * MINUTE;
 const SESSION_LIFETIME: Ms = 30 * DAY;
 /// How far a "resend" step moves the clock after each send: just past the minute limit.
 const RESEND_EVERY: Ms = 61 * SECOND;
+/// Password resets a phone may attempt within an hour without a verified
+/// window of the client's own (or with another code than the one that
+/// opened it) before 429 (section 9). The limit per client address (30) is
+/// lifted in the test server, where every case shares 127.0.0.1.
+const MAX_UNVERIFIED_RESETS: usize = 10;
+/// How far a "poll" step moves the clock after each forget_password.
+const POLL_EVERY: Ms = 30 * SECOND;
+/// The new password a "poll" step asks for.
+const POLL_PASSWORD: &str = "attacker1";
+
+/// The waits of the "time passes" steps, in seconds, besides those to the end
+/// of a 429 for unverified resets (which depend on the case).
+const FIXED_WAITS: [u32; 10] = [59, 61, 299, 300, 599, 600, 899, 900, 3600, 86_400];
 
 /// The purposes a code is sent for: `expect` 0 (sign-up) and 1 (password reset).
 const SIGN_UP: usize = 0;
@@ -171,6 +212,23 @@ enum Via {
     Query,
 }
 
+/// The client address a request comes from: 127.0.0.1 as every request,
+/// or, for verify_code and forget_password, a second client at 127.0.0.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    First,
+    Second,
+}
+
+impl Peer {
+    fn other(self) -> Self {
+        match self {
+            Self::First => Self::Second,
+            Self::Second => Self::First,
+        }
+    }
+}
+
 /// How a session token is presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TokenVia {
@@ -205,6 +263,15 @@ enum Step {
         expect: u8,
         times: u8,
     },
+    /// `times` forget_password (POST form, [`POLL_PASSWORD`]) for a pool
+    /// phone from `peer` with `code`, each followed by [`POLL_EVERY`]:
+    /// someone polling for a window (verification on only).
+    Poll {
+        phone: usize,
+        code: CodeArg,
+        peer: Peer,
+        times: u8,
+    },
     IsRegister {
         phone: PhoneArg,
         expect: Arg,
@@ -226,11 +293,17 @@ enum Step {
     VerifyCode {
         phone: PhoneArg,
         code: CodeArg,
+        peer: Peer,
     },
+    /// `code` is optional here: [`CodeArg::Right`] is the code that opened
+    /// the window (while one is open, the live code is that one: a new code
+    /// closes it).
     ForgetPassword {
         phone: PhoneArg,
         password: Arg,
+        code: CodeArg,
         via: Via,
+        peer: Peer,
     },
     Me {
         session: SessionRef,
@@ -294,6 +367,31 @@ fn code_is_valid(code: &CodeArg, verification: bool) -> bool {
     }
 }
 
+/// forget_password's optional code (section 9): with verification on, 6
+/// ASCII digits when present; with it off, ignored whatever it is.
+fn reset_code_is_valid(code: &CodeArg, verification: bool) -> bool {
+    match code {
+        CodeArg::Text(text) if verification => is_six_digits(text),
+        _ => true,
+    }
+}
+
+/// How long until fewer than `limit` of `times` fall within the sliding
+/// `window` ending at `now` (when the oldest of the newest `limit` leaves
+/// it); `None` when fewer are there already.
+fn window_wait(times: &[Ms], limit: usize, window: Ms, now: Ms) -> Option<Ms> {
+    let mut recent: Vec<Ms> = times
+        .iter()
+        .copied()
+        .filter(|&t| t > now - window)
+        .collect();
+    if recent.len() < limit {
+        return None;
+    }
+    recent.sort_unstable();
+    Some(recent[recent.len() - limit] + window - now)
+}
+
 /// `Retry-After` for a wait: whole seconds, rounded up, at least one.
 fn retry_seconds(wait: Ms) -> u64 {
     u64::try_from(wait).unwrap_or(0).div_ceil(1000).max(1)
@@ -334,16 +432,20 @@ struct CodeState {
     inherited_tries: u32,
     /// Reset codes: the password-reset window the verified code opened.
     window: Window,
+    /// An unverified reset was refused while the window was open (for the
+    /// tally: the window outlived it).
+    refused_while_open: bool,
 }
 
-/// The password-reset window of a phone (4.5, 4.6).
+/// The password-reset window of a phone (4.5, 4.6, 9).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum Window {
     /// No reset code was verified.
     #[default]
     Never,
-    /// Opened by a verified reset code; open while the clock is before this.
-    Open(Ms),
+    /// Opened by a verified reset code, for the address that verified it
+    /// alone; open while the clock is before this.
+    Open(Ms, Peer),
     /// A password reset used it.
     Used,
     /// A new reset code was sent after it opened. The contract leaves open
@@ -444,6 +546,11 @@ struct Model {
     failures: [Vec<Ms>; PHONES],
     /// Each phone's last successful password reset, which lifts a lockout.
     last_reset: [Option<Ms>; PHONES],
+    /// When each phone's unverified password resets were counted (section 9;
+    /// those answered 429 are not).
+    reset_attempts: [Vec<Ms>; PHONES],
+    /// The phone's last unverified reset was answered 429 (for the tally).
+    reset_limited: [bool; PHONES],
     sessions: Vec<Session>,
     /// The prediction for the last step.
     expected: Option<Expected>,
@@ -477,6 +584,21 @@ impl Model {
                     })
                     .collect(),
             ),
+            Step::Poll {
+                phone,
+                code,
+                peer,
+                times,
+            } => Expected::Each(
+                (0..*times)
+                    .map(|_| {
+                        self.now += TICK;
+                        let answer = self.answer(&poll_attempt(*phone, code, *peer));
+                        self.now += POLL_EVERY;
+                        answer
+                    })
+                    .collect(),
+            ),
             request => {
                 self.now += TICK;
                 self.answer(request)
@@ -488,7 +610,9 @@ impl Model {
     fn answer(&mut self, step: &Step) -> Expected {
         use Code::{Number, Text};
         match step {
-            Step::Wait { .. } | Step::Resend { .. } => unreachable!("not one request"),
+            Step::Wait { .. } | Step::Resend { .. } | Step::Poll { .. } => {
+                unreachable!("not one request")
+            }
             Step::SendSms { phone, expect, .. } => {
                 let Some(i) = self.phone(phone) else {
                     return bad_parameter(Text("400"), "mobile");
@@ -539,7 +663,7 @@ impl Model {
                     return plain(Number(-1), PHONE_TAKEN);
                 }
                 if self.verification
-                    && let Err(why) = self.use_code(i, SIGN_UP, code)
+                    && let Err(why) = self.use_code(i, SIGN_UP, code, Peer::First)
                 {
                     return plain(Number(-2), WRONG_CODE).because(why);
                 }
@@ -595,7 +719,7 @@ impl Model {
                     }
                 }
             }
-            Step::VerifyCode { phone, code } => {
+            Step::VerifyCode { phone, code, peer } => {
                 let Some(i) = self.phone(phone) else {
                     return bad_parameter(Number(400), "phone");
                 };
@@ -605,13 +729,19 @@ impl Model {
                 if !self.verification {
                     return plain(Number(200), CODE_CORRECT);
                 }
-                match self.use_code(i, RESET, code) {
+                match self.use_code(i, RESET, code, *peer) {
+                    Ok(()) if *peer == Peer::Second => plain(Number(200), CODE_CORRECT)
+                        .because("window opened for the second address"),
                     Ok(()) => plain(Number(200), CODE_CORRECT).because("window opened"),
                     Err(why) => plain(Number(-1), WRONG_CODE).because(why),
                 }
             }
             Step::ForgetPassword {
-                phone, password, ..
+                phone,
+                password,
+                code,
+                peer,
+                ..
             } => {
                 let Some(i) = self.phone(phone) else {
                     return bad_parameter(Number(400), "phone");
@@ -619,23 +749,27 @@ impl Model {
                 if !password_is_valid(password) {
                     return bad_parameter(Number(400), "password");
                 }
+                if !reset_code_is_valid(code, self.verification) {
+                    return bad_parameter(Number(400), "code");
+                }
+                // Not counted anywhere: the phone has no account.
                 if self.accounts[i].is_none() {
                     return plain(Number(-1), PHONE_NOT_REGISTERED);
                 }
-                if self.verification {
-                    let window = &mut self.codes[i][RESET].window;
-                    let why = match *window {
-                        Window::Open(end) if end > self.now => None,
-                        Window::Open(_) => Some("the window timed out"),
-                        Window::Never => Some("no code was verified"),
-                        Window::Used => Some("the window was used"),
-                        Window::Resent => Some("a resend closed the window"),
-                    };
-                    if let Some(why) = why {
-                        return plain(Number(-1), VERIFY_FIRST).because(why);
+                let why = if self.verification {
+                    match self.use_window(i, code, *peer) {
+                        Ok(used) => used,
+                        Err(refusal) => return refusal,
                     }
-                    *window = Window::Used;
-                }
+                } else {
+                    // No windows, no limits: any address resets, any code is ignored.
+                    match (code, peer) {
+                        (CodeArg::Absent, Peer::First) => "",
+                        (CodeArg::Absent, Peer::Second) => "from the second address",
+                        (_, Peer::First) => "a code, ignored",
+                        (_, Peer::Second) => "a code, ignored, from the second address",
+                    }
+                };
                 if let Some(account) = &mut self.accounts[i] {
                     account.password = password.text().unwrap_or_default().to_owned();
                 }
@@ -644,7 +778,7 @@ impl Model {
                     session.revoked = true;
                 }
                 self.last_reset[i] = Some(self.now);
-                plain(Number(200), PASSWORD_CHANGED)
+                plain(Number(200), PASSWORD_CHANGED).because(why)
             }
             Step::Me { session, .. } => match self.live_session(*session) {
                 Some(k) => {
@@ -698,7 +832,7 @@ impl Model {
         code.sent += 1;
         code.sent_at = Some(now);
         code.used = false;
-        if matches!(code.window, Window::Open(_)) {
+        if matches!(code.window, Window::Open(..)) {
             code.window = Window::Resent;
         }
         plain(Text("200"), SENT).because(why)
@@ -715,19 +849,88 @@ impl Model {
                 "10 sends within the day",
             ])
             .filter_map(|(&(limit, window), why)| {
-                let mut times: Vec<Ms> = self.sends[i]
-                    .iter()
-                    .copied()
-                    .filter(|&t| t > self.now - window)
-                    .collect();
-                if times.len() < limit {
-                    return None;
-                }
-                times.sort_unstable();
-                // The window frees a send when the oldest that fill it leave.
-                Some((times[times.len() - limit] + window - self.now, why))
+                window_wait(&self.sends[i], limit, window, self.now).map(|wait| (wait, why))
             })
             .max_by_key(|&(wait, _)| wait)
+    }
+
+    /// How long until phone `i` may make another unverified password reset
+    /// attempt; `None` when it may now.
+    fn reset_wait(&self, i: usize) -> Option<Ms> {
+        window_wait(
+            &self.reset_attempts[i],
+            MAX_UNVERIFIED_RESETS,
+            HOUR,
+            self.now,
+        )
+    }
+
+    /// Unverified reset attempts of phone `i` counted within the last hour.
+    fn recent_reset_attempts(&self, i: usize) -> usize {
+        self.reset_attempts[i]
+            .iter()
+            .filter(|&&t| t > self.now - HOUR)
+            .count()
+    }
+
+    /// Uses the reset window of registered phone `i` for a reset from
+    /// `peer` with `code` (verification on; sections 4.6 and 9): it must be
+    /// open, opened by `peer`, and `code` absent or the code that opened it.
+    /// `Ok` says how it was used (for the tally). Anything else is an
+    /// unverified attempt, and changes nothing but the count: 429 when the
+    /// phone made 10 within the hour (not counted), else counted and -1,
+    /// `验证码错误` when `peer`'s window is open but the code differs (the
+    /// window stays open), `请先验证手机验证码` otherwise.
+    fn use_window(
+        &mut self,
+        i: usize,
+        code: &CodeArg,
+        peer: Peer,
+    ) -> Result<&'static str, Expected> {
+        use Code::Number;
+        let now = self.now;
+        let state = &mut self.codes[i][RESET];
+        // The live code opened the window: a new code closes it.
+        let opener = matches!(code, CodeArg::Absent | CodeArg::Right);
+        let (msg, why) = match state.window {
+            Window::Open(end, owner) if end > now && owner == peer => {
+                if opener {
+                    let outlived = std::mem::take(&mut state.refused_while_open);
+                    state.window = Window::Used;
+                    return Ok(match (outlived, code, peer) {
+                        (true, _, _) => "the window outlived refused attempts",
+                        (_, CodeArg::Right, Peer::First) => "with the window's code",
+                        (_, CodeArg::Right, Peer::Second) => {
+                            "the second address's window, with its code"
+                        }
+                        (_, _, Peer::Second) => "the second address's window",
+                        _ => "",
+                    });
+                }
+                state.refused_while_open = true;
+                (WRONG_CODE, "not the code that opened the window")
+            }
+            Window::Open(end, _) if end > now => {
+                state.refused_while_open = true;
+                (VERIFY_FIRST, "the other address's window")
+            }
+            Window::Open(..) => (VERIFY_FIRST, "the window timed out"),
+            Window::Never => (VERIFY_FIRST, "no code was verified"),
+            Window::Used => (VERIFY_FIRST, "the window was used"),
+            Window::Resent => (VERIFY_FIRST, "a resend closed the window"),
+        };
+        if let Some(wait) = self.reset_wait(i) {
+            // Not counted, and the window (if any) is unaffected.
+            self.reset_limited[i] = true;
+            return Err(self.too_many(Number(429), wait, "10 unverified resets within the hour"));
+        }
+        self.reset_attempts[i].push(now);
+        let why = if std::mem::take(&mut self.reset_limited[i]) {
+            "counted again: the hour freed an attempt"
+        } else {
+            why
+        };
+        Err(plain(Number(-1), msg).because(why))
     }
 
     /// Whether phone `i`'s login is locked, and for how long: the newest five
@@ -794,8 +997,15 @@ impl Model {
     /// (verification on). A code is live from its send for 5 minutes, until
     /// used, superseded, or killed by 5 wrong tries. A wrong code against a
     /// live one counts a try; a right one is used up, and a reset code opens
-    /// the 10-minute reset window. `Err` says why the code was refused.
-    fn use_code(&mut self, i: usize, purpose: usize, code: &CodeArg) -> Result<(), &'static str> {
+    /// the 10-minute reset window for `peer`, the address that sent it.
+    /// `Err` says why the code was refused.
+    fn use_code(
+        &mut self,
+        i: usize,
+        purpose: usize,
+        code: &CodeArg,
+        peer: Peer,
+    ) -> Result<(), &'static str> {
         let now = self.now;
         let other_sent = self.codes[i][1 - purpose].sent > 0;
         let state = &mut self.codes[i][purpose];
@@ -829,7 +1039,8 @@ impl Model {
         }
         state.used = true;
         if purpose == RESET {
-            state.window = Window::Open(now + RESET_WINDOW);
+            state.window = Window::Open(now + RESET_WINDOW, peer);
+            state.refused_while_open = false;
         }
         Ok(())
     }
@@ -991,6 +1202,47 @@ fn verifying_code_arg(right: u32, wrong: u32, previous: u32, other: u32) -> Boxe
     proptest::strategy::Union::new_weighted(choices).boxed()
 }
 
+/// forget_password's optional code with verification on, by weight: none,
+/// the code that opened the window, six wrong digits, or a malformed one (400).
+fn reset_code_arg(absent: u32, right: u32, wrong: u32, malformed: u32) -> BoxedStrategy<CodeArg> {
+    let malformed_code = select(vec![
+        "xxx",
+        "12345",
+        "1234567",
+        "１２３４５６",
+        "12ab",
+        " 123456",
+        "",
+    ])
+    .prop_map(|t| CodeArg::Text(t.to_owned()));
+    let mut choices: Vec<(u32, BoxedStrategy<CodeArg>)> = vec![
+        (absent, Just(CodeArg::Absent).boxed()),
+        (right, Just(CodeArg::Right).boxed()),
+        (wrong, Just(CodeArg::Wrong).boxed()),
+        (malformed, malformed_code.boxed()),
+    ];
+    choices.retain(|(weight, _)| *weight > 0);
+    proptest::strategy::Union::new_weighted(choices).boxed()
+}
+
+/// Verification off: forget_password's code is ignored whatever it is.
+fn ignored_code_arg() -> BoxedStrategy<CodeArg> {
+    prop_oneof![
+        3 => Just(CodeArg::Absent),
+        1 => select(vec!["xxx", "123456", "12ab", "", "１２３４５６"])
+            .prop_map(|t| CodeArg::Text(t.to_owned())),
+        1 => Just(CodeArg::Right),
+    ]
+    .boxed()
+}
+
+/// The second client address with probability `second`, else the first.
+fn peer_arg(second: f64) -> BoxedStrategy<Peer> {
+    prop::bool::weighted(second)
+        .prop_map(|second| if second { Peer::Second } else { Peer::First })
+        .boxed()
+}
+
 fn via() -> BoxedStrategy<Via> {
     select(vec![Via::Get, Via::Form, Via::Json, Via::Query]).boxed()
 }
@@ -1028,10 +1280,20 @@ fn bad_fields(step: &Step, verification: bool) -> usize {
             device,
             ..
         } => phone(p) + flag(password_is_valid(password)) + flag(device_is_valid(device)),
-        Step::VerifyCode { phone: p, code } => phone(p) + flag(code_is_valid(code, verification)),
+        Step::VerifyCode { phone: p, code, .. } => {
+            phone(p) + flag(code_is_valid(code, verification))
+        }
         Step::ForgetPassword {
-            phone: p, password, ..
-        } => phone(p) + flag(password_is_valid(password)),
+            phone: p,
+            password,
+            code,
+            ..
+        } => {
+            phone(p)
+                + flag(password_is_valid(password))
+                + flag(reset_code_is_valid(code, verification))
+        }
+        Step::Poll { code, .. } => flag(reset_code_is_valid(code, verification)),
         Step::Me { .. } | Step::Logout { .. } | Step::Resend { .. } | Step::Wait { .. } => 0,
     }
 }
@@ -1180,17 +1442,25 @@ fn transitions_off(state: &Model) -> BoxedStrategy<Step> {
         (6, shared.login),
         (
             1,
-            (phone_arg(), code_arg())
-                .prop_map(|(phone, code)| Step::VerifyCode { phone, code })
+            (phone_arg(), code_arg(), peer_arg(0.3))
+                .prop_map(|(phone, code, peer)| Step::VerifyCode { phone, code, peer })
                 .boxed(),
         ),
         (
             2,
-            (shared.account_phone, password_arg(), via())
-                .prop_map(|(phone, password, via)| Step::ForgetPassword {
+            (
+                shared.account_phone,
+                password_arg(),
+                ignored_code_arg(),
+                via(),
+                peer_arg(0.3),
+            )
+                .prop_map(|(phone, password, code, via, peer)| Step::ForgetPassword {
                     phone,
                     password,
+                    code,
                     via,
+                    peer,
                 })
                 .boxed(),
         ),
@@ -1232,6 +1502,18 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
     let guessing = phones(&|i| fresh_tries[i] > 0);
     let dying = (0..PHONES).any(|i| (1..MAX_CODE_TRIES).contains(&fresh_tries[i]));
     let with_window = phones(&|i| state.codes[i][RESET].window != Window::Never);
+    let registered_phones = phones(&|i| registered[i]);
+    // Open windows and the address that owns each.
+    let open_windows: Vec<(usize, Peer)> = (0..PHONES)
+        .filter_map(|i| match state.codes[i][RESET].window {
+            Window::Open(end, owner) if end > state.now => Some((i, owner)),
+            _ => None,
+        })
+        .collect();
+    // Registered phones with unverified resets this hour: more of them.
+    let polled = phones(&|i| registered[i] && state.recent_reset_attempts(i) > 0);
+    let near_reset_limit =
+        (0..PHONES).any(|i| (3..MAX_UNVERIFIED_RESETS).contains(&state.recent_reset_attempts(i)));
     // Phones sent several codes today: more sends, towards the hour and day limits.
     let busy = phones(&|i| {
         state.sends[i]
@@ -1260,12 +1542,14 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             let use_it = fresh
                 && (code.wrong_tries < MAX_CODE_TRIES || code.inherited_tries >= MAX_CODE_TRIES);
             let text = |t: &str| Arg::Text(t.to_owned());
-            match code.window {
-                Window::Open(end) if end > state.now => {
+            match state.codes[i][RESET].window {
+                Window::Open(end, owner) if end > state.now => {
                     return Step::ForgetPassword {
                         phone: PhoneArg::Pool(i),
                         password: text("密码密码密码"),
+                        code: CodeArg::Absent,
                         via: Via::Form,
+                        peer: owner,
                     };
                 }
                 _ => {}
@@ -1274,6 +1558,7 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
                 Step::VerifyCode {
                     phone: PhoneArg::Pool(i),
                     code: CodeArg::Right,
+                    peer: Peer::First,
                 }
             } else if use_it {
                 Step::Register {
@@ -1327,9 +1612,9 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             )
             .boxed()
     };
-    let verify = |phone: BoxedStrategy<PhoneArg>, code: BoxedStrategy<CodeArg>| {
-        (phone, code)
-            .prop_map(|(phone, code)| Step::VerifyCode { phone, code })
+    let verify = |phone: BoxedStrategy<PhoneArg>, code: BoxedStrategy<CodeArg>, peer| {
+        (phone, code, peer_arg(peer))
+            .prop_map(|(phone, code, peer)| Step::VerifyCode { phone, code, peer })
             .boxed()
     };
     let pool = |phones: &[usize]| one_of(phones).prop_map(PhoneArg::Pool).boxed();
@@ -1346,6 +1631,7 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
                 Just(Step::VerifyCode {
                     phone: PhoneArg::Pool(i),
                     code,
+                    peer: Peer::First,
                 })
                 .boxed()
             } else {
@@ -1362,12 +1648,33 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             }
         })
         .boxed();
-    let forget = |phone: BoxedStrategy<PhoneArg>| {
-        (phone, password_arg(), via())
-            .prop_map(|(phone, password, via)| Step::ForgetPassword {
+    let forget = |phone: BoxedStrategy<PhoneArg>,
+                  code: BoxedStrategy<CodeArg>,
+                  peer: BoxedStrategy<Peer>| {
+        (phone, password_arg(), code, via(), peer)
+            .prop_map(|(phone, password, code, via, peer)| Step::ForgetPassword {
                 phone,
                 password,
+                code,
                 via,
+                peer,
+            })
+            .boxed()
+    };
+    // Someone polling forget_password for a phone, mostly from the second
+    // address and without a code, towards the 10 unverified attempts an hour.
+    let poll = |phones: &[usize]| {
+        (
+            one_of(phones),
+            reset_code_arg(6, 1, 2, 0),
+            peer_arg(0.7),
+            2..=6u8,
+        )
+            .prop_map(|(phone, code, peer, times)| Step::Poll {
+                phone,
+                code,
+                peer,
+                times,
             })
             .boxed()
     };
@@ -1393,11 +1700,18 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
                 .boxed(),
         ),
         (1, register(phone_arg(), verifying_code_arg(2, 2, 1, 1))),
-        (1, verify(phone_arg(), verifying_code_arg(2, 2, 1, 1))),
+        (1, verify(phone_arg(), verifying_code_arg(2, 2, 1, 1), 0.25)),
         (2, shared.login),
-        (1, forget(shared.account_phone)),
+        (
+            1,
+            forget(
+                shared.account_phone,
+                reset_code_arg(4, 1, 1, 1),
+                peer_arg(0.3),
+            ),
+        ),
         (3, wait(vec![61, 61, 61, 300, 600, 900, 3600, 86_400])),
-        (6, select(flow).boxed()),
+        (8, select(flow).boxed()),
     ];
     // Waits to either side of the edges that matter now: the minute between
     // sends, a code's 5 minutes, the reset window's 10 and the lockout's 15.
@@ -1411,12 +1725,62 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
     if fresh_code {
         steps.push((1, wait(vec![300, 299])));
     }
-    let open_window = state
-        .codes
-        .iter()
-        .any(|codes| matches!(codes[RESET].window, Window::Open(end) if end > state.now));
-    if open_window {
+    if !open_windows.is_empty() {
         steps.push((4, wait(vec![600, 599])));
+        // The window from the other address (refused, and it stays open),
+        // with or without its code, or from its owner with a code: the right
+        // one or a wrong one (refused, and it stays open).
+        let steal = (
+            select(open_windows.clone()),
+            reset_code_arg(3, 2, 1, 0),
+            via(),
+        )
+            .prop_map(|((i, owner), code, via)| Step::ForgetPassword {
+                phone: PhoneArg::Pool(i),
+                password: Arg::Text(POLL_PASSWORD.to_owned()),
+                code,
+                via,
+                peer: owner.other(),
+            })
+            .boxed();
+        let with_code = (
+            select(open_windows.clone()),
+            password_arg(),
+            reset_code_arg(0, 1, 2, 0),
+            via(),
+        )
+            .prop_map(|((i, owner), password, code, via)| Step::ForgetPassword {
+                phone: PhoneArg::Pool(i),
+                password,
+                code,
+                via,
+                peer: owner,
+            })
+            .boxed();
+        steps.push((4, steal));
+        steps.push((6, with_code));
+    }
+    if !registered_phones.is_empty() {
+        steps.push((1, poll(&registered_phones)));
+    }
+    if !polled.is_empty() {
+        steps.push((if near_reset_limit { 5 } else { 2 }, poll(&polled)));
+    }
+    // Phones whose 429 for unverified resets has just ended: try again.
+    let freed = phones(&|i| state.reset_limited[i] && state.reset_wait(i).is_none());
+    if !freed.is_empty() {
+        steps.push((20, poll(&freed)));
+    }
+    // Waits to either side of the end of a 429 for unverified resets.
+    let reset_waits: Vec<u32> = (0..PHONES)
+        .filter_map(|i| state.reset_wait(i))
+        .flat_map(|wait| {
+            let seconds = u32::try_from(retry_seconds(wait)).unwrap_or(u32::MAX);
+            [seconds, seconds.saturating_sub(1).max(1)]
+        })
+        .collect();
+    if !reset_waits.is_empty() {
+        steps.push((10, wait(reset_waits)));
     }
     if (0..PHONES).any(|i| state.lockout(i).is_some()) {
         steps.push((1, wait(vec![900, 899])));
@@ -1450,13 +1814,23 @@ fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
         ));
     }
     if !resetting.is_empty() {
-        steps.push((5, verify(pool(&resetting), verifying_code_arg(5, 2, 1, 2))));
+        steps.push((
+            5,
+            verify(pool(&resetting), verifying_code_arg(5, 2, 1, 2), 0.4),
+        ));
     }
     if !guessing.is_empty() {
         steps.push((if dying { 60 } else { 4 }, guess));
     }
     if !with_window.is_empty() {
-        steps.push((4, forget(pool(&with_window))));
+        steps.push((
+            4,
+            forget(
+                pool(&with_window),
+                reset_code_arg(6, 2, 1, 1),
+                peer_arg(0.2),
+            ),
+        ));
     }
     if let (Some(me), Some(logout)) = (shared.me, shared.logout) {
         steps.push((2, me));
@@ -1498,7 +1872,7 @@ impl<const ON: bool> ReferenceStateMachine for AccountModel<ON> {
                 session: SessionRef::Issued(k),
                 ..
             } => *k < state.sessions.len(),
-            Step::Wait { .. } | Step::Resend { .. } => state.verification,
+            Step::Wait { .. } | Step::Resend { .. } | Step::Poll { .. } => state.verification,
             _ => true,
         }
     }
@@ -1515,6 +1889,8 @@ impl<const ON: bool> ReferenceStateMachine for AccountModel<ON> {
 #[derive(Clone)]
 struct Target {
     client: Client,
+    /// A client from the second address (127.0.0.2).
+    second: Client,
     sms: Arc<RecordingSender>,
     /// Verification on: the server's clock, which the test moves.
     clock: Option<Arc<ManualClock>>,
@@ -1539,7 +1915,10 @@ fn outcome_kinds(step: &Step, expected: &Expected) -> Vec<String> {
         .unwrap_or_default()
         .to_owned();
     match (step, expected) {
-        (Step::Wait { seconds }, _) => vec![format!("Wait {seconds} s")],
+        (Step::Wait { seconds }, _) if FIXED_WAITS.contains(seconds) => {
+            vec![format!("Wait {seconds} s")]
+        }
+        (Step::Wait { .. }, _) => vec!["Wait to a reset limit's end, or 1 s short".to_owned()],
         (_, Expected::Each(answers)) => answers
             .iter()
             .flat_map(|answer| outcome_kinds(step, answer))
@@ -1635,6 +2014,7 @@ impl Paths {
 /// The server, and what the case has learnt from it.
 struct Server {
     client: Client,
+    second: Client,
     sms: Arc<RecordingSender>,
     clock: Option<Arc<ManualClock>>,
     phones: [String; PHONES],
@@ -1657,6 +2037,19 @@ impl Server {
             PhoneArg::Pool(i) => Some(self.phones[*i].clone()),
             PhoneArg::Malformed(text) => Some(text.clone()),
             PhoneArg::Absent => None,
+        }
+    }
+
+    /// The client that sends `step`'s request: from the step's address.
+    fn client_for(&self, step: &Step) -> &Client {
+        match step {
+            Step::VerifyCode {
+                peer: Peer::Second, ..
+            }
+            | Step::ForgetPassword {
+                peer: Peer::Second, ..
+            } => &self.second,
+            _ => &self.client,
         }
     }
 
@@ -1755,7 +2148,7 @@ impl Server {
                     ],
                 )
             }
-            Step::VerifyCode { phone, code } => {
+            Step::VerifyCode { phone, code, .. } => {
                 let code = self.code_text(phone, RESET, code);
                 let phone = self.phone_text(phone);
                 fields_request(
@@ -1770,13 +2163,16 @@ impl Server {
             Step::ForgetPassword {
                 phone,
                 password,
+                code,
                 via,
+                ..
             } => {
                 let id = if *via == Via::Get {
                     "forgetPasswordGet"
                 } else {
                     "forgetPassword"
                 };
+                let code = self.code_text(phone, RESET, code);
                 let phone = self.phone_text(phone);
                 fields_request(
                     &paths.path(id),
@@ -1784,6 +2180,7 @@ impl Server {
                     vec![
                         field("phone", phone.as_deref()),
                         field("password", password.text()),
+                        field("code", code.as_deref()),
                     ],
                 )
             }
@@ -1793,7 +2190,9 @@ impl Server {
             Step::Logout { session, via } => {
                 self.session_request("POST", &paths.path("logout"), *session, *via)
             }
-            Step::Resend { .. } | Step::Wait { .. } => unreachable!("not one request"),
+            Step::Resend { .. } | Step::Poll { .. } | Step::Wait { .. } => {
+                unreachable!("not one request")
+            }
         }
     }
 
@@ -1863,7 +2262,28 @@ impl Server {
                 }
                 Ok(())
             }
-            (Step::Wait { .. } | Step::Resend { .. }, _)
+            (
+                Step::Poll {
+                    phone,
+                    code,
+                    peer,
+                    times,
+                },
+                Expected::Each(answers),
+            ) if answers.len() == usize::from(*times) => {
+                let attempt = poll_attempt(*phone, code, *peer);
+                for (k, answer) in answers.iter().enumerate() {
+                    self.advance(TICK);
+                    let checked = self.check(&attempt, answer);
+                    if let Some(entry) = self.log.last_mut() {
+                        entry.insert_str(0, &format!("(poll {} of {times}) ", k + 1));
+                    }
+                    checked?;
+                    self.advance(POLL_EVERY);
+                }
+                Ok(())
+            }
+            (Step::Wait { .. } | Step::Resend { .. } | Step::Poll { .. }, _)
             | (_, Expected::Each(_) | Expected::Waited) => {
                 Err(format!("the model answered {expected:?} to {step:?}"))
             }
@@ -1885,7 +2305,7 @@ impl Server {
     fn check(&mut self, step: &Step, expected: &Expected) -> Result<(), String> {
         let request = self.request(step);
         let messages_before = self.sms.count();
-        let response = self.client.send(&request)?;
+        let response = self.client_for(step).send(&request)?;
         // Every answer keeps the document's promises, besides the model's.
         let operation = Paths::get().operation_of(&request);
         let broken = Paths::get()
@@ -2180,6 +2600,17 @@ impl Server {
     }
 }
 
+/// One forget_password of a [`Step::Poll`].
+fn poll_attempt(phone: usize, code: &CodeArg, peer: Peer) -> Step {
+    Step::ForgetPassword {
+        phone: PhoneArg::Pool(phone),
+        password: Arg::Text(POLL_PASSWORD.to_owned()),
+        code: code.clone(),
+        via: Via::Form,
+        peer,
+    }
+}
+
 /// Six digits that are not `live` (its last digit moved on), or `000000`
 /// when there is no code: any code then is refused alike.
 fn wrong_code(live: Option<&String>) -> String {
@@ -2261,6 +2692,7 @@ impl<const ON: bool> StateMachineTest for AccountTest<ON> {
         let block = next_phone_block();
         Server {
             client: target.client,
+            second: target.second,
             sms: target.sms,
             clock: target.clock,
             phones: std::array::from_fn(|i| format!("10{:09}", (block + i as u64) % 1_000_000_000)),
@@ -2310,9 +2742,11 @@ fn run<const ON: bool>(
     lengths: RangeInclusive<usize>,
 ) {
     let client = Client::new(&server.base_url).expect("a client");
+    let second = Client::bound_to(&server.base_url, SECOND_ADDRESS).expect("a second client");
     TARGET.with(|slot| {
         *slot.borrow_mut() = Some(Target {
             client,
+            second,
             sms: server.sms.clone(),
             clock: server.clock.clone(),
         });

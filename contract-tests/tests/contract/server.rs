@@ -41,9 +41,10 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server with the default settings (verification off), except
-    /// that the limits shared by every test in the process — sends per client
-    /// address and the service's daily budget — are lifted: every request
-    /// here comes from 127.0.0.1, so those would otherwise trip across cases.
+    /// that the limits shared by every test in the process — sends, wrong
+    /// passwords and unverified password resets per client address, and the
+    /// service's daily budget — are lifted: every request here comes from
+    /// 127.0.0.1 (or 127.0.0.2), so those would otherwise trip across cases.
     pub fn start() -> Self {
         Self::launch(Verification::Off, None)
     }
