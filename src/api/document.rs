@@ -1,14 +1,32 @@
-//! The GET operations' query parameters in the OpenAPI document, taken from
-//! their request objects: one parameter per field, with the field's doc, so
-//! a GET and its POST twin document their fields from one declaration.
+//! What the OpenAPI document says beside the operations themselves: where
+//! they live ([`BASE_PATH`]), the groups they are listed under
+//! ([`ApiTags`]), and the GET operations' query parameters, taken from their
+//! request objects ([`QueryParameters`]): one parameter per field, with the
+//! field's doc, so a GET and its POST twin document their fields from one
+//! declaration.
 
 use std::collections::HashMap;
 
 use poem::{endpoint::BoxEndpoint, http::Method};
 use poem_openapi::{
-    OpenApi,
+    OpenApi, Tags,
     registry::{MetaApi, MetaOperationParam, MetaParamIn, MetaSchemaRef, Registry},
 };
+
+/// Where the documented account operations live.
+pub const BASE_PATH: &str = "/api/v4.0";
+
+/// The groups operations are listed under.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// 账号接口 v4.0, 与原文档一致 (the account operations of the original v4.0 document)
+    Account,
+    /// 扩展接口, 原文档没有 (extensions beyond the original document: sessions)
+    #[oai(rename = "extensions")]
+    Extensions,
+    /// 运维接口 (operations: liveness and health)
+    Operations,
+}
 
 /// The API `A`, with every [`QueryFields`](super::request_fields::QueryFields)
 /// stand-in parameter spread into the fields of its object.

@@ -5,9 +5,9 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
-    ApiTags,
     bad_request::checked_code,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{Answer, Envelope, StatusReply, too_busy},
     messages,
     request_fields::{FormOrJson, QueryFields, request_object},
@@ -33,7 +33,7 @@ request_object! {
 /// `forget_password`'s operations.
 pub struct ForgetPasswordApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl ForgetPasswordApi {
     /// 忘记密码第二步 (set a new password: password reset, step 2)
     ///

@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, OpenApi, payload::Json};
 
 use super::{
-    ApiTags,
+    document::ApiTags,
     livez::{Check, CheckStatus},
 };
 use crate::state::AppState;

@@ -25,7 +25,7 @@ use poem_openapi::{OpenApi, payload::Json};
 use tracing::Instrument;
 
 use super::{
-    BASE_PATH,
+    document::BASE_PATH,
     envelope::{StatusReply, TransportFailure},
     messages,
     sendsms::{SendSmsCode, SendSmsReply, SendSmsTransportCode, SendSmsTransportFailure},

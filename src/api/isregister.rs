@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
-    ApiTags,
+    document::ApiTags,
     envelope::{Answer, StatusReply},
     messages,
     request_fields::{Path, QueryFields, request_object},
@@ -27,7 +27,7 @@ request_object! {
 /// `isregister`'s operation.
 pub struct IsRegisterApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl IsRegisterApi {
     /// 检查手机号是否被注册 (is this phone registered?)
     ///

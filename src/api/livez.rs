@@ -3,7 +3,7 @@
 
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json};
 
-use super::ApiTags;
+use super::document::ApiTags;
 
 /// 检查结果: `ok` 或 `unavailable` (whether a check passed: `ok` or `unavailable`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

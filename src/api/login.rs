@@ -5,8 +5,8 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, types::Example};
 
 use super::{
-    ApiTags,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{Answer, reply_union, status_envelope, success_envelope, too_busy},
     messages,
     request_fields::{FormOrJson, QueryFields, request_object},
@@ -37,7 +37,7 @@ request_object! {
 /// `login`'s operations.
 pub struct LoginApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl LoginApi {
     /// 登录 (log in)
     ///

@@ -4,8 +4,8 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
-    ApiTags,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{Answer, Envelope, status_envelope},
     messages,
     session_token::SessionToken,
@@ -16,7 +16,7 @@ use crate::{flows::sessions::logout, state::AppState};
 /// `/logout`'s operation.
 pub struct LogoutApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Extensions")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Extensions")]
 impl LogoutApi {
     /// 退出登录 (log out)
     ///

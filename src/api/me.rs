@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
-    ApiTags,
+    document::ApiTags,
     envelope::{Answer, reply_union, status_envelope, success_envelope},
     login::{LoginData, login_data},
     messages,
@@ -16,7 +16,7 @@ use crate::{flows::sessions::session_account, state::AppState};
 /// `/me`'s operation.
 pub struct MeApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Extensions")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Extensions")]
 impl MeApi {
     /// 当前会话的账号 (the account of the presented session)
     ///

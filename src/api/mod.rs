@@ -13,7 +13,7 @@
 
 pub mod bad_request;
 mod client_address;
-mod document;
+pub mod document;
 pub mod envelope;
 mod http_edges;
 pub mod messages;
@@ -36,9 +36,11 @@ mod verify_code;
 use std::time::Duration;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::OpenApiService;
 
 use crate::state::AppState;
+
+pub use document::BASE_PATH;
 
 /// Every operation, in the document's order; the GET operations' query
 /// parameters spread from their request objects.
@@ -70,21 +72,6 @@ fn operations() -> Operations {
         livez::LivezApi,
         healthz::HealthzApi,
     ))
-}
-
-/// Where the documented account operations live.
-pub const BASE_PATH: &str = "/api/v4.0";
-
-/// The groups operations are listed under.
-#[derive(Tags)]
-enum ApiTags {
-    /// 账号接口 v4.0, 与原文档一致 (the account operations of the original v4.0 document)
-    Account,
-    /// 扩展接口, 原文档没有 (extensions beyond the original document: sessions)
-    #[oai(rename = "extensions")]
-    Extensions,
-    /// 运维接口 (operations: liveness and health)
-    Operations,
 }
 
 /// The API and its description; the only place either is defined.

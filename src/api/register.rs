@@ -5,9 +5,9 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, types::Example};
 
 use super::{
-    ApiTags,
     bad_request::checked_code,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{Answer, Envelope, reply_union, status_envelope, success_envelope, too_busy},
     messages,
     request_fields::{FormOrJson, QueryFields, request_object},
@@ -38,7 +38,7 @@ request_object! {
 /// `register`'s operations.
 pub struct RegisterApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl RegisterApi {
     /// 注册 (register)
     ///

@@ -7,8 +7,9 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json, types::Example};
 
 use super::{
-    ApiTags, bad_request,
+    bad_request,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{NO_STORE, log_failure},
     messages,
     request_fields::{FormOrJson, Path, QueryFields, request_object},
@@ -32,7 +33,7 @@ request_object! {
 /// `sendsms`'s operations.
 pub struct SendSmsApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl SendSmsApi {
     /// 发送短信验证码 (send an SMS verification code)
     ///

@@ -4,9 +4,9 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
-    ApiTags,
     bad_request::checked_code,
     client_address::ClientAddress,
+    document::ApiTags,
     envelope::{Answer, Envelope, StatusReply},
     messages,
     request_fields::{QueryFields, request_object},
@@ -30,7 +30,7 @@ request_object! {
 /// `verify_code`'s operation.
 pub struct VerifyCodeApi;
 
-#[OpenApi(prefix_path = super::BASE_PATH, tag = "ApiTags::Account")]
+#[OpenApi(prefix_path = super::document::BASE_PATH, tag = "ApiTags::Account")]
 impl VerifyCodeApi {
     /// 验证验证码, 忘记密码第一步 (check the SMS code: password reset, step 1)
     ///

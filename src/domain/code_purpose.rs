@@ -1,6 +1,6 @@
 //! What an SMS code is for: signing up or resetting a password.
 
-use super::Expect;
+use super::expect::Expect;
 
 /// The purpose a code is sent for and checked against: a sign-up code never
 /// opens a password reset, and a reset code never registers an account.

@@ -1,4 +1,7 @@
-use super::{CONTROL_CLASS, Invalid, MISSING};
+use super::{
+    character_classes::CONTROL_CLASS,
+    invalid::{Invalid, MISSING},
+};
 
 /// An opaque device identifier chosen by the app: 1 to 128 characters, none
 /// of them a control character.

@@ -6,7 +6,7 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-use super::{Invalid, RequestField};
+use super::{invalid::Invalid, openapi_field::RequestField};
 
 /// Why an `expect` was refused.
 const NOT_ZERO_OR_ONE: Invalid = Invalid("应为0或1 (must be 0 or 1)");

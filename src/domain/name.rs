@@ -1,4 +1,7 @@
-use super::{CONTROL_CLASS, Invalid, MISSING, WHITE_SPACE_CLASS};
+use super::{
+    character_classes::{CONTROL_CLASS, WHITE_SPACE_CLASS},
+    invalid::{Invalid, MISSING},
+};
 
 /// A user's display name: 1 to 32 characters once surrounding white space is
 /// trimmed, none of them a control character.

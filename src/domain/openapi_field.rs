@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::{Invalid, MISSING};
+use super::invalid::{Invalid, MISSING};
 
 /// A value read from one request field.
 pub trait RequestField: Sized {
@@ -61,8 +61,8 @@ impl<T: RequestField> RequestField for Option<T> {
 /// schema. With `secret` the value is never written back out as JSON.
 macro_rules! string_field {
     ($ty:ident, $field:literal, $description:literal, $example:literal, |$schema:ident| $configure:block $(, $secret:ident)?) => {
-        impl $crate::domain::RequestField for $ty {
-            fn from_text(text: &str) -> Result<Self, $crate::domain::Invalid> {
+        impl $crate::domain::openapi_field::RequestField for $ty {
+            fn from_text(text: &str) -> Result<Self, $crate::domain::invalid::Invalid> {
                 Self::parse(text)
             }
         }
@@ -97,7 +97,7 @@ macro_rules! string_field {
             fn parse_from_json(
                 value: Option<serde_json::Value>,
             ) -> poem_openapi::types::ParseResult<Self> {
-                <Self as $crate::domain::RequestField>::from_optional_json(value)
+                <Self as $crate::domain::openapi_field::RequestField>::from_optional_json(value)
                     .map_err(poem_openapi::types::ParseError::custom)
             }
         }

@@ -1,6 +1,6 @@
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Invalid, MISSING};
+use super::invalid::{Invalid, MISSING};
 
 /// A password of 6 to 14 characters (Unicode scalar values), kept secret.
 ///

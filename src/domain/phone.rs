@@ -1,4 +1,4 @@
-use super::{Invalid, MISSING};
+use super::invalid::{Invalid, MISSING};
 
 /// A mainland mobile number: 11 ASCII digits starting with `1` (`^1[0-9]{10}$`).
 ///

@@ -1,4 +1,4 @@
-use super::Invalid;
+use super::invalid::Invalid;
 
 /// The `code` a client sends with `register` or `verify_code`.
 ///

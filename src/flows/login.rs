@@ -3,7 +3,7 @@
 
 use entity::users::Model as User;
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::{
     domain::{ClientIp, DeviceId, Password, Phone},
     password_hasher::{HashError, HashTicket},

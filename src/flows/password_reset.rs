@@ -2,7 +2,7 @@
 //! window for the client that verified it; `forget_password` sets the new
 //! password through that window, and attempts without one are limited.
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::{
     domain::{ClientIp, CodePurpose, Password, Phone},
     password_hasher::HashError,

@@ -1,6 +1,6 @@
 //! `register`: a new account bound to its device, with its first session.
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::{
     domain::{ClientIp, CodePurpose, DeviceId, Name, Password, Phone},
     password_hasher::HashError,

@@ -1,7 +1,7 @@
 //! `sendsms`: a new 6-digit code for a phone, within the send limits, handed
 //! to the configured sender.
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::{
     domain::{ClientIp, CodePurpose, Expect, Phone},
     state::AppState,

@@ -1,6 +1,6 @@
 //! Sessions of the extensions: the account of a token (`/me`), and logout.
 
-use super::FlowError;
+use super::error::FlowError;
 use crate::{
     domain::ClientIp,
     state::AppState,

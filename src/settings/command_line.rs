@@ -9,7 +9,7 @@ use clap::{
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use super::{DatabaseSettings, Settings};
+use super::sections::{DatabaseSettings, Settings};
 
 /// account-api: the v4.0 account API (SMS codes, registration, login, password reset).
 ///
@@ -216,7 +216,7 @@ pub fn config_schema() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{DEFAULT_DATABASE_URL, TestNumber, Verification};
+    use crate::settings::sections::{DEFAULT_DATABASE_URL, TestNumber, Verification};
 
     fn serve(args: &[&str]) -> Settings {
         match Cli::load_from(std::iter::once("account-api").chain(args.iter().copied())) {

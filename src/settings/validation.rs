@@ -1,7 +1,7 @@
 //! Checks of every setting, so that none turns into a failure later: a
 //! refused value names its flag (and so its key in the configuration file).
 
-use super::{SenderKind, Settings};
+use super::sections::{SenderKind, Settings};
 
 /// A setting that makes no sense, named by its flag.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -165,7 +165,7 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use crate::settings::{DEFAULT_DATABASE_URL, Settings, Verification};
+    use crate::settings::sections::{DEFAULT_DATABASE_URL, Settings, Verification};
 
     #[test]
     fn the_hardening_defaults_are_those_documented() {

@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Select, SelectExt, SqlErr, sea_query::Expr,
 };
 
-use super::StoreError;
+use super::error::StoreError;
 use crate::{
     database::LookupConnections,
     domain::{DeviceId, Name, Phone},
