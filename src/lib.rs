@@ -6,18 +6,30 @@
 //!
 //! # Layout
 //!
-//! - [`settings`]: the command line and its environment fallbacks.
-//! - [`startup`]: [`startup::Application`] binds, migrates and serves.
-//! - [`http_server`]: accepts and serves connections, with header, body and
-//!   keep-alive deadlines and a connection cap.
-//! - [`api`]: operations, envelopes and the OpenAPI document.
-//! - [`service`]: the business operations, free of HTTP.
+//! A request goes down one way: [`api`] (HTTP) → [`flows`] (the business
+//! flows) → [`store`] (every read and write) → the `entity` crate (tables).
+//!
+//! - [`api`]: one file per endpoint — `api/login.rs` holds `login` and
+//!   `loginGet`, their request object, their reply types and the mapping
+//!   from the flow's outcome to the envelope — plus the envelope machinery,
+//!   request parsing, and the middleware around every answer.
+//! - [`flows`]: one module per business flow (send a code, register, log
+//!   in, reset a password, sessions); no flow calls another.
+//! - [`store`]: users, codes and reset windows, sessions, the audit ledger,
+//!   the limits counted from it, secrets; transactions and their locks.
 //! - [`domain`]: validated request values (`Phone`, `Password`, ...).
-//! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: outside effects.
-//! - [`demo`]: fixtures for `account-api demo`.
-//! - [`metrics`]: Prometheus metrics served at `/metrics`.
-//! - `test_support` (feature `test-support`): a fresh database per test, on
-//!   SQLite or PostgreSQL.
+//! - [`state`]: what every operation needs ([`state::AppState`]), and the
+//!   configured rules ([`state::Policy`]).
+//! - [`settings`]: flags, environment, the configuration file, defaults.
+//! - [`startup`]: [`Application`] binds, migrates and serves;
+//!   [`http_server`] accepts connections under their deadlines and cap.
+//! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: the
+//!   outside effects.
+//! - [`demo`]: fixtures for `account-api demo`; [`metrics`]: `/metrics`.
+//! - `test_support` (feature `test-support`): test doubles, a fresh database
+//!   per test on SQLite or PostgreSQL.
+
+#![warn(missing_docs)]
 
 pub mod api;
 pub mod clock;

@@ -82,18 +82,6 @@ impl Application {
         Self::build_with(settings, Overrides::default()).await
     }
 
-    /// As [`Application::build`], with the given SMS sender (tests pass a recording one).
-    pub async fn build_with_sender(
-        settings: Settings,
-        sms_sender: Arc<dyn SmsSender>,
-    ) -> Result<Self, StartupError> {
-        let overrides = Overrides {
-            sms_sender: Some(sms_sender),
-            ..Overrides::default()
-        };
-        Self::build_with(settings, overrides).await
-    }
-
     /// As [`Application::build`], with outside effects replaced.
     pub async fn build_with(
         settings: Settings,

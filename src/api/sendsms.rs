@@ -161,6 +161,7 @@ pub enum SendSmsTransportCode {
 pub struct SendSmsReply {
     // A bare `$ref` (no field doc): a description beside it would wrap it in
     // `allOf`, which openapi-python-client cannot read. `SendSmsCode` describes itself.
+    #[allow(missing_docs, reason = "a bare `$ref`: see above")]
     pub code: SendSmsCode,
     /// 提示信息 (message the app may show)
     pub msg: String,
@@ -188,6 +189,7 @@ impl SendSmsReply {
 #[oai(example)]
 pub struct SendSmsTransportFailure {
     // A bare `$ref`: `SendSmsTransportCode` describes itself.
+    #[allow(missing_docs, reason = "a bare `$ref`: see above")]
     pub code: SendSmsTransportCode,
     /// 提示信息 (message the app may show)
     pub msg: String,

@@ -237,6 +237,7 @@ pub struct ApplyDetails {
     pub apply_name: String,
     // A bare `$ref` (no field doc): a description beside it would wrap it in
     // `allOf`, which openapi-python-client cannot read. `ApplyState` describes itself.
+    #[allow(missing_docs, reason = "a bare `$ref`: see above")]
     pub apply_state: ApplyState,
 }
 

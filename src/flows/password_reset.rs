@@ -16,6 +16,7 @@ use crate::{
     },
 };
 
+/// The outcome of a password reset.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ResetOutcome {
     /// No account has this phone.

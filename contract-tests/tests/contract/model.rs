@@ -71,7 +71,7 @@ use std::{
     },
 };
 
-use account_api::{clock::ManualClock, sms_sender::RecordingSender};
+use account_api::test_support::{ManualClock, RecordingSender};
 use contract_tests::{
     Contract, Document, Operation,
     http::{Client, HttpRequest, HttpResponse, percent_encode},

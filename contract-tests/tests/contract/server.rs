@@ -7,12 +7,11 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use account_api::{
     Application,
-    clock::{Clock, ManualClock},
+    clock::Clock,
     settings::{Settings, Verification},
-    sms_sender::RecordingSender,
     startup::Overrides,
     store::codes::CODE_LIFETIME,
-    test_support::TestDatabase,
+    test_support::{ManualClock, RecordingSender, TestDatabase},
 };
 use tokio::{runtime::Runtime, sync::oneshot};
 

@@ -10,12 +10,11 @@ use std::{
 
 use account_api::{
     Application,
-    clock::ManualClock,
     settings::Settings,
-    sms_sender::{RecordingSender, SmsSender},
+    sms_sender::SmsSender,
     startup::{Overrides, StatementObserver},
     state::AppState,
-    test_support::{Backend, TestDatabase, say},
+    test_support::{Backend, ManualClock, RecordingSender, TestDatabase, say},
 };
 use reqwest::{
     Method, RequestBuilder,
