@@ -373,6 +373,62 @@ mod tests {
         }
     }
 
+    /// The example configuration file of README.md.
+    fn readme_example() -> String {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("```toml\n# account-api.toml\n")
+            .expect("README shows an example account-api.toml");
+        let text = &readme[start + "```toml\n".len()..];
+        text[..text.find("```").expect("the block ends")].to_owned()
+    }
+
+    #[test]
+    fn the_example_file_of_the_readme_is_read_as_it_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(&path, readme_example()).unwrap();
+        let settings = serve(&["--config", path.to_str().unwrap()]);
+        assert_eq!(settings.listen.to_string(), "0.0.0.0:5000");
+        assert!(settings.trust_forwarded_for);
+        assert_eq!(
+            settings.database.database_url,
+            "postgres://account_api@db.internal:5432/accounts"
+        );
+        assert_eq!(settings.sms.verification, Some(Verification::On));
+        assert_eq!(settings.sms.sender, crate::settings::SenderKind::Http);
+        assert_eq!(
+            settings.sms.http_url.as_deref(),
+            Some("https://sms.example/send")
+        );
+        assert_eq!(settings.sms.test_numbers.len(), 1);
+        assert_eq!(settings.connections.max_connections, 4096);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_schema_accepts_the_readme_example_and_refuses_mistakes() {
+        let schema: Value = serde_json::from_str(&config_schema()).unwrap();
+        let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+        let example: Value = toml::from_str::<toml::Value>(&readme_example())
+            .map(|value| serde_json::to_value(value).unwrap())
+            .unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&example)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        for wrong in [
+            serde_json::json!({"limits": {"login_max_failure": 3}}),
+            serde_json::json!({"limits": {"login_max_failures": "three"}}),
+            serde_json::json!({"sms": {"verification": "maybe"}}),
+            serde_json::json!({"sms": {"test_numbers": ["13800000000"]}}),
+            serde_json::json!({"listener": "0.0.0.0:5000"}),
+        ] {
+            assert!(!validator.is_valid(&wrong), "the schema accepted {wrong}");
+        }
+    }
+
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();

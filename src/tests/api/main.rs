@@ -22,7 +22,8 @@
 //! - Attacks, each refused: `reset_window` (a verified window is its
 //!   verifier's; polling `forget_password`), `login_races` (concurrent wrong
 //!   passwords, spraying from one address, hashing floods),
-//!   `startup_refusals` (settings that make no sense, the unverified mode on
+//!   `config_file` (the configuration file, checked by its schema and
+//!   honoured), `startup_refusals` (settings that make no sense, the unverified mode on
 //!   a public address), `database_files` (owner-only files), `query_plans`
 //!   (every limit query uses an index; audit retention).
 //! - Both backends: `postgres` (this binary again on PostgreSQL),
@@ -35,6 +36,7 @@
 mod audit;
 mod bad_requests;
 mod concurrency;
+mod config_file;
 mod database_files;
 mod database_outage;
 mod database_settings;
