@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""Runs every command README.md shows, as written, so a broken instruction
+fails CI.
+
+Every ```sh block of README.md must be listed in BLOCKS below (matched by its
+first line), with what it needs around it: a server on 127.0.0.1:5000 (with
+or without the demo users), a virtual environment, a scratch directory, or
+nothing. A block that is not listed fails the run: a new instruction needs a
+way to be checked. A block that starts a server runs in the background until
+the server answers, then is stopped. The replay of the original examples is
+compared with the answers README shows beside each command.
+
+    python3 .ci/readme_commands.py            # every block
+    python3 .ci/readme_commands.py --list     # what would run
+    python3 .ci/readme_commands.py --only 3   # block 3 of --list
+
+Benchmarks run with a short duration (LOAD_DURATION and friends, which the
+load harness reads). Exit status 0 when every block did what README says.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PORT = 5000
+BASE = f"http://127.0.0.1:{PORT}"
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Block:
+    """How one README block runs."""
+
+    # What it needs: "none", "server", "demo-server" (a server on :5000 with
+    # the demo users), or "ci" (it is the command .ci/run runs itself).
+    needs: str = "none"
+    # It starts a server itself: run it in the background until :5000 answers.
+    serves: bool = False
+    # Run it in a fresh scratch directory instead of the repository.
+    scratch: bool = False
+    # Run it with a fresh virtual environment's bin/ first on PATH.
+    venv: bool = False
+    # Files of the repository it writes, removed afterwards.
+    writes: list = field(default_factory=list)
+    # Extra environment.
+    env: dict = field(default_factory=dict)
+    # Check the answers against the `# {...}` comments under each command.
+    compare_answers: bool = False
+    # Exit statuses that count as success.
+    ok_statuses: tuple = (0,)
+    # Run each command of the block on its own (so one ending 1 with a
+    # measured result does not keep the next from running).
+    per_command: bool = False
+    timeout: int = 1800
+
+
+# The benchmarks' short run: a measured result either way (exit 0 all
+# targets met, 1 one missed); 2 would mean the run could not be made.
+SHORT_LOAD = {
+    "LOAD_DURATION": "1",
+    "LOAD_USERS": "50",
+    "LOAD_BURST": "64",
+    "LOAD_ARGON2_WINDOW_SECS": "1",
+}
+
+BLOCKS = {
+    "cargo run --release": Block(serves=True, writes=["account-api.db*"]),
+    "cargo test --workspace": Block(needs="ci"),
+    "B=http://127.0.0.1:5000/api/v4.0": Block(needs="server", compare_answers=True),
+    "cargo run -q -- config-schema > account-api.schema.json": Block(
+        writes=["account-api.schema.json"]
+    ),
+    "createdb -h 127.0.0.1 -U postgres accounts": Block(serves=True),
+    "cargo run --release -p load -- --install-oha": Block(
+        env=SHORT_LOAD, ok_statuses=(0, 1), per_command=True
+    ),
+    "cargo bench -p load --bench password_hashing": Block(),
+    "cargo run --release -p contract-tests --bin load -- --install-oha": Block(needs="ci"),
+    "cargo run -q -- openapi > openapi/openapi.json": Block(),
+    "TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace": Block(
+        needs="ci"
+    ),
+    "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --cases 64": Block(
+        needs="server"
+    ),
+    "cargo build --release -p contract-tests": Block(needs="server", env={"API_BASE_URL": BASE}),
+    "cargo run --release -- demo": Block(serves=True, writes=["account-api.db*"]),
+    "npm install openapi-fetch && npm install --save-dev openapi-typescript typescript": Block(
+        needs="demo-server", scratch=True
+    ),
+    "cd contract-tests/frontend && npm ci": Block(needs="demo-server"),
+    "pip install openapi-python-client==0.29.1 httpx attrs python-dateutil": Block(
+        needs="demo-server", scratch=True, venv=True
+    ),
+    "cd contract-tests/frontend && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt": Block(
+        needs="demo-server"
+    ),
+}
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def sh_blocks(text):
+    """The ```sh blocks of `text`: (line number, body)."""
+    blocks = []
+    for match in re.finditer(r"^```sh\n(.*?)^```", text, re.S | re.M):
+        line = text[: match.start()].count("\n") + 1
+        blocks.append((line, match.group(1)))
+    return blocks
+
+
+def port_open(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(url, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except Exception:
+            time.sleep(0.5)
+    return False
+
+
+def stop(process):
+    """Stops `process` and everything it started."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Server:
+    """`account-api` on 127.0.0.1:5000 over a fresh SQLite file."""
+
+    def __init__(self, binary, demo):
+        self.dir = tempfile.TemporaryDirectory(prefix="readme-server-")
+        url = f"sqlite://{self.dir.name}/db.sqlite"
+        env = clean_env()
+        if demo:
+            subprocess.run([binary, "demo", "--database-url", url], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+        self.log = open(Path(self.dir.name) / "server.log", "w")
+        self.process = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{PORT}", "--database-url", url],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if not wait_for(f"{BASE}/livez", 60):
+            self.close()
+            raise RuntimeError("the server did not start:\n" + self.log_text())
+
+    def log_text(self):
+        return (Path(self.dir.name) / "server.log").read_text(errors="replace")
+
+    def close(self):
+        stop(self.process)
+        self.log.close()
+        self.dir.cleanup()
+
+
+def clean_env():
+    """This process's environment without the server's own settings."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ACCOUNT_API_") and k != "DATABASE_URL"}
+    env["PATH"] = f"{ROOT / 'target' / 'release'}:{env['PATH']}"
+    return env
+
+
+def compare_answers(body, output):
+    """Each `curl` line's answer against the `# {...}` comment below it."""
+    expected = [line[2:].split("   ")[0].strip() for line in body.splitlines()
+                if line.startswith("# {")]
+    # curl prints no line break after an answer: read them as a stream.
+    answers, decoder, rest = [], json.JSONDecoder(), output.strip()
+    while rest:
+        value, end = decoder.raw_decode(rest)
+        answers.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        rest = rest[end:].strip()
+    problems = []
+    if len(expected) != len(answers):
+        problems.append(f"{len(expected)} answers shown, {len(answers)} received")
+    for shown, received in zip(expected, answers):
+        pattern = "^" + ".*".join(map(re.escape, re.split(r"…", shown))) + "$"
+        if not re.match(pattern, received):
+            problems.append(f"README shows {shown}\n        received {received}")
+    return problems
+
+
+def run_block(number, line, body, spec, binary):
+    first = body.strip().splitlines()[0].split("  #")[0].strip()
+    say(f"\n== block {number} (README.md line {line}): {first}")
+    if spec.needs == "ci":
+        say("   run by .ci/run itself (its test step)")
+        return True
+    server = None
+    scratch = None
+    cwd = ROOT
+    env = clean_env()
+    env.update(spec.env)
+    before = {path: path.stat().st_mtime for pattern in spec.writes for path in ROOT.glob(pattern)}
+    if before and spec.serves:
+        say(f"   refusing: {', '.join(map(str, before))} exist and the block would use them")
+        return False
+    try:
+        if spec.needs in ("server", "demo-server"):
+            server = Server(binary, demo=spec.needs == "demo-server")
+        elif spec.serves and port_open(PORT):
+            say(f"   refusing: something already listens on {PORT}")
+            return False
+        if spec.scratch:
+            scratch = tempfile.TemporaryDirectory(prefix="readme-scratch-")
+            cwd = Path(scratch.name)
+            prepare_scratch(cwd, body)
+        if spec.venv:
+            venv = cwd / ".readme-venv"
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
+            env["VIRTUAL_ENV"] = str(venv)
+        script = "set -euo pipefail\n" + body
+        if spec.serves:
+            return run_serving(script, cwd, env, spec)
+        started = time.time()
+        scripts = commands(body) if spec.per_command else [script]
+        for part in scripts:
+            result = subprocess.run(["bash", "-c", part], cwd=cwd, env=env, text=True,
+                                    capture_output=True, timeout=spec.timeout)
+            output = result.stdout + result.stderr
+            if result.returncode not in spec.ok_statuses:
+                say(f"   FAILED with exit status {result.returncode}:\n{tail(output)}")
+                if server:
+                    say(f"   server log:\n{tail(server.log_text())}")
+                return False
+        if spec.compare_answers:
+            problems = compare_answers(body, result.stdout)
+            if problems:
+                say("   FAILED: the answers differ from README:\n      " + "\n      ".join(problems))
+                return False
+        say(f"   ok (exit {result.returncode}, {time.time() - started:.0f} s)")
+        return True
+    finally:
+        if server:
+            server.close()
+        if scratch:
+            scratch.cleanup()
+        for pattern in spec.writes:
+            for path in ROOT.glob(pattern):
+                if path not in before:
+                    path.unlink()
+        if first.startswith("createdb"):
+            subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres",
+                            "--force", "accounts"], check=False)
+
+
+def run_serving(script, cwd, env, spec):
+    """Runs a block that ends by serving, until :5000 answers; then stops it."""
+    log = tempfile.NamedTemporaryFile(prefix="readme-serve-", suffix=".log", delete=False)
+    process = subprocess.Popen(["bash", "-c", script], cwd=cwd, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        answered = wait_for(f"{BASE}/healthz", spec.timeout)
+        text = Path(log.name).read_text(errors="replace")
+        if not answered or process.poll() is not None:
+            say(f"   FAILED: nothing answered on {PORT}:\n{tail(text)}")
+            return False
+        say(f"   ok: it serves on {PORT}")
+        return True
+    finally:
+        stop(process)
+        os.unlink(log.name)
+
+
+def commands(body):
+    """The commands of a block, one script each (continued lines joined)."""
+    result, current = [], ""
+    for line in body.splitlines():
+        if not current and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        current += line + "\n"
+        if not line.rstrip().endswith("\\"):
+            result.append("set -euo pipefail\n" + current)
+            current = ""
+    return result
+
+
+def prepare_scratch(cwd, body):
+    """What a block "in your app" expects to find: README's `src/main.ts`."""
+    if "src/main.ts" in body:
+        text = README.read_text()
+        match = re.search(r"```ts\n(// src/main\.ts\n.*?)```", text, re.S)
+        (cwd / "src").mkdir()
+        (cwd / "src" / "main.ts").write_text(match.group(1))
+        (cwd / "package.json").write_text('{"name": "readme-app", "private": true, "type": "module"}\n')
+
+
+def tail(text, lines=40):
+    return "\n".join("      " + line for line in text.splitlines()[-lines:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="list the blocks and exit")
+    parser.add_argument("--only", type=int, action="append", help="run only block N")
+    parser.add_argument("--debug", action="store_true",
+                        help="serve the blocks that need a server with the debug build")
+    args = parser.parse_args()
+
+    blocks = sh_blocks(README.read_text())
+    unknown = []
+    plan = []
+    for number, (line, body) in enumerate(blocks, 1):
+        first = body.strip().splitlines()[0]
+        key = next((k for k in BLOCKS if first.split("  #")[0].strip() == k), None)
+        if key is None:
+            unknown.append(f"README.md line {line}: {first}")
+        else:
+            plan.append((number, line, body, BLOCKS[key]))
+    if unknown:
+        say("README shows commands this runner does not know how to check; add them to BLOCKS:")
+        for entry in unknown:
+            say(f"  {entry}")
+        return 1
+    if args.list:
+        for number, line, body, spec in plan:
+            say(f"{number:2}  line {line:4}  needs {spec.needs:11}  {body.strip().splitlines()[0]}")
+        return 0
+
+    profile = "debug" if args.debug else "release"
+    say(f"building the server the blocks use ({profile})")
+    build = ["cargo", "build", "-p", "account-api"] + ([] if args.debug else ["--release"])
+    subprocess.run(build, cwd=ROOT, check=True)
+    binary = str(ROOT / "target" / profile / "account-api")
+    failed = []
+    for number, line, body, spec in plan:
+        if args.only and number not in args.only:
+            continue
+        if not run_block(number, line, body, spec, binary):
+            failed.append(f"block {number} (README.md line {line})")
+    if failed:
+        say(f"\nFAILED: {', '.join(failed)}")
+        return 1
+    say("\nevery README command did what README says")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
