@@ -88,6 +88,7 @@ impl Application {
         overrides: Overrides,
     ) -> Result<Self, StartupError> {
         settings.validate()?;
+        crate::http_server::raise_open_file_limit(settings.connections.max_connections);
         let url = settings.database.database_url.clone();
         let database_error = |source| StartupError::Database {
             url: redact_password(&url),

@@ -51,6 +51,9 @@ use tokio::{
 use crate::{api::messages, settings::ConnectionSettings};
 
 mod keep_alive;
+mod open_files;
+
+pub use open_files::{OpenFileLimit, raise_open_file_limit};
 
 use keep_alive::{Activity, CountingIo, HeadTimer};
 

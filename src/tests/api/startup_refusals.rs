@@ -247,3 +247,67 @@ fn test_numbers_are_announced_with_their_count_and_end() {
         "{until:?}"
     );
 }
+
+/// The log lines of the binary started with the open-file limits `ulimit`
+/// sets first (`-Sn 256`, say), up to "listening".
+fn log_under_ulimit(ulimit: &str, args: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit {ulimit} && exec \"$0\" \"$@\""))
+        .arg(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.path().display()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary through bash");
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let listening = line.contains("listening");
+        lines.push(line);
+        if listening {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn the_open_file_limit_is_raised_to_the_hard_limit_and_a_low_one_announced() {
+    let hard = String::from_utf8(
+        Command::new("bash")
+            .args(["-c", "ulimit -Hn"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let hard = hard.trim();
+    if hard != "unlimited" && hard.parse::<u64>().unwrap() > 256 {
+        let raised = log_under_ulimit("-Sn 256", &[]);
+        assert!(
+            raised
+                .iter()
+                .any(|line| line.contains("raised the open-file limit") && line.contains("256")),
+            "{raised:?}"
+        );
+    }
+    let low = log_under_ulimit("-n 256", &["--max-connections", "10000"]);
+    assert!(
+        low.iter()
+            .any(|line| line.contains("cannot hold --max-connections 10000")),
+        "{low:?}"
+    );
+}
