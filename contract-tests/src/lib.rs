@@ -14,14 +14,25 @@
 //!
 //! # Layout
 //!
-//! - [`document`]: the document, its operations, inputs and encodings.
+//! - [`document`]: the document, its operations, inputs and encodings
+//!   (`openapi`: parsing and `$ref`s; `types`: what an operation is made
+//!   of; `operations`: reading them out of the document).
 //! - [`schema`]: OpenAPI 3.0 schemas compiled into JSON Schema validators.
-//! - [`inputs`]: proptest strategies of requests, and putting them on the wire.
+//! - [`inputs`]: proptest strategies of requests, and putting them on the
+//!   wire (`fixtures`, `generated`, `valid` and `invalid` values per kind of
+//!   field, `strategy` for whole requests, `wire` for rendering them).
 //! - [`http`]: requests, responses and the client.
-//! - [`check`]: one response against the document ([`check::Contract`]).
-//! - [`runner`]: many cases per target, grouping, shrinking, regressions.
+//! - [`check`]: one response against the document ([`check::Contract`]):
+//!   `violation`, `contract` (by operation), `answer` (by method and
+//!   concrete path, or against a named schema, as the server crate's
+//!   black-box suite checks every answer), `content` (content type and body).
+//! - [`runner`]: many cases per target (`config`, `setup`, `run`,
+//!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
+//!   what comes back (`outcome`).
 //! - [`report`]: the text a run prints.
-//! - [`spec_quality`]: checks of the document itself.
+//! - [`spec_quality`]: checks of the document itself, one module per family
+//!   (`structure`, `basics`, `descriptions`, `examples`), over `walk` and
+//!   `defect`.
 
 #![warn(missing_docs)]
 

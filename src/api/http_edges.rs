@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 use super::{
     document::BASE_PATH,
-    envelope::{StatusReply, TransportFailure},
+    envelope::{NO_STORE, StatusReply, TransportFailure},
     messages,
     sendsms::{SendSmsCode, SendSmsReply, SendSmsTransportCode, SendSmsTransportFailure},
 };
@@ -280,17 +280,22 @@ fn path_parameter(path: &str) -> Option<&'static str> {
         .map(|(_, field)| *field)
 }
 
-/// A 400 envelope with HTTP 200, as an operation would answer.
+/// A 400 envelope with HTTP 200, as an operation would answer (with
+/// `Cache-Control: no-store`, as every business answer).
 fn bad_request(style: Style, field: &str, reason: &str) -> Response {
     let msg = format!("{}: {field} {reason}", messages::BAD_PARAMETER);
-    match style {
+    let mut response = match style {
         Style::SendSms => Json(SendSmsReply {
             code: SendSmsCode::BadParameter,
             msg,
         })
         .into_response(),
         Style::Numeric => Json(StatusReply::new(400, &msg)).into_response(),
-    }
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    response
 }
 
 /// The envelope for a transport-level failure, with that HTTP status.

@@ -237,7 +237,12 @@ async fn relay(
     let headers: Vec<(String, String)> = incoming
         .headers()
         .iter()
-        .filter(|(name, _)| matches!(name.as_str(), "content-type" | "retry-after" | "allow"))
+        .filter(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "content-type" | "retry-after" | "allow" | "cache-control"
+            )
+        })
         .map(|(name, value)| {
             (
                 name.as_str().to_owned(),

@@ -1,7 +1,15 @@
 //! A real server on a random port over a fresh database of the run's backend
 //! (a SQLite file, or a new PostgreSQL database in the PostgreSQL run), and a
 //! client whose every answer is checked against the server's own OpenAPI
-//! document.
+//! document, by the contract checker's [`Contract`].
+//!
+//! The answer to a request the document has an operation for, with a status
+//! that operation declares, is checked as the contract checker checks it
+//! (status, declared headers, content type, body schema with `$ref`s
+//! resolved). Transport failures the document cannot list (404 for a path it
+//! does not have, 405 for a method a path does not have, or a 408, 413 or 500
+//! an operation does not declare) are checked against the transport
+//! envelopes it defines in `components`.
 
 use std::{
     ops::Deref,
@@ -16,6 +24,7 @@ use account_api::{
     state::AppState,
     test_support::{Backend, ManualClock, RecordingSender, TestDatabase, say},
 };
+use contract_tests::{Contract, Document, Violation, ViolationKind, http::HttpResponse};
 use reqwest::{
     Method, RequestBuilder,
     header::{CONTENT_TYPE, HeaderMap},
@@ -28,7 +37,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
-use crate::response_schemas::ResponseSchemas;
+/// The content type of every envelope.
+pub const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+/// Where the documented account operations live.
+pub const API_PREFIX: &str = "/api/v4.0/";
 
 /// The phone number of the original document's examples.
 pub const PHONE: &str = "13126939916";
@@ -68,7 +81,7 @@ pub struct ApiClient {
     /// The port the server listens on.
     pub port: u16,
     client: reqwest::Client,
-    schemas: Arc<ResponseSchemas>,
+    contract: Arc<Contract>,
 }
 
 /// An answer, already checked against the OpenAPI document.
@@ -351,25 +364,76 @@ impl ApiClient {
             .send()
             .await
             .expect("the server answers")
-            .json::<Value>()
+            .text()
             .await
-            .expect("the OpenAPI document is JSON");
+            .expect("the OpenAPI document arrives");
         Self {
             address,
             port,
             client,
-            schemas: Arc::new(ResponseSchemas::new(document)),
+            contract: contract_of(&document),
         }
     }
 
     /// The served OpenAPI document.
     pub fn document(&self) -> &Value {
-        self.schemas.document()
+        &self.contract.document.json
     }
 
-    /// The checker of answers against the served document.
-    pub fn schemas(&self) -> &ResponseSchemas {
-        &self.schemas
+    /// What the served document says is wrong with `body`, sent as
+    /// [`JSON_UTF8`] with HTTP `status` in answer to `method path`: the
+    /// check behind every request, on the body alone (no headers); empty
+    /// when nothing is, or the document does not describe such an answer.
+    pub fn violations(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Vec<Violation> {
+        let answer = HttpResponse {
+            status,
+            content_type: Some(JSON_UTF8.to_owned()),
+            headers: vec![("content-type".to_owned(), JSON_UTF8.to_owned())],
+            body: body.to_string().into_bytes(),
+        };
+        let mut violations = self
+            .document_violations(method, path, &answer)
+            .unwrap_or_default();
+        violations.retain(|violation| violation.kind != ViolationKind::BadHeader);
+        violations
+    }
+
+    /// Every way `answer` to `method path` breaks the served document, or
+    /// `None` when the document does not describe it (Swagger UI, the
+    /// document itself, a redirect, a 503 before any request was read).
+    fn document_violations(
+        &self,
+        method: &str,
+        path: &str,
+        answer: &HttpResponse,
+    ) -> Option<Vec<Violation>> {
+        let mut violations = self.contract.check_answer(method, path, answer);
+        // "No 5xx for any input" is the contract checker's rule for the
+        // requests it generates; this suite provokes documented 500s on
+        // purpose (a database outage) and asserts every status itself.
+        violations.retain(|violation| violation.kind != ViolationKind::ServerError);
+        let declared = !violations.iter().any(|violation| {
+            matches!(
+                violation.kind,
+                ViolationKind::UndocumentedOperation | ViolationKind::UndeclaredStatus
+            )
+        });
+        if declared {
+            Some(violations)
+        } else if is_transport_failure(answer.status) {
+            Some(
+                self.contract
+                    .check_as(transport_envelope(path), JSON_UTF8, answer),
+            )
+        } else {
+            None
+        }
     }
 
     /// The full URL of `path_and_query`.
@@ -463,13 +527,68 @@ impl ApiClient {
         } else {
             Value::Null
         };
-        self.schemas
-            .check(method, path, status, content_type, &body);
+        self.assert_documented(method, path, status, &headers, &text);
         TestResponse {
             status,
             headers,
             text,
             body,
+        }
+    }
+
+    /// Panics unless the answer (`status`, `headers`, `text`) to `method
+    /// path` is what the served document promises.
+    fn assert_documented(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        headers: &HeaderMap,
+        text: &str,
+    ) {
+        let what = format!("{method} {path} answered HTTP {status}");
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok());
+        // Only `/metrics` speaks text: Prometheus's exposition format.
+        assert!(
+            path == "/metrics" || !content_type.is_some_and(|ct| ct.starts_with("text/plain")),
+            "{what} in text/plain: {text}"
+        );
+        let envelope_expected = path.starts_with(API_PREFIX) || is_transport_failure(status);
+        if envelope_expected {
+            assert_eq!(
+                content_type,
+                Some(JSON_UTF8),
+                "{what} with the wrong content type"
+            );
+        }
+        let answer = HttpResponse {
+            status,
+            content_type: content_type.map(str::to_owned),
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_owned(), value)
+                })
+                .collect(),
+            body: text.as_bytes().to_vec(),
+        };
+        match self.document_violations(method, path, &answer) {
+            None => assert!(
+                !envelope_expected,
+                "{what}, which the document does not describe: {text}"
+            ),
+            Some(violations) => assert!(
+                violations.is_empty(),
+                "{what}, which the document does not allow:\n{}\nbody: {text}",
+                violations
+                    .iter()
+                    .map(|violation| format!("- {violation}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
         }
     }
 
@@ -521,6 +640,45 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The compiled contract of the served document `text`: compiled once per
+/// distinct document for the whole run, not once per test.
+fn contract_of(text: &str) -> Arc<Contract> {
+    static CONTRACTS: Mutex<Vec<(String, Arc<Contract>)>> = Mutex::new(Vec::new());
+    let mut contracts = CONTRACTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, contract)) = contracts.iter().find(|(served, _)| served == text) {
+        return Arc::clone(contract);
+    }
+    let document = Document::parse(text)
+        .unwrap_or_else(|err| panic!("the served OpenAPI document is unusable: {err}"));
+    assert_eq!(
+        document.json["openapi"], "3.0.0",
+        "the served document is not OpenAPI 3.0.0"
+    );
+    let contract = Arc::new(
+        Contract::new(document)
+            .unwrap_or_else(|err| panic!("the served document does not compile: {err}")),
+    );
+    contracts.push((text.to_owned(), Arc::clone(&contract)));
+    contract
+}
+
+/// The statuses every path may answer with a transport envelope.
+fn is_transport_failure(status: u16) -> bool {
+    matches!(status, 404 | 405 | 408 | 413 | 500)
+}
+
+/// The transport envelope of an answer to `path`: sendsms's has a string code and no data.
+fn transport_envelope(path: &str) -> &'static str {
+    let sendsms = format!("{API_PREFIX}sendsms");
+    if path == sendsms || path.starts_with(&format!("{sendsms}/")) {
+        "#/components/schemas/SendSmsTransportFailure"
+    } else {
+        "#/components/schemas/TransportFailure"
     }
 }
 

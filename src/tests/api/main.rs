@@ -3,14 +3,14 @@
 //! file, or in the PostgreSQL run of this binary a new PostgreSQL schema.
 //!
 //! Every answer any test receives is also checked against the OpenAPI
-//! document the server publishes (see `response_schemas`), so the suite
-//! proves the document tells the truth as a side effect.
+//! document the server publishes, by the contract checker of the
+//! `contract-tests` crate (see `helpers`), so the suite proves the document
+//! tells the truth as a side effect.
 //!
 //! # Layout
 //!
 //! - `helpers`: `TestApp` (spawn, database access), `ApiClient` (requests,
-//!   each answer checked) and shared assertions.
-//! - `response_schemas`: the OpenAPI response check behind every request.
+//!   each answer checked against the served document) and shared assertions.
 //! - One module per endpoint, `bad_requests` (the exact message of every bad
 //!   parameter in every encoding), `transport` for what surrounds them, and
 //!   `original_examples` for the original document's URLs replayed verbatim.
@@ -56,7 +56,6 @@ mod postgres;
 mod query_plans;
 mod register;
 mod reset_window;
-mod response_schemas;
 mod sendsms;
 mod server_process;
 mod sessions;

@@ -1,82 +1,23 @@
-//! Checking one response against what the document declares for its operation.
+//! The document compiled: a validator for every declared response body and
+//! header, and one response checked against its operation.
 
-use std::{collections::HashMap, fmt};
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::{Arc, Mutex},
+};
 
 use serde_json::Value;
 
+use super::{
+    content::check_content,
+    violation::{Violation, ViolationKind},
+};
 use crate::{
-    document::{Document, Operation, media_type_essence},
+    document::{Document, Operation},
     http::HttpResponse,
     schema::{SchemaValidator, escape_pointer},
 };
-
-/// What kind of promise a response broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ViolationKind {
-    /// No HTTP answer at all (connection refused or reset, timeout).
-    NoAnswer,
-    /// An HTTP 5xx: the contract allows none for any input.
-    ServerError,
-    /// A status the operation does not declare.
-    UndeclaredStatus,
-    /// A content type the operation does not declare for that status.
-    UndeclaredContentType,
-    /// A JSON content type with a body that is not JSON.
-    NotJson,
-    /// A body that does not match the declared schema.
-    SchemaMismatch,
-    /// A body where the document declares none.
-    UnexpectedBody,
-    /// A declared response header missing (when required) or not matching its schema.
-    BadHeader,
-}
-
-impl ViolationKind {
-    /// A short phrase for reports.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::NoAnswer => "no HTTP answer",
-            Self::ServerError => "server error (5xx)",
-            Self::UndeclaredStatus => "undeclared HTTP status",
-            Self::UndeclaredContentType => "undeclared content type",
-            Self::NotJson => "body is not JSON",
-            Self::SchemaMismatch => "body does not match the schema",
-            Self::UnexpectedBody => "body where none is declared",
-            Self::BadHeader => "response header breaks its declaration",
-        }
-    }
-}
-
-/// One broken promise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// What kind.
-    pub kind: ViolationKind,
-    /// What exactly, in words.
-    pub message: String,
-    /// The schema keyword that failed, for schema mismatches.
-    pub schema_path: Option<String>,
-}
-
-impl Violation {
-    /// What makes two violations "the same" for grouping: kind and place.
-    pub fn signature(&self) -> String {
-        match &self.schema_path {
-            Some(path) => format!("{} @ {path}", self.kind.describe()),
-            None => format!("{}: {}", self.kind.describe(), self.message),
-        }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.describe(), self.message)?;
-        if let Some(path) = &self.schema_path {
-            write!(f, "\n    schema path: {path}")?;
-        }
-        Ok(())
-    }
-}
 
 /// The document with a compiled validator for every declared response body.
 pub struct Contract {
@@ -84,6 +25,8 @@ pub struct Contract {
     pub document: Document,
     /// By (method, path, status key, media type).
     validators: HashMap<(String, String, String, String), SchemaValidator>,
+    /// The schemas [`Contract::check_as`] was asked for, by reference, compiled on first use.
+    pub(super) referenced: Mutex<HashMap<String, Arc<SchemaValidator>>>,
 }
 
 impl fmt::Debug for Contract {
@@ -148,6 +91,7 @@ impl Contract {
         Ok(Self {
             document,
             validators,
+            referenced: Mutex::new(HashMap::new()),
         })
     }
 
@@ -202,83 +146,17 @@ impl Contract {
         };
         let declared_response = self.document.resolve(&responses[&status_key]);
         violations.extend(self.check_headers(operation, &status_key, declared_response, response));
-        let content = declared_response["content"].as_object();
-        let Some(content) = content.filter(|c| !c.is_empty()) else {
-            if !response.body.is_empty() {
-                violations.push(Violation {
-                    kind: ViolationKind::UnexpectedBody,
-                    message: format!(
-                        "HTTP {status} declares no content but {} bytes came",
-                        response.body.len()
-                    ),
-                    schema_path: None,
-                });
-            }
-            return violations;
-        };
-        let actual = response.content_type.as_deref().unwrap_or("");
-        let Some(media_type) = content
-            .keys()
-            .find(|declared| content_type_matches(declared, actual))
-        else {
-            let declared: Vec<&String> = content.keys().collect();
-            violations.push(Violation {
-                kind: ViolationKind::UndeclaredContentType,
-                message: format!(
-                    "HTTP {status} came as {:?}; declared: {declared:?}",
-                    response
-                        .content_type
-                        .as_deref()
-                        .unwrap_or("(no content type)")
-                ),
-                schema_path: None,
-            });
-            return violations;
-        };
-        if !is_json(media_type) {
-            return violations;
-        }
-        let body: Value = match serde_json::from_slice(&response.body) {
-            Ok(body) => body,
-            Err(err) => {
-                violations.push(Violation {
-                    kind: ViolationKind::NotJson,
-                    message: format!("declared {media_type:?}, but: {err}"),
-                    schema_path: None,
-                });
-                return violations;
-            }
-        };
-        let key = (
-            operation.method.clone(),
-            operation.path.clone(),
-            status_key.clone(),
-            media_type.clone(),
-        );
-        if let Some(validator) = self.validators.get(&key) {
-            let errors = validator.errors(&body);
-            if let Some(first) = errors.first() {
-                let listed: Vec<String> = errors
-                    .iter()
-                    .take(8)
-                    .map(|e| format!("\n    - {e}"))
-                    .collect();
-                violations.push(Violation {
-                    kind: ViolationKind::SchemaMismatch,
-                    message: format!(
-                        "HTTP {status} body does not match {}:{}",
-                        validator.location,
-                        listed.concat()
-                    ),
-                    schema_path: Some(first.schema_path.clone()),
-                });
-            }
-        }
+        violations.extend(check_content(declared_response, response, |media_type| {
+            self.validators.get(&(
+                operation.method.clone(),
+                operation.path.clone(),
+                status_key.clone(),
+                media_type.to_owned(),
+            ))
+        }));
         violations
     }
-}
 
-impl Contract {
     /// Declared response headers: present when required, matching their schema when present.
     fn check_headers(
         &self,
@@ -358,53 +236,10 @@ fn declared_status(responses: &Value, status: u16) -> Option<String> {
         .then(|| "default".to_owned())
 }
 
-/// Whether the `actual` content type is the `declared` one: the same media
-/// type, and every parameter the document names (such as `charset=utf-8`).
-pub fn content_type_matches(declared: &str, actual: &str) -> bool {
-    if media_type_essence(declared) != media_type_essence(actual) {
-        return false;
-    }
-    let parameters = |text: &str| -> Vec<(String, String)> {
-        text.split(';')
-            .skip(1)
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| {
-                (
-                    k.trim().to_ascii_lowercase(),
-                    v.trim().trim_matches('"').to_ascii_lowercase(),
-                )
-            })
-            .collect()
-    };
-    let actual_parameters = parameters(actual);
-    parameters(declared)
-        .iter()
-        .all(|p| actual_parameters.contains(p))
-}
-
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type_essence(media_type);
-    essence == "application/json" || essence.ends_with("+json")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn response(status: u16, content_type: &str, body: &str) -> Result<HttpResponse, String> {
-        Ok(HttpResponse {
-            status,
-            content_type: Some(content_type.to_owned()),
-            headers: vec![("content-type".to_owned(), content_type.to_owned())],
-            body: body.as_bytes().to_vec(),
-        })
-    }
-
-    const JSON: &str = "application/json; charset=utf-8";
-
-    fn kinds(violations: &[Violation]) -> Vec<ViolationKind> {
-        violations.iter().map(|v| v.kind).collect()
-    }
+    use crate::check::testing::{JSON, kinds, response};
 
     #[test]
     fn the_original_documents_examples_keep_the_contract() {
@@ -518,20 +353,5 @@ mod tests {
 
         let unreachable = contract.check(&login, &Err("connection refused".to_owned()));
         assert_eq!(kinds(&unreachable), vec![ViolationKind::NoAnswer]);
-    }
-
-    #[test]
-    fn content_types_match_on_media_type_and_declared_parameters() {
-        assert!(content_type_matches(
-            JSON,
-            "application/json; charset=utf-8"
-        ));
-        assert!(content_type_matches(JSON, "Application/JSON;charset=UTF-8"));
-        assert!(!content_type_matches(JSON, "application/json"));
-        assert!(content_type_matches(
-            "application/json",
-            "application/json; charset=utf-8"
-        ));
-        assert!(!content_type_matches(JSON, "text/plain; charset=utf-8"));
     }
 }
