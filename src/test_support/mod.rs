@@ -21,12 +21,14 @@
 //! - `databases`: [`TestDatabase`], one database per test.
 //! - `postgres_run`: [`run_this_binary_on_postgresql`].
 //! - `doubles`: [`ManualClock`] and [`RecordingSender`].
+//! - `server`: [`TestServer`], the real server in process on port 0.
 //! - `stderr`: [`say`], lines shown even when a test passes.
 
 mod backend;
 mod databases;
 mod doubles;
 mod postgres_run;
+mod server;
 mod stderr;
 
 pub use backend::{
@@ -35,4 +37,5 @@ pub use backend::{
 pub use databases::{DATABASE_PREFIX, TestDatabase};
 pub use doubles::{ManualClock, RecordingSender};
 pub use postgres_run::{PostgresRun, run_this_binary_on_postgresql};
+pub use server::{ServerOptions, TestServer};
 pub use stderr::say;

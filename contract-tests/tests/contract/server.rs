@@ -1,19 +1,17 @@
-//! The server under test, in process: a real `account_api::Application` on
-//! 127.0.0.1 port 0 over a fresh database of its own — a SQLite file in a
-//! temporary directory, or a new PostgreSQL schema in the PostgreSQL run
-//! (`account_api::test_support`).
+//! The server under test: `account_api::test_support::TestServer`, the same
+//! in-process server the black-box suite starts (the real application on
+//! 127.0.0.1 port 0 over a fresh database of its own — a SQLite file, or a
+//! new PostgreSQL schema in the PostgreSQL run), on a runtime of its own.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use account_api::{
-    Application,
     clock::Clock,
     settings::{Settings, Verification},
-    startup::Overrides,
     store::codes::CODE_LIFETIME,
-    test_support::{ManualClock, RecordingSender, TestDatabase},
+    test_support::{ManualClock, RecordingSender, ServerOptions, TestServer as InProcess},
 };
-use tokio::{runtime::Runtime, sync::oneshot};
+use tokio::runtime::Runtime;
 
 /// One millisecond as the `chrono::Duration` the clock takes. This crate does
 /// not depend on chrono (the library speaks HTTP only), so it is derived from
@@ -24,7 +22,8 @@ macro_rules! one_millisecond {
     };
 }
 
-/// A running server with its own database and runtime, stopped when dropped.
+/// The shared in-process server on a runtime of its own (the contract
+/// runner is synchronous), stopped when dropped.
 pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
@@ -32,10 +31,8 @@ pub struct TestServer {
     pub sms: Arc<RecordingSender>,
     /// The server's clock, when the test moves it ([`TestServer::start_verifying`]).
     pub clock: Option<Arc<ManualClock>>,
-    stop: Option<oneshot::Sender<()>>,
+    server: Option<InProcess>,
     runtime: Option<Runtime>,
-    // Dropped last, after the server has stopped.
-    _database: TestDatabase,
 }
 
 impl TestServer {
@@ -65,37 +62,25 @@ impl TestServer {
             .enable_all()
             .build()
             .expect("a runtime");
-        let database = runtime.block_on(TestDatabase::create());
-        let mut settings = Settings::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            database.url().to_owned(),
-        );
-        settings.sms.verification = Some(verification);
-        settings.limits.sends_per_address_per_hour = u32::MAX / 2;
-        settings.limits.daily_sms_budget = u32::MAX / 2;
-        settings.limits.login_failures_per_address_per_hour = u32::MAX / 2;
-        settings.limits.reset_attempts_per_address_per_hour = u32::MAX / 2;
-        let sms = Arc::new(RecordingSender::default());
-        let overrides = Overrides {
-            sms_sender: Some(sms.clone()),
-            clock: clock.clone().map(|clock| clock as Arc<dyn Clock>),
-            ..Overrides::default()
+        let configure = |settings: &mut Settings| {
+            settings.sms.verification = Some(verification);
+            let limits = &mut settings.limits;
+            limits.sends_per_address_per_hour = u32::MAX / 2;
+            limits.daily_sms_budget = u32::MAX / 2;
+            limits.login_failures_per_address_per_hour = u32::MAX / 2;
+            limits.reset_attempts_per_address_per_hour = u32::MAX / 2;
         };
-        let application = runtime
-            .block_on(Application::build_with(settings, overrides))
-            .expect("the server starts");
-        let base_url = format!("http://127.0.0.1:{}", application.port());
-        let (stop, stopped) = oneshot::channel::<()>();
-        runtime.spawn(application.run_until(async {
-            let _ = stopped.await;
-        }));
+        let options = ServerOptions {
+            clock: clock.clone(),
+            ..ServerOptions::default()
+        };
+        let server = runtime.block_on(InProcess::start(configure, options));
         Self {
-            base_url,
-            sms,
+            base_url: server.base_url(),
+            sms: Arc::clone(&server.sms),
             clock,
-            stop: Some(stop),
+            server: Some(server),
             runtime: Some(runtime),
-            _database: database,
         }
     }
 
@@ -107,8 +92,10 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        // Stops the server, then drops its database from within the runtime.
+        if let (Some(server), Some(runtime)) = (self.server.take(), self.runtime.as_ref()) {
+            let _guard = runtime.enter();
+            drop(server);
         }
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_timeout(Duration::from_secs(2));

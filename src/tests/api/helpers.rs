@@ -17,12 +17,13 @@ use std::{
 };
 
 use account_api::{
-    Application,
     settings::Settings,
     sms_sender::SmsSender,
-    startup::{Overrides, StatementObserver},
+    startup::StatementObserver,
     state::AppState,
-    test_support::{Backend, ManualClock, RecordingSender, TestDatabase, say},
+    test_support::{
+        Backend, ManualClock, RecordingSender, ServerOptions, TestDatabase, TestServer, say,
+    },
 };
 use contract_tests::{Contract, Document, Violation, ViolationKind, http::HttpResponse};
 use reqwest::{
@@ -35,7 +36,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
 
 /// The content type of every envelope.
 pub const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -63,13 +63,12 @@ pub struct TestApp {
     pub sms: Arc<RecordingSender>,
     /// The server's clock, moved by tests instead of sleeping.
     pub clock: Arc<ManualClock>,
-    /// The server's state, for calling services directly.
+    /// The server's state, for calling flows directly.
     pub state: AppState,
     client: ApiClient,
     db: DatabaseConnection,
-    stop: Option<oneshot::Sender<()>>,
-    // Dropped last: the database itself.
-    database: TestDatabase,
+    // Dropped last: the server, then its database.
+    server: TestServer,
 }
 
 /// An HTTP client of one server that checks every answer against the
@@ -197,39 +196,31 @@ impl TestApp {
         statement_observer: Option<StatementObserver>,
     ) -> Self {
         log_server_warnings();
-        let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), database.url());
-        // Most tests cover the documented operations, not the abuse limits:
-        // lift the send limits so one test may send a phone several codes.
-        let limits = &mut settings.limits;
-        limits.sends_per_phone_per_minute = 1_000;
-        limits.sends_per_phone_per_hour = 1_000;
-        limits.sends_per_phone_per_day = 1_000;
-        limits.sends_per_address_per_hour = 1_000;
-        configure(&mut settings);
-        let clock = Arc::new(ManualClock::starting_now());
-        let overrides = Overrides {
-            sms_sender: Some(sender),
-            clock: Some(clock.clone()),
-            statement_observer,
+        let configure = |settings: &mut Settings| {
+            // Most tests cover the documented operations, not the abuse
+            // limits: lift the send limits so one test may send a phone
+            // several codes.
+            let limits = &mut settings.limits;
+            limits.sends_per_phone_per_minute = 1_000;
+            limits.sends_per_phone_per_hour = 1_000;
+            limits.sends_per_phone_per_day = 1_000;
+            limits.sends_per_address_per_hour = 1_000;
+            configure(settings);
         };
-        let application = Application::build_with(settings, overrides)
-            .await
-            .expect("the application builds");
-        let state = application.state().clone();
-        let port = application.port();
-        let db = state.db.clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(application.run_until(async move {
-            let _ = stopped.await;
-        }));
+        let options = ServerOptions {
+            database: Some(database),
+            sender: Some(sender),
+            statement_observer,
+            ..ServerOptions::default()
+        };
+        let server = TestServer::start(configure, options).await;
         Self {
             sms,
-            clock,
-            state,
-            client: ApiClient::connect(port).await,
-            db,
-            stop: Some(stop),
-            database,
+            clock: server.clock.clone(),
+            state: server.state.clone(),
+            client: ApiClient::connect(server.port).await,
+            db: server.state.db.clone(),
+            server,
         }
     }
 
@@ -241,14 +232,14 @@ impl TestApp {
 
     /// The backend of this server's database.
     pub fn backend(&self) -> Backend {
-        self.database.backend()
+        self.server.database().backend()
     }
 
     /// Everything the database stores, as text: for SQLite the bytes of the
     /// database file and its write-ahead log, for PostgreSQL every row of
     /// every table in its text form.
     pub async fn everything_stored(&self) -> String {
-        match self.database.sqlite_dir() {
+        match self.server.database().sqlite_dir() {
             Some(dir) => {
                 let mut stored = Vec::new();
                 for entry in std::fs::read_dir(dir).expect("the database directory") {
@@ -290,7 +281,7 @@ impl TestApp {
 
     /// The directory of the SQLite database file (SQLite only).
     pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
-        self.database.sqlite_dir()
+        self.server.database().sqlite_dir()
     }
 
     /// The database, for looking at rows and inserting what no API creates yet.
@@ -632,14 +623,6 @@ impl ApiClient {
             ],
         )
         .await
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

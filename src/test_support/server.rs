@@ -1,0 +1,110 @@
+//! The server under test, in process: the real [`Application`] on 127.0.0.1
+//! port 0 over a [`TestDatabase`] of its own, with a [`RecordingSender`] and
+//! a [`ManualClock`] in place of the outside effects; stopped when dropped.
+//! Both test suites (the black-box suite and the contract tests) start their
+//! servers here.
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::{
+    databases::TestDatabase,
+    doubles::{ManualClock, RecordingSender},
+};
+use crate::{
+    Application,
+    settings::Settings,
+    sms_sender::SmsSender,
+    startup::{Overrides, StatementObserver},
+    state::AppState,
+};
+
+/// What a [`TestServer`] is started with beyond its settings.
+#[derive(Default)]
+pub struct ServerOptions {
+    /// The database; a fresh one of the run's backend when `None`.
+    pub database: Option<TestDatabase>,
+    /// The SMS sender; the server's [`RecordingSender`] when `None`.
+    pub sender: Option<Arc<dyn SmsSender>>,
+    /// The clock; a new [`ManualClock`] showing now when `None`.
+    pub clock: Option<Arc<ManualClock>>,
+    /// Shown every statement the server runs through its pool.
+    pub statement_observer: Option<StatementObserver>,
+}
+
+/// A running server, stopped when dropped (its database after it).
+pub struct TestServer {
+    /// The port it listens on.
+    pub port: u16,
+    /// Every SMS the server sent (unless another sender was given).
+    pub sms: Arc<RecordingSender>,
+    /// The server's clock, moved by tests instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// The server's state, for looking into its database or calling flows.
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    // Dropped last: the database itself.
+    database: TestDatabase,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1 port 0 with the default settings as
+    /// `configure` changes them. Runs on the caller's tokio runtime.
+    ///
+    /// # Panics
+    /// When the server cannot start.
+    pub async fn start(configure: impl FnOnce(&mut Settings), options: ServerOptions) -> Self {
+        let database = match options.database {
+            Some(database) => database,
+            None => TestDatabase::create().await,
+        };
+        let mut settings =
+            Settings::new("127.0.0.1:0".parse().expect("an address"), database.url());
+        configure(&mut settings);
+        let sms = Arc::new(RecordingSender::default());
+        let clock = options
+            .clock
+            .unwrap_or_else(|| Arc::new(ManualClock::starting_now()));
+        let overrides = Overrides {
+            sms_sender: Some(options.sender.unwrap_or_else(|| sms.clone())),
+            clock: Some(clock.clone()),
+            statement_observer: options.statement_observer,
+        };
+        let application = Application::build_with(settings, overrides)
+            .await
+            .expect("the server starts");
+        let state = application.state().clone();
+        let port = application.port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            port,
+            sms,
+            clock,
+            state,
+            stop: Some(stop),
+            database,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's database.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
