@@ -3,7 +3,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use crate::domain::Phone;
+use crate::domain::{CodePurpose, Phone};
 
 /// A sender failure; the app sees an internal error.
 #[derive(Debug, thiserror::Error)]
@@ -13,10 +13,21 @@ pub struct SmsError(pub String);
 /// The future a sender returns.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
 
+/// One verification code for one phone.
+#[derive(Debug, Clone, Copy)]
+pub struct SmsMessage<'a> {
+    /// Where it goes.
+    pub phone: &'a Phone,
+    /// The six digits.
+    pub code: &'a str,
+    /// What the code is for.
+    pub purpose: CodePurpose,
+}
+
 /// Delivers a verification code to a phone.
 pub trait SmsSender: Send + Sync + 'static {
-    /// Sends `code` to `phone`.
-    fn send<'a>(&'a self, phone: &'a Phone, code: &'a str) -> SendFuture<'a>;
+    /// Sends `message`.
+    fn send<'a>(&'a self, message: SmsMessage<'a>) -> SendFuture<'a>;
 }
 
 /// The development sender: writes phone and code to the log, sends nothing.
@@ -26,10 +37,11 @@ pub trait SmsSender: Send + Sync + 'static {
 pub struct LogSender;
 
 impl SmsSender for LogSender {
-    fn send<'a>(&'a self, phone: &'a Phone, code: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, message: SmsMessage<'a>) -> SendFuture<'a> {
         tracing::info!(
-            phone = phone.as_str(),
-            code,
+            phone = message.phone.as_str(),
+            code = message.code,
+            purpose = ?message.purpose,
             "SMS code (log sender: nothing sent)"
         );
         Box::pin(async { Ok(()) })
@@ -122,7 +134,8 @@ impl HttpSender {
 }
 
 impl SmsSender for HttpSender {
-    fn send<'a>(&'a self, phone: &'a Phone, code: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, message: SmsMessage<'a>) -> SendFuture<'a> {
+        let (phone, code) = (message.phone, message.code);
         Box::pin(self.deliver(phone, code))
     }
 }
@@ -193,6 +206,14 @@ mod tests {
         (format!("http://{address}/send"), script)
     }
 
+    fn message(phone: &Phone) -> SmsMessage<'_> {
+        SmsMessage {
+            phone,
+            code: "123456",
+            purpose: CodePurpose::SignUp,
+        }
+    }
+
     fn sender(url: &str, retries: u32) -> HttpSender {
         HttpSender::new(
             url,
@@ -210,7 +231,7 @@ mod tests {
     #[tokio::test]
     async fn the_provider_receives_the_template_filled_in() {
         let (url, script) = stub_provider(vec![]).await;
-        sender(&url, 2).send(&phone(), "123456").await.unwrap();
+        sender(&url, 2).send(message(&phone())).await.unwrap();
         let received = script.lock().unwrap().received.clone();
         assert_eq!(
             received,
@@ -227,7 +248,7 @@ mod tests {
             (StatusCode::BAD_GATEWAY, Duration::ZERO),
         ])
         .await;
-        sender(&url, 2).send(&phone(), "123456").await.unwrap();
+        sender(&url, 2).send(message(&phone())).await.unwrap();
         assert_eq!(script.lock().unwrap().received.len(), 3);
     }
 
@@ -238,7 +259,7 @@ mod tests {
             10
         ])
         .await;
-        let err = sender(&url, 2).send(&phone(), "123456").await.unwrap_err();
+        let err = sender(&url, 2).send(message(&phone())).await.unwrap_err();
         assert_eq!(script.lock().unwrap().received.len(), 3);
         assert!(err.0.contains("500"), "{err}");
         assert!(!err.0.contains("123456"), "{err}");
@@ -247,7 +268,7 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_is_final() {
         let (url, script) = stub_provider(vec![(StatusCode::BAD_REQUEST, Duration::ZERO); 3]).await;
-        assert!(sender(&url, 2).send(&phone(), "123456").await.is_err());
+        assert!(sender(&url, 2).send(message(&phone())).await.is_err());
         assert_eq!(script.lock().unwrap().received.len(), 1);
     }
 
@@ -258,7 +279,7 @@ mod tests {
             (StatusCode::OK, Duration::ZERO),
         ])
         .await;
-        sender(&url, 1).send(&phone(), "123456").await.unwrap();
+        sender(&url, 1).send(message(&phone())).await.unwrap();
         assert_eq!(script.lock().unwrap().received.len(), 2);
     }
 

@@ -4,6 +4,7 @@
 use super::error::FlowError;
 use crate::{
     domain::{ClientIp, CodePurpose, Expect, Phone},
+    sms_sender::SmsMessage,
     state::AppState,
     store::{
         self,
@@ -90,7 +91,12 @@ pub async fn send_code(
     let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
     txn.commit().await?;
 
-    if let Err(err) = state.sms_sender.send(phone, &code).await {
+    let message = SmsMessage {
+        phone,
+        code: &code,
+        purpose,
+    };
+    if let Err(err) = state.sms_sender.send(message).await {
         // The code never reached the phone: withdraw it and do not count the send.
         codes::withdraw(&state.db, code_id, now).await?;
         audit::set_outcome(&state.db, event, outcome::FAILED).await?;

@@ -7,8 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::{
     clock::Clock,
-    domain::Phone,
-    sms_sender::{SendFuture, SmsSender},
+    sms_sender::{SendFuture, SmsMessage, SmsSender},
 };
 
 /// A clock that moves only when told to (tests).
@@ -69,7 +68,8 @@ impl RecordingSender {
 }
 
 impl SmsSender for RecordingSender {
-    fn send<'a>(&'a self, phone: &'a Phone, code: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, message: SmsMessage<'a>) -> SendFuture<'a> {
+        let (phone, code) = (message.phone, message.code);
         self.sent
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -2,7 +2,7 @@
 
 use account_api::{
     settings::Verification,
-    sms_sender::{SendFuture, SmsError, SmsSender},
+    sms_sender::{SendFuture, SmsError, SmsMessage, SmsSender},
 };
 use entity::audit_events;
 use sea_orm::{EntityTrait, QueryOrder};
@@ -111,11 +111,7 @@ async fn no_password_code_or_token_reaches_the_database() {
 struct FailingSender;
 
 impl SmsSender for FailingSender {
-    fn send<'a>(
-        &'a self,
-        _phone: &'a account_api::domain::Phone,
-        _code: &'a str,
-    ) -> SendFuture<'a> {
+    fn send<'a>(&'a self, _message: SmsMessage<'a>) -> SendFuture<'a> {
         Box::pin(async { Err(SmsError("provider answered 503".to_owned())) })
     }
 }

@@ -13,8 +13,7 @@ use std::{
 };
 
 use account_api::{
-    domain::Phone,
-    sms_sender::{SendFuture, SmsSender},
+    sms_sender::{SendFuture, SmsMessage, SmsSender},
     test_support::TestDatabase,
 };
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -188,7 +187,7 @@ fn assert_cut_at_deadline(elapsed: Duration, what: &str) {
 struct SlowSender(Duration);
 
 impl SmsSender for SlowSender {
-    fn send<'a>(&'a self, _phone: &'a Phone, _code: &'a str) -> SendFuture<'a> {
+    fn send<'a>(&'a self, _message: SmsMessage<'a>) -> SendFuture<'a> {
         Box::pin(async move {
             tokio::time::sleep(self.0).await;
             Ok(())
