@@ -40,6 +40,7 @@ pub mod flows;
 pub mod http_server;
 pub mod metrics;
 pub mod password_hasher;
+pub mod sandbox;
 pub mod settings;
 pub mod sms_sender;
 pub mod startup;

@@ -24,6 +24,11 @@ async fn main() -> ExitCode {
             println!("{}", api::openapi_json());
             Ok(())
         }
+        Command::SandboxOpenapi => {
+            println!("{}", api::sandbox::sandbox_json());
+            Ok(())
+        }
+        Command::Sandbox(command) => account_api::startup::run_sandbox(command).await,
         Command::ConfigSchema => {
             println!("{}", account_api::settings::config_schema());
             Ok(())

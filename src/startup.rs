@@ -11,7 +11,11 @@ use crate::{
     flows::housekeeping,
     http_server,
     password_hasher::PasswordHasher,
-    settings::{ConnectionSettings, SenderKind, Settings, Verification},
+    demo,
+    sandbox::{Sandbox, database::ThrowawayDatabase},
+    settings::{
+        AllowedOrigins, ConnectionSettings, SandboxCommand, SenderKind, Settings, Verification,
+    },
     sms_sender::{HttpSender, LogSender, SmsSender},
     state::{AppState, Policy},
     store::secrets,
@@ -63,6 +67,9 @@ pub struct Overrides {
     /// Called with every statement the server sends through its pool, after
     /// the migrations (tests read the query plans of what the server runs).
     pub statement_observer: Option<StatementObserver>,
+    /// The sandbox: its inbox takes the codes and its clock gives the time
+    /// (unless the two above say otherwise), and its operations are served.
+    pub sandbox: Option<Sandbox>,
 }
 
 /// A function shown every statement the server runs.
@@ -73,6 +80,8 @@ pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
     connections: ConnectionSettings,
+    cors: AllowedOrigins,
+    sandbox: Option<Sandbox>,
     state: AppState,
 }
 
@@ -118,9 +127,16 @@ impl Application {
             &db,
         )
         .await?;
-        let sms_sender = match overrides.sms_sender {
-            Some(sender) => sender,
-            None => configured_sender(&settings)?,
+        let sandbox = overrides.sandbox;
+        let sms_sender = match (overrides.sms_sender, &sandbox) {
+            (Some(sender), _) => sender,
+            (None, Some(sandbox)) => sandbox.inbox.clone(),
+            (None, None) => configured_sender(&settings)?,
+        };
+        let clock = match (overrides.clock, &sandbox) {
+            (Some(clock), _) => clock,
+            (None, Some(sandbox)) => sandbox.clock.clone(),
+            (None, None) => Arc::new(SystemClock),
         };
         warn_about_unsafe_settings(&settings);
         // One per core, and at least two: one lookup runs while the other's
@@ -135,13 +151,17 @@ impl Application {
             hasher: PasswordHasher::per_core_with_queue_depth(settings.hash_queue_depth as usize),
             sms_sender,
             code_key: Arc::new(code_key),
-            clock: overrides.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock,
             policy: Arc::new(Policy::from_settings(&settings)),
         };
+        let cors = AllowedOrigins::parse(&settings.cors_allowed_origins)
+            .expect("validated with the settings");
         Ok(Self {
             listener,
             local_addr,
             connections: settings.connections.clone(),
+            cors,
+            sandbox,
             state,
         })
     }
@@ -173,10 +193,14 @@ impl Application {
     ) -> io::Result<()> {
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_periodically(self.state.clone()));
-        let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
+        let options = api::AppOptions {
+            body_read_timeout: Duration::from_secs(self.connections.body_read_timeout_secs),
+            cors: self.cors,
+            sandbox: self.sandbox,
+        };
         let served = http_server::serve(
             self.listener,
-            api::app(self.state, body_read_timeout),
+            api::app(self.state, options),
             http_server::ConnectionLimits::from(&self.connections),
             stop,
             GRACE_PERIOD,
@@ -186,6 +210,41 @@ impl Application {
         tracing::info!("stopped");
         served
     }
+}
+
+/// Runs `account-api sandbox` until SIGINT or SIGTERM: the server on a
+/// throwaway database with the demo users, the sandbox's inbox and clock,
+/// and its operations; the database is deleted when it stops.
+pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
+    let SandboxCommand {
+        mut settings,
+        database_given,
+    } = command;
+    let requested = database_given.then(|| settings.database.database_url.clone());
+    let database = ThrowawayDatabase::open(requested.as_deref())?;
+    settings.database.database_url = database.url().to_owned();
+    let sandbox = Sandbox::new();
+    let overrides = Overrides {
+        sandbox: Some(sandbox),
+        ..Overrides::default()
+    };
+    let application = Application::build_with(settings, overrides)
+        .await
+        .map_err(|err| err.to_string())?;
+    let users = demo::load(&application.state.db, &application.state.hasher)
+        .await
+        .map_err(|err| format!("loading the demo data failed: {err}"))?;
+    tracing::warn!(
+        address = %application.local_addr(),
+        "SANDBOX: a throwaway database, SMS codes in GET /sandbox/sms, a clock moved by \
+         POST /sandbox/clock/advance; never use it in production"
+    );
+    for user in users {
+        tracing::info!(phone = user.phone, password = demo::DEMO_PASSWORD, shows = user.shows, "demo user");
+    }
+    let served = application.run_until_stopped().await;
+    drop(database);
+    served.map_err(|err| format!("server failed: {err}"))
 }
 
 /// Warns about settings that are allowed but unsafe in production.

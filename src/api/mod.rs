@@ -13,6 +13,7 @@
 
 pub mod bad_request;
 mod client_address;
+pub mod cors;
 pub mod document;
 pub mod envelope;
 mod http_edges;
@@ -30,6 +31,7 @@ mod logout;
 mod me;
 mod register;
 mod root;
+pub mod sandbox;
 pub mod sendsms;
 mod verify_code;
 
@@ -38,7 +40,7 @@ use std::time::Duration;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use poem_openapi::OpenApiService;
 
-use crate::state::AppState;
+use crate::{sandbox::Sandbox, state::AppState};
 
 pub use document::BASE_PATH;
 
@@ -112,22 +114,67 @@ fn metrics() -> Response {
         .into_response()
 }
 
-/// The whole HTTP application over `state`; a request body must arrive
-/// within `body_read_timeout` of the start of its reading.
-pub fn app(state: AppState, body_read_timeout: Duration) -> impl Endpoint {
+/// How the HTTP application is put together beside its state.
+#[derive(Clone, Default)]
+pub struct AppOptions {
+    /// How long reading a request's body may take, from its start.
+    pub body_read_timeout: Duration,
+    /// The web origins whose pages may call the API (CORS).
+    pub cors: crate::settings::AllowedOrigins,
+    /// The sandbox, whose operations are served too (`account-api sandbox`).
+    pub sandbox: Option<Sandbox>,
+}
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
     let service = api_service();
-    let edges = http_edges::HttpEdges::for_api::<Operations>(body_read_timeout);
-    Route::new()
+    let documents = Route::new()
         .at("/openapi.json", get(service.spec_endpoint()))
         .at("/openapi.yaml", get(service.spec_endpoint_yaml()))
-        .at("/metrics", get(metrics))
-        .nest("/swagger", service.swagger_ui())
-        .nest("/", service)
-        .data(state)
-        .around(move |endpoint, request| {
-            let edges = edges.clone();
-            async move { edges.handle(endpoint, request).await }
-        })
+        .at("/metrics", get(metrics));
+    let routes = match options.sandbox {
+        None => {
+            let edges = http_edges::HttpEdges::for_api::<Operations>(options.body_read_timeout);
+            documents
+                .nest("/swagger", service.swagger_ui())
+                .nest("/", service)
+                .data(state)
+                .around(move |endpoint, request| {
+                    let edges = edges.clone();
+                    async move { edges.handle(endpoint, request).await }
+                })
+                .boxed()
+        }
+        Some(sandbox) => {
+            // One service with both sets of operations routes them and
+            // lists both in Swagger UI; each document is served on its own.
+            let both = OpenApiService::new(
+                (operations(), sandbox::sandbox_operations()),
+                "Account API (sandbox)",
+                "4.0",
+            );
+            let edges = http_edges::HttpEdges::for_api::<(Operations, sandbox::SandboxOperations)>(
+                options.body_read_timeout,
+            );
+            let sandbox_document = sandbox::sandbox_service();
+            documents
+                .at("/sandbox/openapi.json", get(sandbox_document.spec_endpoint()))
+                .nest("/swagger", both.swagger_ui())
+                .nest("/", both)
+                .data(state)
+                .data(sandbox)
+                .around(move |endpoint, request| {
+                    let edges = edges.clone();
+                    async move { edges.handle(endpoint, request).await }
+                })
+                .boxed()
+        }
+    };
+    if options.cors.is_empty() {
+        routes
+    } else {
+        cors::with_cors(routes, options.cors).map_to_response().boxed()
+    }
 }
 
 #[cfg(test)]

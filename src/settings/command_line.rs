@@ -56,8 +56,16 @@ pub enum Command {
     /// Serve the API (the default): applies pending migrations, then listens
     /// until SIGINT or SIGTERM, letting in-flight requests finish.
     Serve(Settings),
+    /// Serve a sandbox for development and end-to-end tests, never for
+    /// production: the real server on a throwaway database (a new SQLite
+    /// file, deleted at exit) with the demo users, SMS verification on, an
+    /// SMS inbox instead of a sender, a clock to move, and CORS for
+    /// `http://localhost:*` and `http://127.0.0.1:*` (unless given).
+    Sandbox(SandboxCommand),
     /// Print the OpenAPI document (JSON) to standard output; touches no database.
     Openapi,
+    /// Print the sandbox's OpenAPI document (JSON); touches no database.
+    SandboxOpenapi,
     /// Print the JSON Schema of the configuration file (`--config`), for
     /// editors to complete and check it; touches no database.
     ConfigSchema,
@@ -67,6 +75,22 @@ pub enum Command {
     /// into the database and print their phones and password.
     Demo(DatabaseSettings),
 }
+
+/// The settings of `sandbox`: those of `serve`, with the sandbox's own
+/// defaults where none is given.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxCommand {
+    /// The settings, as for `serve`.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// Whether a database was given (it must then be a SQLite file that does
+    /// not exist); otherwise the sandbox makes a throwaway one.
+    #[arg(skip)]
+    pub database_given: bool,
+}
+
+/// The origins the sandbox allows when none is given: any local web server.
+pub const SANDBOX_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
 
 /// Why the settings could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -135,10 +159,43 @@ impl Cli {
                 file.map(|file| file.database),
                 subcommand_matches(matches),
             )),
+            Some(Command::Sandbox(sandbox)) => {
+                let sub = subcommand_matches(matches);
+                let from_file = |read: fn(&Settings) -> bool| file.as_ref().is_some_and(read);
+                let database_given = explicit(sub, "database_url")
+                    || from_file(|file| file.database.database_url != super::DEFAULT_DATABASE_URL);
+                let cors_given = explicit(sub, "cors_allowed_origins")
+                    || from_file(|file| !file.cors_allowed_origins.is_empty());
+                let mut settings = layered(sandbox.settings, file, sub);
+                settings.sms.verification = settings
+                    .sms
+                    .verification
+                    .or(Some(super::Verification::On));
+                if !cors_given {
+                    settings.cors_allowed_origins =
+                        SANDBOX_ORIGINS.iter().map(|origin| (*origin).to_owned()).collect();
+                }
+                Command::Sandbox(SandboxCommand {
+                    settings,
+                    database_given,
+                })
+            }
             Some(other) => other,
         };
         Ok((command, log_format))
     }
+}
+
+/// Whether `matches` took `id` from a flag or an environment variable.
+fn explicit(matches: &ArgMatches, id: &str) -> bool {
+    matches!(
+        matches
+            .try_get_raw(id)
+            .ok()
+            .flatten()
+            .and_then(|_| matches.value_source(id)),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
 }
 
 /// The matches of the subcommand given.
@@ -173,11 +230,7 @@ fn layered<T: Serialize + DeserializeOwned>(parsed: T, file: Option<T>, matches:
     let mut result = serde_json::to_value(&file).expect("settings serialize");
     for id in matches.ids() {
         let id = id.as_str();
-        let explicit = matches!(
-            matches.value_source(id),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        );
-        if let (true, Some(path)) = (explicit, path_of(&given, id)) {
+        if let (true, Some(path)) = (explicit(matches, id), path_of(&given, id)) {
             let value = pointer(&given, &path).cloned().unwrap_or(Value::Null);
             if let Some(slot) = pointer_mut(&mut result, &path) {
                 *slot = value;

@@ -9,11 +9,15 @@
 //! struct: top-level keys, then `[database]`, `[sms]` (whose keys drop the
 //! flags' `sms_` prefix), `[limits]` and `[connections]`.
 
+mod allowed_origins;
 mod command_line;
 mod sections;
 mod validation;
 
-pub use command_line::{Cli, Command, LogFormat, SettingsSourceError, config_schema};
+pub use allowed_origins::AllowedOrigins;
+pub use command_line::{
+    Cli, Command, LogFormat, SANDBOX_ORIGINS, SandboxCommand, SettingsSourceError, config_schema,
+};
 pub use sections::{
     ConnectionSettings, DEFAULT_DATABASE_URL, DatabaseSettings, LimitSettings, SenderKind,
     Settings, SmsSettings, TestNumber, Verification,

@@ -40,6 +40,13 @@ pub struct Settings {
     #[arg(long, env = "ACCOUNT_API_HASH_QUEUE_DEPTH", default_value_t = Settings::default().hash_queue_depth)]
     pub hash_queue_depth: u32,
 
+    /// Web origins whose pages may call the API from a browser (CORS), as
+    /// `scheme://host[:port]`, or `scheme://host:*` for any port
+    /// (`http://localhost:*`); comma-separated. Empty: none (the `sandbox`
+    /// allows `http://localhost:*` and `http://127.0.0.1:*`).
+    #[arg(long, env = "ACCOUNT_API_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
     /// The database.
     #[command(flatten)]
     pub database: DatabaseSettings,
@@ -65,6 +72,7 @@ impl Default for Settings {
             session_ttl_days: 30,
             audit_retention_days: 90,
             hash_queue_depth: 64,
+            cors_allowed_origins: Vec::new(),
             database: DatabaseSettings::default(),
             sms: SmsSettings::default(),
             limits: LimitSettings::default(),

@@ -148,6 +148,14 @@ impl Settings {
             1..=1_000_000,
         )?;
 
+        if let Err(problem) = super::allowed_origins::AllowedOrigins::parse(&self.cors_allowed_origins)
+        {
+            return Err(SettingsError {
+                flag: "--cors-allowed-origins",
+                problem,
+            });
+        }
+
         if sms.verification.is_none() && !self.listen.ip().is_loopback() {
             return Err(SettingsError {
                 flag: "--sms-verification",
