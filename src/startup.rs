@@ -7,11 +7,10 @@ use tokio::net::TcpListener;
 use crate::{
     api,
     clock::{Clock, SystemClock},
-    database,
+    database, demo,
     flows::housekeeping,
     http_server,
     password_hasher::PasswordHasher,
-    demo,
     sandbox::{Sandbox, database::ThrowawayDatabase},
     settings::{
         AllowedOrigins, ConnectionSettings, SandboxCommand, SenderKind, Settings, Verification,
@@ -240,7 +239,12 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
          POST /sandbox/clock/advance; never use it in production"
     );
     for user in users {
-        tracing::info!(phone = user.phone, password = demo::DEMO_PASSWORD, shows = user.shows, "demo user");
+        tracing::info!(
+            phone = user.phone,
+            password = demo::DEMO_PASSWORD,
+            shows = user.shows,
+            "demo user"
+        );
     }
     let served = application.run_until_stopped().await;
     drop(database);

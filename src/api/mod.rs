@@ -158,7 +158,10 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
             );
             let sandbox_document = sandbox::sandbox_service();
             documents
-                .at("/sandbox/openapi.json", get(sandbox_document.spec_endpoint()))
+                .at(
+                    "/sandbox/openapi.json",
+                    get(sandbox_document.spec_endpoint()),
+                )
                 .nest("/swagger", both.swagger_ui())
                 .nest("/", both)
                 .data(state)
@@ -173,7 +176,9 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
     if options.cors.is_empty() {
         routes
     } else {
-        cors::with_cors(routes, options.cors).map_to_response().boxed()
+        cors::with_cors(routes, options.cors)
+            .map_to_response()
+            .boxed()
     }
 }
 
@@ -187,9 +192,31 @@ mod tests {
 
     #[test]
     fn the_committed_document_is_what_the_server_generates() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+        assert_committed("openapi/openapi.json", &openapi_json(), "openapi");
+    }
+
+    #[test]
+    fn the_committed_sandbox_document_is_what_the_sandbox_generates() {
+        assert_committed(
+            "openapi/sandbox.json",
+            &super::sandbox::sandbox_json(),
+            "sandbox-openapi",
+        );
+        let api: Value = serde_json::from_str(&openapi_json()).unwrap();
+        assert!(
+            api["paths"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .all(|path| !path.starts_with("/sandbox")),
+            "a sandbox operation is in the API's document"
+        );
+    }
+
+    /// Panics unless `file` holds `generated`, saying how to regenerate it.
+    fn assert_committed(file: &str, generated: &str, command: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        let generated = openapi_json();
         if committed.trim_end() != generated.trim_end() {
             let first_difference = committed
                 .lines()
@@ -200,8 +227,8 @@ mod tests {
                     |line| format!("at line {}", line + 1),
                 );
             panic!(
-                "openapi/openapi.json differs from the generated document ({first_difference}).\n\
-                 Regenerate it with:\n\n    cargo run -q -- openapi > openapi/openapi.json\n"
+                "{file} differs from the generated document ({first_difference}).\n\
+                 Regenerate it with:\n\n    cargo run -q -- {command} > {file}\n"
             );
         }
     }

@@ -79,7 +79,9 @@ impl SandboxClock {
         let system = Utc::now();
         ClockReading {
             now: state.frozen_at.unwrap_or(system + state.offset),
-            offset: state.frozen_at.map_or(state.offset, |frozen_at| frozen_at - system),
+            offset: state
+                .frozen_at
+                .map_or(state.offset, |frozen_at| frozen_at - system),
             frozen: state.frozen_at.is_some(),
         }
     }

@@ -2,7 +2,9 @@
 //! enterprise application put in any state `login` can report.
 
 use chrono::{DateTime, Utc};
-use entity::{applications, audit_events, enterprises, sessions, sms_budget_days, sms_codes, users};
+use entity::{
+    applications, audit_events, enterprises, sessions, sms_budget_days, sms_codes, users,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait, sea_query::Expr,

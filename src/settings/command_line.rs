@@ -167,13 +167,13 @@ impl Cli {
                 let cors_given = explicit(sub, "cors_allowed_origins")
                     || from_file(|file| !file.cors_allowed_origins.is_empty());
                 let mut settings = layered(sandbox.settings, file, sub);
-                settings.sms.verification = settings
-                    .sms
-                    .verification
-                    .or(Some(super::Verification::On));
+                settings.sms.verification =
+                    settings.sms.verification.or(Some(super::Verification::On));
                 if !cors_given {
-                    settings.cors_allowed_origins =
-                        SANDBOX_ORIGINS.iter().map(|origin| (*origin).to_owned()).collect();
+                    settings.cors_allowed_origins = SANDBOX_ORIGINS
+                        .iter()
+                        .map(|origin| (*origin).to_owned())
+                        .collect();
                 }
                 Command::Sandbox(SandboxCommand {
                     settings,

@@ -148,7 +148,8 @@ impl Settings {
             1..=1_000_000,
         )?;
 
-        if let Err(problem) = super::allowed_origins::AllowedOrigins::parse(&self.cors_allowed_origins)
+        if let Err(problem) =
+            super::allowed_origins::AllowedOrigins::parse(&self.cors_allowed_origins)
         {
             return Err(SettingsError {
                 flag: "--cors-allowed-origins",

@@ -70,6 +70,7 @@ impl TestServer {
             sms_sender: Some(options.sender.unwrap_or_else(|| sms.clone())),
             clock: Some(clock.clone()),
             statement_observer: options.statement_observer,
+            sandbox: None,
         };
         let application = Application::build_with(settings, overrides)
             .await

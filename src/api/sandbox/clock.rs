@@ -23,7 +23,9 @@ pub struct SandboxClockData {
 impl From<ClockReading> for SandboxClockData {
     fn from(reading: ClockReading) -> Self {
         Self {
-            now: reading.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            now: reading
+                .now
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             offset_seconds: reading.offset.num_milliseconds() as f64 / 1000.0,
             frozen: reading.frozen,
         }

@@ -14,7 +14,9 @@ impl RequestField for f64 {
             .parse()
             .map_err(|_| Invalid("应为秒数 (must be a number of seconds)"))?;
         if !seconds.is_finite() || seconds < 0.0 {
-            return Err(Invalid("应为不小于0的秒数 (must be a number of seconds, 0 or more)"));
+            return Err(Invalid(
+                "应为不小于0的秒数 (must be a number of seconds, 0 or more)",
+            ));
         }
         Ok(seconds)
     }

@@ -43,7 +43,9 @@ impl From<InboxMessage> for SandboxSms {
                 CodePurpose::SignUp => PurposeName::SignUp,
                 CodePurpose::PasswordReset => PurposeName::PasswordReset,
             },
-            sent_at: message.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            sent_at: message
+                .sent_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         }
     }
 }

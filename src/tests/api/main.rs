@@ -19,6 +19,8 @@
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
+//! - `sandbox` (`account-api sandbox` driven end to end: inbox, clock,
+//!   fixtures) and `cors` (pages on other origins).
 //! - Attacks, each refused: `reset_window` (a verified window is its
 //!   verifier's; polling `forget_password`), `login_races` (concurrent wrong
 //!   passwords, spraying from one address, hashing floods),
@@ -37,6 +39,7 @@ mod audit;
 mod bad_requests;
 mod concurrency;
 mod config_file;
+mod cors;
 mod database_files;
 mod database_outage;
 mod database_settings;
@@ -56,6 +59,7 @@ mod postgres;
 mod query_plans;
 mod register;
 mod reset_window;
+mod sandbox;
 mod sendsms;
 mod server_process;
 mod sessions;

@@ -32,6 +32,14 @@ impl ServerProcess {
         Self::spawn(command.arg(database_url).args(flags)).await
     }
 
+    /// Starts `account-api sandbox --listen 127.0.0.1:0 <flags>` (its own
+    /// throwaway database) and waits until it listens.
+    pub async fn sandbox(flags: &[&str]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_account-api"));
+        command.args(["sandbox", "--listen", "127.0.0.1:0"]);
+        Self::spawn(command.args(flags)).await
+    }
+
     /// As [`ServerProcess::start`], with the server allowed at most
     /// `open_files` file descriptors (`ulimit -n`).
     pub async fn start_with_open_files(

@@ -120,6 +120,8 @@ fn values_that_make_no_sense_are_refused_naming_the_flag() {
         ("--body-read-timeout-secs", "0"),
         ("--max-connections", "0"),
         ("--hash-queue-depth", "-1"),
+        ("--cors-allowed-origins", "localhost:5173"),
+        ("--cors-allowed-origins", "https://*.example.com"),
     ] {
         let output = serve(&dir, &[&format!("{flag}={value}")], &[]);
         assert_refused(&output, flag);
