@@ -1,6 +1,6 @@
 //! `load`: the benchmark of the account server, with its targets.
 //!
-//! `cargo run --release -p contract-tests --bin load` builds the release
+//! `cargo run --release -p load` builds the release
 //! server, starts it on 127.0.0.1 over a fresh SQLite file (or, with
 //! `--postgres URL`, a fresh PostgreSQL database it creates and drops), seeds
 //! users through the API, and drives six scenarios with oha, each bounded in
@@ -138,11 +138,12 @@ fn time_argon2(when: &str) -> Reference {
     reference
 }
 
-/// The workspace this binary was built from.
+/// The workspace this binary was built from (this crate is `contract-tests/load`).
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("contract-tests sits in the workspace")
+        .ancestors()
+        .nth(2)
+        .expect("contract-tests/load sits in the workspace")
         .to_owned()
 }
 

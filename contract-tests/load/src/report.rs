@@ -1,6 +1,7 @@
 //! The table, the targets of issue #6 evaluated as ratios of one run, and
 //! the Markdown and JSON files.
 
+use account_api::password_hasher::PasswordHasher;
 use serde_json::{Value, json};
 
 use crate::{
@@ -187,9 +188,9 @@ pub fn markdown(
         "\nOne Argon2id (m={} KiB, t={}, p={}) on one core, the mean of {samples} hashes and \
          {samples} verifies timed alternating just before the loads and just after them: hash \
          {:.2} ms (before {:.2}, after {:.2}), verify {:.2} ms (before {:.2}, after {:.2}).\n\n",
-        crate::argon2_reference::M_COST_KIB,
-        crate::argon2_reference::T_COST,
-        crate::argon2_reference::P_COST,
+        PasswordHasher::M_COST,
+        PasswordHasher::T_COST,
+        PasswordHasher::P_COST,
         ms(both.hash),
         ms(argon2.before.hash),
         ms(argon2.after.hash),
@@ -291,9 +292,9 @@ pub fn json(context: &Context, argon2: &Bracket, rows: &[Measured], verdicts: &[
         "seconds_per_load": context.duration_s,
         "users": context.users,
         "argon2": {
-            "m_kib": crate::argon2_reference::M_COST_KIB,
-            "t": crate::argon2_reference::T_COST,
-            "p": crate::argon2_reference::P_COST,
+            "m_kib": PasswordHasher::M_COST,
+            "t": PasswordHasher::T_COST,
+            "p": PasswordHasher::P_COST,
             "samples": argon2.reference().samples,
             "hash_ms": argon2.reference().hash.as_secs_f64() * 1000.0,
             "verify_ms": argon2.reference().verify.as_secs_f64() * 1000.0,
