@@ -130,7 +130,7 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             match options.open(path) {
                 Ok(mut file) => {
-                    file.write_all(hex::encode(&key).as_bytes())
+                    file.write_all(hex::encode(key).as_bytes())
                         .map_err(file_error)?;
                     tracing::info!(path = %path.display(), "generated the SMS code key");
                     Ok(CodeKey::from_bytes(key.to_vec()))
@@ -148,7 +148,7 @@ async fn key_from_database(db: &DatabaseConnection) -> Result<CodeKey, SecretErr
     let key = random_key();
     let candidate = server_secrets::ActiveModel {
         name: Set(CODE_KEY_NAME.to_owned()),
-        value: Set(hex::encode(&key)),
+        value: Set(hex::encode(key)),
         created_at: Set(Utc::now()),
     };
     // The first instance's key wins; everyone reads back the same one.
