@@ -1,50 +1,22 @@
-//! `load`: the benchmark of the account server, with its targets.
-//!
-//! `cargo run --release -p load` builds the release
-//! server, starts it on 127.0.0.1 over a fresh SQLite file (or, with
-//! `--postgres URL`, a fresh PostgreSQL database it creates and drops), seeds
-//! users through the API, and drives six scenarios with oha, each bounded in
-//! time: `livez`, `isregister`, `login`, `register`, a login flood with
-//! `isregister` alongside, and 512 concurrent logins while the server's
-//! memory is read from `/proc`. It prints a table and each target of issue #6
-//! as a ratio of this run's figures with PASS or MISS, and writes the table
-//! as Markdown and JSON and a latency chart as SVG into `target/bench/`.
-//!
-//! Exit status: 0 when every target is met, 1 when one is missed, 2 when the
-//! run could not be made.
-//!
-//! # Layout
-//!
-//! - `argon2_reference`: one hash and one verify, timed here: the login and register reference.
-//! - `server`: the release server as a child process, its database, its memory.
-//! - `oha`: the load generator, found or installed, and its JSON report.
-//! - `scenarios`: seeding, the loads, and the check that answers are the expected ones.
-//! - `report`: the table, the targets, Markdown and JSON.
-//! - `chart`: the SVG latency chart.
+//! `cargo run --release -p load`: the command line of the benchmark, and one
+//! run from start to end (the library's documentation describes it).
 
-mod argon2_reference;
-mod chart;
-mod oha;
-mod report;
-mod scenarios;
-mod server;
+#![warn(missing_docs)]
 
-use std::{
-    fs,
-    path::{Path, PathBuf},
-    process::ExitCode,
-    time::Duration,
-};
+use std::{fs, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
 use contract_tests::http::Client;
-
-use crate::{
-    argon2_reference::{Bracket, Reference},
+use load::{
+    argon2_reference::{self, Bracket, Reference},
+    chart, machine,
     oha::Oha,
+    paths, report,
     report::Context,
     scenarios::{Plan, Runner},
-    server::{Database, Server},
+    seed,
+    server::{self, Database, Server},
+    targets,
 };
 
 /// Benchmarks the account server on this machine and checks the targets of
@@ -138,28 +110,18 @@ fn time_argon2(when: &str) -> Reference {
     reference
 }
 
-/// The workspace this binary was built from (this crate is `contract-tests/load`).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("contract-tests/load sits in the workspace")
-        .to_owned()
-}
-
 /// `Ok(true)` when every target is met.
 fn run(cli: &Cli) -> Result<bool, String> {
     // Before anything of ours runs: a figure of the other work on the machine.
-    let load_before = report::load_average();
+    let load_before = machine::load_average();
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: this harness is a debug build; its Argon2 reference may be slower than \
              the server's. Run it with --release."
         );
     }
-    let workspace = workspace_root();
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace.join("target"), PathBuf::from);
+    let workspace = paths::workspace_root();
+    let target_dir = paths::target_dir(&workspace, std::env::var_os("CARGO_TARGET_DIR"));
     let out = cli.out.clone().unwrap_or_else(|| target_dir.join("bench"));
     fs::create_dir_all(&out).map_err(|err| format!("cannot create {}: {err}", out.display()))?;
 
@@ -201,7 +163,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         burst: cli.burst.max(1),
     };
     let context = Context {
-        machine: report::machine(cores),
+        machine: machine::machine(cores),
         cores,
         database: kind,
         load_generator: oha.version.clone(),
@@ -211,7 +173,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         load_before,
     };
     eprintln!("seeding {} users through the API", plan.users);
-    scenarios::seed(&client, plan.users, 8)?;
+    seed::seed(&client, plan.users, 8)?;
 
     let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
     let runner = Runner {
@@ -235,7 +197,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         all_cores_per_second,
     };
 
-    let verdicts = report::verdicts(&rows, &argon2.reference(), cores);
+    let verdicts = targets::verdicts(&rows, &argon2.reference(), cores);
     let markdown = report::markdown(&context, &argon2, &rows, &verdicts);
     println!("\n{markdown}");
     let stem = out.join(format!("load-{kind}"));
