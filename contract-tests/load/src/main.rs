@@ -56,6 +56,12 @@ struct Cli {
     #[arg(long, default_value_t = 512)]
     burst: usize,
 
+    /// Seconds each of the three Argon2id timings runs (one core before the
+    /// loads, all cores, one core after): the longer, the steadier the
+    /// reference of the login and register targets. Fractions are allowed.
+    #[arg(long, value_name = "SECONDS", default_value = "4", value_parser = positive_seconds)]
+    argon2_window_secs: Duration,
+
     /// Run on PostgreSQL instead of SQLite: a URL of the server to create (and
     /// afterwards drop) a fresh database on, e.g.
     /// postgres://postgres@127.0.0.1:5432/postgres. Needs `psql`.
@@ -91,16 +97,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// How long each timing of the Argon2id reference runs.
-const ARGON2_WINDOW: Duration = Duration::from_secs(4);
+/// A number of seconds above zero, e.g. `4` or `0.5`.
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|err| format!("not a number of seconds: {err}"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(window) if !window.is_zero() => Ok(window),
+        Ok(_) => Err("must be more than 0".to_owned()),
+        Err(err) => Err(format!("not a duration: {err}")),
+    }
+}
 
-/// One timing of the Argon2id reference, announced and reported on stderr.
-fn time_argon2(when: &str) -> Reference {
+/// One timing of the Argon2id reference for `window`, announced and reported on stderr.
+fn time_argon2(when: &str, window: Duration) -> Reference {
     eprintln!(
         "timing Argon2id on one core {when} ({} s, hashes and verifies alternating)",
-        ARGON2_WINDOW.as_secs()
+        window.as_secs_f64()
     );
-    let reference = argon2_reference::measure(ARGON2_WINDOW);
+    let reference = argon2_reference::measure(window);
     eprintln!(
         "  hash {:.2} ms, verify {:.2} ms (mean of {})",
         reference.hash.as_secs_f64() * 1000.0,
@@ -136,9 +151,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
-    let before = time_argon2("before the loads");
+    let before = time_argon2("before the loads", cli.argon2_window_secs);
     eprintln!("timing Argon2id on all {cores} cores at once");
-    let all_cores_per_second = argon2_reference::all_at_once(cores, ARGON2_WINDOW);
+    let all_cores_per_second = argon2_reference::all_at_once(cores, cli.argon2_window_secs);
     eprintln!("  {all_cores_per_second:.1} hashes/s");
 
     let database = match &cli.postgres {
@@ -193,7 +208,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let rows = rows?;
     let argon2 = Bracket {
         before,
-        after: time_argon2("after the loads"),
+        after: time_argon2("after the loads", cli.argon2_window_secs),
         all_cores_per_second,
     };
 
@@ -225,4 +240,24 @@ fn run(cli: &Cli) -> Result<bool, String> {
         log.display()
     );
     Ok(verdicts.iter().all(|verdict| verdict.pass))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_argon2_window_is_a_positive_number_of_seconds() {
+        assert_eq!(positive_seconds("4"), Ok(Duration::from_secs(4)));
+        assert_eq!(positive_seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "NaN", "inf", "four"] {
+            assert!(positive_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_default_argon2_window_is_four_seconds() {
+        let cli = Cli::parse_from(["load"]);
+        assert_eq!(cli.argon2_window_secs, Duration::from_secs(4));
+    }
 }
