@@ -187,6 +187,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
         users: plan.users,
         load_before,
     };
+    if let Some(warning) = plan.crowded_logins() {
+        eprintln!("{warning}");
+    }
     eprintln!("seeding {} users through the API", plan.users);
     seed::seed(&client, plan.users, 8)?;
 

@@ -37,6 +37,34 @@ pub struct Plan {
     pub burst: usize,
 }
 
+/// The server's default lockout: this many logins of one phone still being
+/// verified (or wrong) lock its login, so a further one is refused.
+const LOGIN_MAX_FAILURES: usize = 5;
+
+/// Seeded users per login in flight below which some phone is likely to
+/// have more than [`LOGIN_MAX_FAILURES`] logins in flight at once.
+const USERS_PER_LOGIN_IN_FLIGHT: usize = 3;
+
+impl Plan {
+    /// A warning when there are too few users for the logins in flight: each
+    /// login picks a user at random, and the server counts the logins of one
+    /// phone still being verified towards its lockout, so with few users some
+    /// phone has more than five in flight and the next one is refused (code
+    /// 429, an error of the run). `None` when the users are enough.
+    pub fn crowded_logins(&self) -> Option<String> {
+        let in_flight = self.login_connections.max(self.burst);
+        let users = usize::try_from(self.users).unwrap_or(usize::MAX);
+        (users < USERS_PER_LOGIN_IN_FLIGHT * in_flight).then(|| {
+            format!(
+                "warning: {users} users for up to {in_flight} logins at once: some phone will \
+                 likely have more than {LOGIN_MAX_FAILURES} logins in flight, which the server's \
+                 lockout refuses (errors in the login loads); use --users {} or more",
+                USERS_PER_LOGIN_IN_FLIGHT * in_flight
+            )
+        })
+    }
+}
+
 /// Runs every scenario against the server at `base_url` (process `pid`).
 pub struct Runner<'a> {
     /// The load generator.
@@ -251,5 +279,32 @@ impl Runner<'_> {
         let path = self.work_dir.join(name);
         fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(users: u32, login_connections: usize, burst: usize) -> Plan {
+        Plan {
+            duration: Duration::from_secs(1),
+            users,
+            connections: 64,
+            login_connections,
+            burst,
+        }
+    }
+
+    #[test]
+    fn too_few_users_for_the_logins_in_flight_are_warned_of() {
+        assert_eq!(plan(2000, 64, 512).crowded_logins(), None, "the defaults");
+        assert_eq!(plan(200, 64, 64).crowded_logins(), None);
+        let warning = plan(50, 64, 64).crowded_logins().expect("a warning");
+        assert!(warning.contains("--users 192"), "{warning}");
+        assert!(
+            plan(1000, 16, 512).crowded_logins().is_some(),
+            "the burst counts"
+        );
     }
 }
