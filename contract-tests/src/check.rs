@@ -391,11 +391,16 @@ fn is_json(media_type: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// An answer with the headers every business answer has (the document
+    /// requires `Cache-Control` on each).
     fn response(status: u16, content_type: &str, body: &str) -> Result<HttpResponse, String> {
         Ok(HttpResponse {
             status,
             content_type: Some(content_type.to_owned()),
-            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            headers: vec![
+                ("content-type".to_owned(), content_type.to_owned()),
+                ("cache-control".to_owned(), "no-store".to_owned()),
+            ],
             body: body.as_bytes().to_vec(),
         })
     }
