@@ -35,7 +35,7 @@ pub fn build_release(workspace: &Path, target_dir: &Path) -> Result<PathBuf, Str
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // `cargo run` gives this process the variables of its own package
     // (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...). Some build scripts (ring's)
-    // track them, so passing them on made every `cargo run --bin load` and
+    // track them, so passing them on made every `cargo run -p load` and
     // every plain `cargo build` rebuild the server's TLS and database crates
     // for each other — minutes of compiling right before the measurements.
     for (name, _) in std::env::vars_os() {

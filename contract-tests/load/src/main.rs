@@ -1,50 +1,22 @@
-//! `load`: the benchmark of the account server, with its targets.
-//!
-//! `cargo run --release -p contract-tests --bin load` builds the release
-//! server, starts it on 127.0.0.1 over a fresh SQLite file (or, with
-//! `--postgres URL`, a fresh PostgreSQL database it creates and drops), seeds
-//! users through the API, and drives six scenarios with oha, each bounded in
-//! time: `livez`, `isregister`, `login`, `register`, a login flood with
-//! `isregister` alongside, and 512 concurrent logins while the server's
-//! memory is read from `/proc`. It prints a table and each target of issue #6
-//! as a ratio of this run's figures with PASS or MISS, and writes the table
-//! as Markdown and JSON and a latency chart as SVG into `target/bench/`.
-//!
-//! Exit status: 0 when every target is met, 1 when one is missed, 2 when the
-//! run could not be made.
-//!
-//! # Layout
-//!
-//! - `argon2_reference`: one hash and one verify, timed here: the login and register reference.
-//! - `server`: the release server as a child process, its database, its memory.
-//! - `oha`: the load generator, found or installed, and its JSON report.
-//! - `scenarios`: seeding, the loads, and the check that answers are the expected ones.
-//! - `report`: the table, the targets, Markdown and JSON.
-//! - `chart`: the SVG latency chart.
+//! `cargo run --release -p load`: the command line of the benchmark, and one
+//! run from start to end (the library's documentation describes it).
 
-mod argon2_reference;
-mod chart;
-mod oha;
-mod report;
-mod scenarios;
-mod server;
+#![warn(missing_docs)]
 
-use std::{
-    fs,
-    path::{Path, PathBuf},
-    process::ExitCode,
-    time::Duration,
-};
+use std::{fs, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
 use contract_tests::http::Client;
-
-use crate::{
-    argon2_reference::{Bracket, Reference},
+use load::{
+    argon2_reference::{self, Bracket, Reference},
+    chart, machine,
     oha::Oha,
+    paths, report,
     report::Context,
     scenarios::{Plan, Runner},
-    server::{Database, Server},
+    seed,
+    server::{self, Database, Server},
+    targets,
 };
 
 /// Benchmarks the account server on this machine and checks the targets of
@@ -84,6 +56,12 @@ struct Cli {
     #[arg(long, default_value_t = 512)]
     burst: usize,
 
+    /// Seconds each of the three Argon2id timings runs (one core before the
+    /// loads, all cores, one core after): the longer, the steadier the
+    /// reference of the login and register targets. Fractions are allowed.
+    #[arg(long, value_name = "SECONDS", default_value = "4", value_parser = positive_seconds)]
+    argon2_window_secs: Duration,
+
     /// Run on PostgreSQL instead of SQLite: a URL of the server to create (and
     /// afterwards drop) a fresh database on, e.g.
     /// postgres://postgres@127.0.0.1:5432/postgres. Needs `psql`.
@@ -119,16 +97,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// How long each timing of the Argon2id reference runs.
-const ARGON2_WINDOW: Duration = Duration::from_secs(4);
+/// A number of seconds above zero, e.g. `4` or `0.5`.
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|err| format!("not a number of seconds: {err}"))?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(window) if !window.is_zero() => Ok(window),
+        Ok(_) => Err("must be more than 0".to_owned()),
+        Err(err) => Err(format!("not a duration: {err}")),
+    }
+}
 
-/// One timing of the Argon2id reference, announced and reported on stderr.
-fn time_argon2(when: &str) -> Reference {
+/// One timing of the Argon2id reference for `window`, announced and reported on stderr.
+fn time_argon2(when: &str, window: Duration) -> Reference {
     eprintln!(
         "timing Argon2id on one core {when} ({} s, hashes and verifies alternating)",
-        ARGON2_WINDOW.as_secs()
+        window.as_secs_f64()
     );
-    let reference = argon2_reference::measure(ARGON2_WINDOW);
+    let reference = argon2_reference::measure(window);
     eprintln!(
         "  hash {:.2} ms, verify {:.2} ms (mean of {})",
         reference.hash.as_secs_f64() * 1000.0,
@@ -138,27 +125,18 @@ fn time_argon2(when: &str) -> Reference {
     reference
 }
 
-/// The workspace this binary was built from.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("contract-tests sits in the workspace")
-        .to_owned()
-}
-
 /// `Ok(true)` when every target is met.
 fn run(cli: &Cli) -> Result<bool, String> {
     // Before anything of ours runs: a figure of the other work on the machine.
-    let load_before = report::load_average();
+    let load_before = machine::load_average();
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: this harness is a debug build; its Argon2 reference may be slower than \
              the server's. Run it with --release."
         );
     }
-    let workspace = workspace_root();
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace.join("target"), PathBuf::from);
+    let workspace = paths::workspace_root();
+    let target_dir = paths::target_dir(&workspace, std::env::var_os("CARGO_TARGET_DIR"));
     let out = cli.out.clone().unwrap_or_else(|| target_dir.join("bench"));
     fs::create_dir_all(&out).map_err(|err| format!("cannot create {}: {err}", out.display()))?;
 
@@ -173,9 +151,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
-    let before = time_argon2("before the loads");
+    let before = time_argon2("before the loads", cli.argon2_window_secs);
     eprintln!("timing Argon2id on all {cores} cores at once");
-    let all_cores_per_second = argon2_reference::all_at_once(cores, ARGON2_WINDOW);
+    let all_cores_per_second = argon2_reference::all_at_once(cores, cli.argon2_window_secs);
     eprintln!("  {all_cores_per_second:.1} hashes/s");
 
     let database = match &cli.postgres {
@@ -200,7 +178,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         burst: cli.burst.max(1),
     };
     let context = Context {
-        machine: report::machine(cores),
+        machine: machine::machine(cores),
         cores,
         database: kind,
         load_generator: oha.version.clone(),
@@ -209,8 +187,11 @@ fn run(cli: &Cli) -> Result<bool, String> {
         users: plan.users,
         load_before,
     };
+    if let Some(warning) = plan.crowded_logins() {
+        eprintln!("{warning}");
+    }
     eprintln!("seeding {} users through the API", plan.users);
-    scenarios::seed(&client, plan.users, 8)?;
+    seed::seed(&client, plan.users, 8)?;
 
     let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
     let runner = Runner {
@@ -230,11 +211,11 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let rows = rows?;
     let argon2 = Bracket {
         before,
-        after: time_argon2("after the loads"),
+        after: time_argon2("after the loads", cli.argon2_window_secs),
         all_cores_per_second,
     };
 
-    let verdicts = report::verdicts(&rows, &argon2.reference(), cores);
+    let verdicts = targets::verdicts(&rows, &argon2.reference(), cores);
     let markdown = report::markdown(&context, &argon2, &rows, &verdicts);
     println!("\n{markdown}");
     let stem = out.join(format!("load-{kind}"));
@@ -262,4 +243,24 @@ fn run(cli: &Cli) -> Result<bool, String> {
         log.display()
     );
     Ok(verdicts.iter().all(|verdict| verdict.pass))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_argon2_window_is_a_positive_number_of_seconds() {
+        assert_eq!(positive_seconds("4"), Ok(Duration::from_secs(4)));
+        assert_eq!(positive_seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "NaN", "inf", "four"] {
+            assert!(positive_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_default_argon2_window_is_four_seconds() {
+        let cli = Cli::parse_from(["load"]);
+        assert_eq!(cli.argon2_window_secs, Duration::from_secs(4));
+    }
 }

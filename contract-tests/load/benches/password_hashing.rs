@@ -2,7 +2,7 @@
 //! `PasswordHasher`, with the parameters it is configured with: the
 //! reference of the login and register targets of the load benchmark.
 //!
-//! `cargo bench -p contract-tests --bench password_hashing`
+//! `cargo bench -p load --bench password_hashing`
 
 use std::hint::black_box;
 

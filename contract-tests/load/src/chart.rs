@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::scenarios::Measured;
+use crate::measured::Measured;
 
 /// Draws the chart of `rows` into `path`.
 pub fn latency_svg(path: &Path, title: &str, rows: &[Measured]) -> Result<(), String> {

@@ -15,7 +15,7 @@
 //! one request (hash with a fresh salt and format the PHC string; parse the
 //! PHC string and verify) in one reused work area, as the server does,
 //! without the queueing around it: the best one core can do. The criterion
-//! bench `cargo bench -p contract-tests --bench password_hashing` measures
+//! bench `cargo bench -p load --bench password_hashing` measures
 //! the server's own hasher; the two should agree.
 
 use std::{
@@ -23,6 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use account_api::password_hasher::PasswordHasher;
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
     password_hash::{
@@ -31,12 +32,16 @@ use argon2::{
     },
 };
 
-/// Memory cost in KiB, as the server's `PasswordHasher::M_COST` (a test keeps them equal).
-pub const M_COST_KIB: u32 = 19_456;
-/// Passes, as `PasswordHasher::T_COST`.
-pub const T_COST: u32 = 2;
-/// Lanes, as `PasswordHasher::P_COST`.
-pub const P_COST: u32 = 1;
+/// The server's parameters: `PasswordHasher::{M_COST, T_COST, P_COST}`.
+fn params() -> Params {
+    Params::new(
+        PasswordHasher::M_COST,
+        PasswordHasher::T_COST,
+        PasswordHasher::P_COST,
+        None,
+    )
+    .expect("the server's parameters are valid")
+}
 
 /// Mean times of one hash and one verify on one core.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,7 +92,7 @@ impl Bracket {
 /// Hashes per second of `threads` threads hashing at once for `window`,
 /// each in its own work area, as the server's hashing threads do.
 pub fn all_at_once(threads: usize, window: Duration) -> f64 {
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("valid parameters");
+    let params = params();
     let started = Instant::now();
     let hashes: u64 = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.max(1))
@@ -128,7 +133,7 @@ fn count(samples: usize) -> u32 {
 /// Times hashes and verifies, alternating, for `window` in all (after one
 /// of each to warm up); their means.
 pub fn measure(window: Duration) -> Reference {
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("valid parameters");
+    let params = params();
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut memory = vec![Block::new(); params.block_count()];
     let password = b"bench-pass-01";
@@ -188,8 +193,6 @@ pub fn measure(window: Duration) -> Reference {
 
 #[cfg(test)]
 mod tests {
-    use account_api::password_hasher::PasswordHasher;
-
     use super::*;
 
     #[test]
@@ -212,18 +215,6 @@ mod tests {
                 verify: ms(21),
                 samples: 4
             }
-        );
-    }
-
-    #[test]
-    fn the_reference_uses_the_parameters_the_server_hashes_with() {
-        assert_eq!(
-            (M_COST_KIB, T_COST, P_COST),
-            (
-                PasswordHasher::M_COST,
-                PasswordHasher::T_COST,
-                PasswordHasher::P_COST
-            )
         );
     }
 }
