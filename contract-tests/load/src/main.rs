@@ -37,11 +37,11 @@ use load::{
 #[command(about, long_about)]
 struct Cli {
     /// Seconds each load runs.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, env = "LOAD_DURATION", default_value_t = 10)]
     duration: u64,
 
     /// Users registered before the scenarios (through the API).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, env = "LOAD_USERS", default_value_t = 2000)]
     users: u32,
 
     /// Connections of livez and isregister (alone and beside the login flood).
@@ -53,13 +53,19 @@ struct Cli {
     login_connections: usize,
 
     /// Concurrent logins of the memory scenario.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, env = "LOAD_BURST", default_value_t = 512)]
     burst: usize,
 
     /// Seconds each of the three Argon2id timings runs (one core before the
     /// loads, all cores, one core after): the longer, the steadier the
     /// reference of the login and register targets. Fractions are allowed.
-    #[arg(long, value_name = "SECONDS", default_value = "4", value_parser = positive_seconds)]
+    #[arg(
+        long,
+        env = "LOAD_ARGON2_WINDOW_SECS",
+        value_name = "SECONDS",
+        default_value = "4",
+        value_parser = positive_seconds
+    )]
     argon2_window_secs: Duration,
 
     /// Run on PostgreSQL instead of SQLite: a URL of the server to create (and
