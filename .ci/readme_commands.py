@@ -45,7 +45,8 @@ class Block:
     """How one README block runs."""
 
     # What it needs: "none", "server", "demo-server" (a server on :5000 with
-    # the demo users), or "ci" (it is the command .ci/run runs itself).
+    # the demo users), "sandbox" (`account-api sandbox` on :5000), or "ci"
+    # (it is the command .ci/run runs itself).
     needs: str = "none"
     # It starts a server itself: run it in the background until :5000 answers.
     serves: bool = False
@@ -100,6 +101,8 @@ BLOCKS = {
     ),
     "cargo build --release -p contract-tests": Block(needs="server", env={"API_BASE_URL": BASE}),
     "cargo run --release -- demo": Block(serves=True, writes=["account-api.db*"]),
+    "cargo run --release -- sandbox": Block(serves=True),
+    "B=http://127.0.0.1:5000": Block(needs="sandbox"),
     "npm install openapi-fetch && npm install --save-dev openapi-typescript typescript": Block(
         needs="demo-server", scratch=True
     ),
@@ -156,19 +159,22 @@ def stop(process):
 
 
 class Server:
-    """`account-api` on 127.0.0.1:5000 over a fresh SQLite file."""
+    """`account-api` on 127.0.0.1:5000 over a fresh SQLite file (or the sandbox)."""
 
-    def __init__(self, binary, demo):
+    def __init__(self, binary, kind):
         self.dir = tempfile.TemporaryDirectory(prefix="readme-server-")
         url = f"sqlite://{self.dir.name}/db.sqlite"
         env = clean_env()
-        if demo:
+        if kind == "demo-server":
             subprocess.run([binary, "demo", "--database-url", url], check=True, env=env,
                            stdout=subprocess.DEVNULL)
+        if kind == "sandbox":
+            command = [binary, "sandbox", "--listen", f"127.0.0.1:{PORT}"]
+        else:
+            command = [binary, "serve", "--listen", f"127.0.0.1:{PORT}", "--database-url", url]
         self.log = open(Path(self.dir.name) / "server.log", "w")
         self.process = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{PORT}", "--database-url", url],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         if not wait_for(f"{BASE}/livez", 60):
             self.close()
@@ -227,8 +233,8 @@ def run_block(number, line, body, spec, binary):
         say(f"   refusing: {', '.join(map(str, before))} exist and the block would use them")
         return False
     try:
-        if spec.needs in ("server", "demo-server"):
-            server = Server(binary, demo=spec.needs == "demo-server")
+        if spec.needs in ("server", "demo-server", "sandbox"):
+            server = Server(binary, spec.needs)
         elif spec.serves and port_open(PORT):
             say(f"   refusing: something already listens on {PORT}")
             return False
