@@ -28,6 +28,21 @@ pub enum ApiTags {
     Operations,
 }
 
+/// Declares a list of operation structs once: the tuple type of them
+/// (`$list`) and the function that makes its value (`$make`).
+macro_rules! operation_list {
+    ($(#[$doc:meta])* $list:ident, $make:ident = ($($api:path),+ $(,)?)) => {
+        $(#[$doc])*
+        pub type $list = ($($api,)+);
+
+        /// The value of the operation list.
+        pub fn $make() -> $list {
+            ($($api,)+)
+        }
+    };
+}
+pub(crate) use operation_list;
+
 /// The API `A`, with every [`QueryFields`](super::request_fields::QueryFields)
 /// stand-in parameter spread into the fields of its object.
 pub struct QueryParameters<A>(pub A);

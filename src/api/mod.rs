@@ -44,24 +44,10 @@ use crate::{sandbox::Sandbox, state::AppState};
 
 pub use document::BASE_PATH;
 
-/// Every operation, in the document's order; the GET operations' query
-/// parameters spread from their request objects.
-pub type Operations = document::QueryParameters<(
-    sendsms::SendSmsApi,
-    isregister::IsRegisterApi,
-    register::RegisterApi,
-    login::LoginApi,
-    verify_code::VerifyCodeApi,
-    forget_password::ForgetPasswordApi,
-    me::MeApi,
-    logout::LogoutApi,
-    root::RootApi,
-    livez::LivezApi,
-    healthz::HealthzApi,
-)>;
-
-fn operations() -> Operations {
-    document::QueryParameters((
+document::operation_list!(
+    /// Every operation, in the document's order.
+    OperationList,
+    operation_list = (
         sendsms::SendSmsApi,
         isregister::IsRegisterApi,
         register::RegisterApi,
@@ -73,7 +59,15 @@ fn operations() -> Operations {
         root::RootApi,
         livez::LivezApi,
         healthz::HealthzApi,
-    ))
+    )
+);
+
+/// Every operation, the GET operations' query parameters spread from their
+/// request objects.
+pub type Operations = document::QueryParameters<OperationList>;
+
+fn operations() -> Operations {
+    document::QueryParameters(operation_list())
 }
 
 /// The API and its description; the only place either is defined.

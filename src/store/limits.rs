@@ -61,12 +61,7 @@ pub async fn check_send(
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let day = Duration::days(1);
-    let sends = || {
-        audit_events::Entity::find()
-            .filter(audit_events::Column::Kind.eq(Kind::SmsSend.as_str()))
-            .filter(audit_events::Column::Outcome.eq(outcome::SENT))
-    };
-
+    let sends = || events(Kind::SmsSend, &[outcome::SENT]);
     let phone_times = times(
         db,
         sends().filter(audit_events::Column::Phone.eq(phone)),
@@ -76,35 +71,43 @@ pub async fn check_send(
             .max(limits.sends_per_phone_per_hour),
     )
     .await?;
-    let per_phone = [
+    let mut longest = None;
+    for (limit, window) in [
         (limits.sends_per_phone_per_minute, Duration::seconds(60)),
         (limits.sends_per_phone_per_hour, Duration::hours(1)),
         (limits.sends_per_phone_per_day, day),
-    ];
-    let mut longest: Option<RetryAfter> = None;
-    for (limit, window) in per_phone {
-        if let Some(wait) = wait_for_window(phone_times.clone(), limit, window, now) {
-            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
-        }
+    ] {
+        longest = RetryAfter::longest(
+            longest,
+            wait_for_window(phone_times.clone(), limit, window, now),
+        );
     }
     if let Some(client) = client {
-        let address_times = times(
-            db,
-            sends().filter(audit_events::Column::ClientNetwork.eq(client.network())),
-            now - Duration::hours(1),
-            limits.sends_per_address_per_hour,
-        )
-        .await?;
-        if let Some(wait) = wait_for_window(
-            address_times,
-            limits.sends_per_address_per_hour,
-            Duration::hours(1),
-            now,
-        ) {
-            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
-        }
+        let from_client = sends().filter(audit_events::Column::ClientNetwork.eq(client.network()));
+        let limit = limits.sends_per_address_per_hour;
+        longest = RetryAfter::longest(longest, wait_in_hour(db, from_client, limit, now).await?);
     }
     Ok(longest)
+}
+
+/// The events of `kind` that ended with one of `outcomes`.
+fn events(kind: Kind, outcomes: &[&str]) -> sea_orm::Select<audit_events::Entity> {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::Kind.eq(kind.as_str()))
+        .filter(audit_events::Column::Outcome.is_in(outcomes.iter().copied()))
+}
+
+/// How long until fewer than `limit` events of `query` fall in the last
+/// hour; `None` when below the limit now.
+async fn wait_in_hour(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<audit_events::Entity>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let hour = Duration::hours(1);
+    let recent = times(db, query, now - hour, limit).await?;
+    Ok(wait_for_window(recent, limit, hour, now))
 }
 
 /// The locks a send takes: its phone's and its client network's.
@@ -193,8 +196,12 @@ pub async fn purge_budget_days(
 }
 
 impl RetryAfter {
-    fn max_of(self, other: Self) -> Self {
-        if other.0 > self.0 { other } else { self }
+    /// The longer wait of two, either of which may be none.
+    fn longest(a: Option<Self>, b: Option<Self>) -> Option<Self> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -220,9 +227,7 @@ async fn times(
 /// reservation counts as a failure until it ends, so however many logins
 /// arrive at once, no more passwords are verified than the lockout allows).
 fn login_failures() -> sea_orm::Select<audit_events::Entity> {
-    audit_events::Entity::find()
-        .filter(audit_events::Column::Kind.eq(Kind::Login.as_str()))
-        .filter(audit_events::Column::Outcome.is_in([outcome::WRONG_PASSWORD, outcome::VERIFYING]))
+    events(Kind::Login, &[outcome::WRONG_PASSWORD, outcome::VERIFYING])
 }
 
 /// Whether login for `phone` is locked at `now`, and for how long.
@@ -237,9 +242,7 @@ pub async fn login_lockout(
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let window = Duration::minutes(i64::from(limits.login_lockout_minutes));
-    let last_reset = audit_events::Entity::find()
-        .filter(audit_events::Column::Kind.eq(Kind::PasswordReset.as_str()))
-        .filter(audit_events::Column::Outcome.eq(outcome::SUCCESS))
+    let last_reset = events(Kind::PasswordReset, &[outcome::SUCCESS])
         .filter(audit_events::Column::Phone.eq(phone))
         .order_by_desc(audit_events::Column::CreatedAt)
         .one(db)
@@ -275,24 +278,24 @@ pub async fn login_failures_from(
     client: &ClientIp,
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
-    let hour = Duration::hours(1);
-    let limit = limits.login_failures_per_address_per_hour;
-    let failures = times(
+    let from_client =
+        login_failures().filter(audit_events::Column::ClientNetwork.eq(client.network()));
+    wait_in_hour(
         db,
-        login_failures().filter(audit_events::Column::ClientNetwork.eq(client.network())),
-        now - hour,
-        limit,
+        from_client,
+        limits.login_failures_per_address_per_hour,
+        now,
     )
-    .await?;
-    Ok(wait_for_window(failures, limit, hour, now))
+    .await
 }
 
 /// Password resets attempted without a verified window (or with another
 /// code than the verified one).
 fn unverified_resets() -> sea_orm::Select<audit_events::Entity> {
-    audit_events::Entity::find()
-        .filter(audit_events::Column::Kind.eq(Kind::PasswordReset.as_str()))
-        .filter(audit_events::Column::Outcome.is_in([outcome::NO_WINDOW, outcome::WRONG_CODE]))
+    events(
+        Kind::PasswordReset,
+        &[outcome::NO_WINDOW, outcome::WRONG_CODE],
+    )
 }
 
 /// Whether `phone`, or `client`, has used up its password reset attempts
@@ -306,28 +309,14 @@ pub async fn reset_attempts(
     client: Option<&ClientIp>,
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
-    let hour = Duration::hours(1);
-    let per_phone = limits.reset_attempts_per_phone_per_hour;
-    let phone_times = times(
-        db,
-        unverified_resets().filter(audit_events::Column::Phone.eq(phone)),
-        now - hour,
-        per_phone,
-    )
-    .await?;
-    let mut longest = wait_for_window(phone_times, per_phone, hour, now);
+    let of_phone = unverified_resets().filter(audit_events::Column::Phone.eq(phone));
+    let mut longest =
+        wait_in_hour(db, of_phone, limits.reset_attempts_per_phone_per_hour, now).await?;
     if let Some(client) = client {
-        let per_address = limits.reset_attempts_per_address_per_hour;
-        let address_times = times(
-            db,
-            unverified_resets().filter(audit_events::Column::ClientNetwork.eq(client.network())),
-            now - hour,
-            per_address,
-        )
-        .await?;
-        if let Some(wait) = wait_for_window(address_times, per_address, hour, now) {
-            longest = Some(longest.map_or(wait, |current| current.max_of(wait)));
-        }
+        let from_client =
+            unverified_resets().filter(audit_events::Column::ClientNetwork.eq(client.network()));
+        let limit = limits.reset_attempts_per_address_per_hour;
+        longest = RetryAfter::longest(longest, wait_in_hour(db, from_client, limit, now).await?);
     }
     Ok(longest)
 }

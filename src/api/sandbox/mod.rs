@@ -25,20 +25,10 @@ pub enum SandboxTags {
 /// Where the sandbox operations live.
 pub const SANDBOX_PATH: &str = "/sandbox";
 
-/// Every sandbox operation, in the document's order.
-pub type SandboxOperations = (
-    sms::SandboxSmsApi,
-    sms_latest::SandboxSmsLatestApi,
-    clock::SandboxClockApi,
-    clock_advance::SandboxClockAdvanceApi,
-    clock_freeze::SandboxClockFreezeApi,
-    reset::SandboxResetApi,
-    application::SandboxApplicationApi,
-);
-
-/// The sandbox operations, to serve.
-pub fn sandbox_operations() -> SandboxOperations {
-    (
+crate::api::document::operation_list!(
+    /// Every sandbox operation, in the document's order.
+    SandboxOperations,
+    sandbox_operations = (
         sms::SandboxSmsApi,
         sms_latest::SandboxSmsLatestApi,
         clock::SandboxClockApi,
@@ -47,7 +37,7 @@ pub fn sandbox_operations() -> SandboxOperations {
         reset::SandboxResetApi,
         application::SandboxApplicationApi,
     )
-}
+);
 
 /// The sandbox's own document, as committed in `openapi/sandbox.json`.
 pub fn sandbox_service() -> OpenApiService<SandboxOperations, ()> {
