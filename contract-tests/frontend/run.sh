@@ -12,10 +12,13 @@
 #      login with JSON bodies, login with a form) and reads the answers and the
 #      exposed headers; the same page on an origin the sandbox does not allow
 #      (http://127.0.0.2:PORT) is refused: its fetch rejects, though the server
-#      answered.
+#      answered;
+#   7. the sandbox's Swagger UI in Chromium lists its operations beside the
+#      API's and shows the real answers of "Try it out" on
+#      POST /sandbox/clock/advance and GET /sandbox/sms.
 # The server is target/debug/account-api (built if missing or stale) on a free
-# loopback port with a fresh SQLite database and the demo users; step 6
-# uses `account-api sandbox` from the same binary on another free loopback port
+# loopback port with a fresh SQLite database and the demo users; steps 6 and 7
+# use `account-api sandbox` from the same binary on another free loopback port
 # (its own throwaway database, its default limits and origins). Both are
 # stopped at the end. Installs what is missing (Chromium and a CJK font from
 # Debian, npm ci, pip into .venv), quietly and only once. Artifacts
@@ -129,7 +132,7 @@ export ACCOUNT_API_BASE_URL="$base_url" ACCOUNT_API_DEMO_USERS=1
 # The sandbox as a frontend team starts it: none of the settings above (its
 # own throwaway database, production's rate limits, its default origins
 # http://localhost:* and http://127.0.0.1:*), only a free port. If it does not
-# start, step 6 fails and the others run.
+# start, steps 6 and 7 fail and the others run.
 say "sandbox: account-api sandbox on a free loopback port"
 sandbox_env=(-u DATABASE_URL -u ACCOUNT_API_CORS_ALLOWED_ORIGINS)
 for setting in "${raised_limits[@]}"; do sandbox_env+=(-u "${setting%%=*}"); done
@@ -237,12 +240,17 @@ cors() {
   in_sandbox cors
 }
 
+sandbox_swagger_ui() {
+  in_sandbox sandbox-swagger
+}
+
 run_step "spectral (openapi/openapi.json)" spectral
 run_step "typescript: openapi-typescript + tsc --strict + openapi-fetch flow" typescript_flow
 run_step "python: openapi-python-client flow" python_flow
 run_step "swagger ui in chromium" swagger_ui
 run_step "schemathesis (every check)" schemathesis
 run_step "cors in chromium: a page on an allowed origin, then on a refused one" cors
+run_step "sandbox swagger ui in chromium" sandbox_swagger_ui
 
 say "summary ($(elapsed "$started") in all)"
 if [ ${#failed[@]} -gt 0 ]; then
