@@ -6,12 +6,24 @@
 #   3. openapi-python-client generates a package that runs the same flow;
 #   4. Swagger UI in Debian's Chromium (playwright-core) lists every operation
 #      and shows the server's real answers to "Try it out";
-#   5. schemathesis runs every check, >= 200 generated requests per operation.
+#   5. schemathesis runs every check, >= 200 generated requests per operation;
+#   6. CORS in Chromium: a page served on another origin calls the sandbox with
+#      its own fetch (sendsms, the code from the sandbox's inbox, register and
+#      login with JSON bodies, login with a form) and reads the answers and the
+#      exposed headers; the same page on an origin the sandbox does not allow
+#      (http://127.0.0.2:PORT) is refused: its fetch rejects, though the server
+#      answered;
+#   7. the sandbox's Swagger UI in Chromium lists its operations beside the
+#      API's and shows the real answers of "Try it out" on
+#      POST /sandbox/clock/advance and GET /sandbox/sms.
 # The server is target/debug/account-api (built if missing or stale) on a free
-# loopback port with a fresh SQLite database and the demo users; it is stopped
-# at the end. Installs what is missing (Chromium and a CJK font from Debian, npm ci,
-# pip into .venv), quietly and only once. Artifacts (screenshots, schemathesis
-# reports, server log) go to target/frontend/. Exit status 1 if any step fails.
+# loopback port with a fresh SQLite database and the demo users; steps 6 and 7
+# use `account-api sandbox` from the same binary on another free loopback port
+# (its own throwaway database, its default limits and origins). Both are
+# stopped at the end. Installs what is missing (Chromium and a CJK font from
+# Debian, npm ci, pip into .venv), quietly and only once. Artifacts
+# (screenshots, schemathesis reports, server and sandbox logs) go to
+# target/frontend/. Exit status 1 if any step fails.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,37 +78,49 @@ if [ ! -x "$server" ] || [ -n "$(cd "$root" && find src entity migration Cargo.t
 fi
 work=$(mktemp -d)
 server_pid=
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
+sandbox_pid=
+stop_servers() {
+  local pid
+  for pid in $server_pid $sandbox_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$work"
 }
-trap stop_server EXIT
+trap stop_servers EXIT
+
+# The base URL of the server `pid` once it logged where it listens (JSON log
+# `log`) and answers /livez; empty if it stopped or did not answer in 10 s.
+listening_url() { # pid, log
+  local address
+  for _ in $(seq 1 100); do
+    address=$(sed -n 's/.*"message":"listening","address":"\(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$2" | head -n1)
+    if [ -n "$address" ] && curl -fsS "http://$address/livez" >/dev/null 2>&1; then
+      echo "http://$address"
+      return 0
+    fi
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 0
+}
 
 export DATABASE_URL="sqlite://$work/account-api.db"
 # schemathesis sends hundreds of codes to a few phones from one address and
 # tries many wrong passwords: raise the limits it would otherwise hit (they
 # answer 429, which is part of the contract but would starve the run).
-export ACCOUNT_API_SENDS_PER_PHONE_PER_MINUTE=1000000 ACCOUNT_API_SENDS_PER_PHONE_PER_HOUR=1000000 \
-  ACCOUNT_API_SENDS_PER_PHONE_PER_DAY=1000000 ACCOUNT_API_SENDS_PER_ADDRESS_PER_HOUR=1000000 \
-  ACCOUNT_API_DAILY_SMS_BUDGET=1000000 ACCOUNT_API_LOGIN_MAX_FAILURES=1000000
+raised_limits=(ACCOUNT_API_SENDS_PER_PHONE_PER_MINUTE=1000000 ACCOUNT_API_SENDS_PER_PHONE_PER_HOUR=1000000
+  ACCOUNT_API_SENDS_PER_PHONE_PER_DAY=1000000 ACCOUNT_API_SENDS_PER_ADDRESS_PER_HOUR=1000000
+  ACCOUNT_API_DAILY_SMS_BUDGET=1000000 ACCOUNT_API_LOGIN_MAX_FAILURES=1000000)
+export "${raised_limits[@]}"
 say "server: demo data, then serve on a free loopback port"
 "$server" demo >"$artifacts/demo-users.txt" 2>"$artifacts/server.log"
 sed -n '1,8p' "$artifacts/demo-users.txt"
 "$server" --listen 127.0.0.1:0 --log-format json >>"$artifacts/server.log" 2>&1 &
 server_pid=$!
-base_url=
-for _ in $(seq 1 100); do
-  address=$(sed -n 's/.*"message":"listening","address":"\(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$artifacts/server.log" | head -n1)
-  if [ -n "$address" ] && curl -fsS "http://$address/livez" >/dev/null 2>&1; then
-    base_url="http://$address"
-    break
-  fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
+base_url=$(listening_url "$server_pid" "$artifacts/server.log")
 if [ -z "$base_url" ]; then
   echo "the server did not start; its log:" >&2
   tail -n 20 "$artifacts/server.log" >&2
@@ -104,6 +128,23 @@ if [ -z "$base_url" ]; then
 fi
 echo "serving $base_url (log: target/frontend/server.log)"
 export ACCOUNT_API_BASE_URL="$base_url" ACCOUNT_API_DEMO_USERS=1
+
+# The sandbox as a frontend team starts it: none of the settings above (its
+# own throwaway database, production's rate limits, its default origins
+# http://localhost:* and http://127.0.0.1:*), only a free port. If it does not
+# start, steps 6 and 7 fail and the others run.
+say "sandbox: account-api sandbox on a free loopback port"
+sandbox_env=(-u DATABASE_URL -u ACCOUNT_API_CORS_ALLOWED_ORIGINS)
+for setting in "${raised_limits[@]}"; do sandbox_env+=(-u "${setting%%=*}"); done
+env "${sandbox_env[@]}" "$server" sandbox --listen 127.0.0.1:0 --log-format json >"$artifacts/sandbox.log" 2>&1 &
+sandbox_pid=$!
+sandbox_url=$(listening_url "$sandbox_pid" "$artifacts/sandbox.log")
+if [ -n "$sandbox_url" ]; then
+  echo "sandbox at $sandbox_url (log: target/frontend/sandbox.log)"
+else
+  echo "the sandbox did not start; its log:"
+  tail -n 20 "$artifacts/sandbox.log"
+fi
 
 run_step() { # name, command...
   local name=$1 t=$SECONDS
@@ -125,7 +166,7 @@ typescript_flow() {
   npx --no-install openapi-typescript ../../openapi/openapi.json -o typescript/generated/api.d.ts --silent &&
     npx --no-install tsc -p . &&
     # The flow type-checks on the generated types alone: no cast, no `!`, no any.
-    node dist/typescript/no-casts.js typescript/flow.ts browser/swagger.ts &&
+    node dist/typescript/no-casts.js typescript/flow.ts browser/*.ts &&
     node dist/typescript/flow.js
 }
 
@@ -187,11 +228,29 @@ if short:
 EOF
 }
 
+in_sandbox() { # browser script
+  if [ -z "$sandbox_url" ]; then
+    echo "the sandbox did not start (target/frontend/sandbox.log)"
+    return 1
+  fi
+  ACCOUNT_API_SANDBOX_URL="$sandbox_url" node "dist/browser/$1.js"
+}
+
+cors() {
+  in_sandbox cors
+}
+
+sandbox_swagger_ui() {
+  in_sandbox sandbox-swagger
+}
+
 run_step "spectral (openapi/openapi.json)" spectral
 run_step "typescript: openapi-typescript + tsc --strict + openapi-fetch flow" typescript_flow
 run_step "python: openapi-python-client flow" python_flow
 run_step "swagger ui in chromium" swagger_ui
 run_step "schemathesis (every check)" schemathesis
+run_step "cors in chromium: a page on an allowed origin, then on a refused one" cors
+run_step "sandbox swagger ui in chromium" sandbox_swagger_ui
 
 say "summary ($(elapsed "$started") in all)"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -15,77 +15,13 @@
 //   ACCOUNT_API_BASE_URL  the server (default http://127.0.0.1:5000)
 //   CHROMIUM              the browser (default /usr/bin/chromium)
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Locator, type Page } from "playwright-core";
+
+import { artifacts, check, confine, field, repository, run, withChromium } from "./harness.js";
+import { blockIds, isDocument, shownBlockIds, tryItOut } from "./swagger-ui.js";
 
 const baseUrl = process.env.ACCOUNT_API_BASE_URL ?? "http://127.0.0.1:5000";
-const repository = fileURLToPath(new URL("../../../../", import.meta.url));
-const artifacts = join(repository, "target", "frontend");
-mkdirSync(artifacts, { recursive: true });
-
-let failures = 0;
-function check(condition: boolean, what: string): void {
-  if (!condition) failures += 1;
-  console.log(`${condition ? "ok  " : "FAIL"} ${what}`);
-}
-
-interface Operation {
-  operationId?: string;
-  tags?: string[];
-}
-type Document = { paths: Record<string, Record<string, Operation>> };
-
-function isDocument(value: unknown): value is Document {
-  return typeof value === "object" && value !== null && "paths" in value && typeof value.paths === "object";
-}
-
-/** `operations-<tag>-<operationId>`: the element id Swagger UI gives each operation block. */
-function blockIds(document: Document): string[] {
-  const ids: string[] = [];
-  for (const methods of Object.values(document.paths)) {
-    for (const operation of Object.values(methods)) {
-      ids.push(`operations-${operation.tags?.[0] ?? "default"}-${operation.operationId ?? "?"}`);
-    }
-  }
-  return ids.sort();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function field(value: unknown, ...path: string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== "object" || current === null || !(key in current)) return undefined;
-    current = Object.getOwnPropertyDescriptor(current, key)?.value;
-  }
-  return current;
-}
-
-/** Expands an operation, presses "Try it out", lets `fill` set the inputs, executes, returns the shown answer. */
-async function tryItOut(page: Page, id: string, fill: (block: Locator) => Promise<void>): Promise<{ status: string; body: unknown; headers: string; curl: string }> {
-  const block = page.locator(`#${id}`);
-  await block.locator(".opblock-summary-control").click();
-  await block.locator("button.try-out__btn").click();
-  await fill(block);
-  await block.locator("button.execute").click();
-  const live = block.locator(".live-responses-table");
-  await live.locator(".response-col_status").first().waitFor();
-  const status = (await live.locator("tbody .response-col_status").first().innerText()).trim();
-  const body = parseJson(await live.locator(".response-col_description .microlight").first().innerText());
-  const headers = await live.locator("tbody .response-col_description").first().innerText();
-  const curl = await block.locator(".curl-command").innerText();
-  await block.scrollIntoViewIfNeeded();
-  return { status, body, headers, curl };
-}
 
 async function main(): Promise<void> {
   const committed: unknown = JSON.parse(readFileSync(join(repository, "openapi", "openapi.json"), "utf8"));
@@ -94,26 +30,13 @@ async function main(): Promise<void> {
   const served: unknown = await (await fetch(`${baseUrl}/openapi.json`)).json();
   check(isDocument(served) && JSON.stringify(blockIds(served)) === JSON.stringify(expectedIds), `the server serves the committed document's ${expectedIds.length} operations`);
 
-  const profile = mkdtempSync(join(tmpdir(), "swagger-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
   const server = new URL(baseUrl);
-  const elsewhere: string[] = [];
-  await context.route("**/*", async (route) => {
-    const url = new URL(route.request().url());
-    if (url.host === server.host) return route.continue();
-    elsewhere.push(url.href);
-    return route.abort();
-  });
-  try {
+  let elsewhere: string[] = [];
+  await withChromium(async (context) => {
+    elsewhere = await confine(context, [server.host]);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${baseUrl}/swagger`);
-    await page.locator(".opblock").first().waitFor();
-    const shownIds = (await page.locator(".opblock").evaluateAll((blocks) => blocks.map((block) => block.id))).sort();
+    const shownIds = await shownBlockIds(page);
     check(JSON.stringify(shownIds) === JSON.stringify(expectedIds), `Swagger UI lists ${shownIds.length} operations, one per operationId of the document (${expectedIds.length})`);
     await page.screenshot({ path: join(artifacts, "swagger-operations.png"), fullPage: true });
 
@@ -146,18 +69,8 @@ async function main(): Promise<void> {
     await page.locator("#operations-Account-login").screenshot({ path: join(artifacts, "swagger-login.png") });
     await page.screenshot({ path: join(artifacts, "swagger.png"), fullPage: true });
     console.log(`screenshots in ${artifacts}: swagger.png, swagger-operations.png, swagger-isregister.png, swagger-login.png`);
-  } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
   check(elsewhere.length === 0, `the page requested nothing but ${server.host}${elsewhere.length ? `: ${elsewhere.join(", ")}` : ""}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  failures += 1;
-  console.log(`FAIL ${error instanceof Error ? error.message : String(error)}`);
-}
-console.log(failures === 0 ? "swagger ui: all checks passed" : `swagger ui: ${failures} check(s) failed`);
-process.exit(failures === 0 ? 0 : 1);
+await run("swagger ui", main);
