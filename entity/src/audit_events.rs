@@ -1,8 +1,9 @@
 //! The `audit_events` table: one row per security-relevant event.
 //!
 //! Sends, registrations, logins (success and failure), lockouts, password
-//! resets and logouts, with time, phone, client address and device; never a
-//! password, code or token. The abuse limits count sends and failures here.
+//! resets, logouts and session revocations, with time, phone, client address
+//! and device; never a password, code or token. The abuse limits count sends
+//! and failures here.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,7 +16,8 @@ pub struct Model {
     pub id: i64,
     /// When it happened (UTC).
     pub created_at: DateTimeUtc,
-    /// What happened: `sms_send`, `register`, `login`, `lockout`, `password_reset`, `logout`.
+    /// What happened: `sms_send`, `register`, `login`, `lockout`, `password_reset`,
+    /// `logout`, `session_revoke`.
     #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub kind: String,
     /// How it ended, e.g. `sent`, `failed`, `test_number`, `success`, `wrong_password`.

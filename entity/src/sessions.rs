@@ -23,6 +23,9 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// When the session was revoked (UTC), or `None` while it has not been.
     pub revoked_at: Option<DateTimeUtc>,
+    /// When the session last authenticated a request (UTC), rewritten at
+    /// most once a minute; its `created_at` until then.
+    pub last_used_at: DateTimeUtc,
 }
 
 /// Foreign keys of `sessions`.

@@ -16,6 +16,8 @@
 //!   indexes what the limit queries filter on.
 //! - [`m20261201_000004_replace_send_lock_with_budget_counter`] replaces
 //!   `service_locks` with `sms_budget_days`, the daily budget as a counter.
+//! - [`m20261201_000005_add_session_last_used`] adds `sessions.last_used_at`
+//!   (existing sessions take their `created_at`).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -23,6 +25,7 @@ pub mod m20261124_000001_create_tables;
 pub mod m20261124_000002_create_audit_and_locks;
 pub mod m20261201_000003_bind_windows_and_index_limits;
 pub mod m20261201_000004_replace_send_lock_with_budget_counter;
+pub mod m20261201_000005_add_session_last_used;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -35,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
             Box::new(m20261201_000004_replace_send_lock_with_budget_counter::Migration),
+            Box::new(m20261201_000005_add_session_last_used::Migration),
         ]
     }
 }
@@ -204,7 +208,8 @@ mod tests {
         let session = |token: &str, user: &str| {
             format!(
                 "INSERT INTO sessions (token_hash, user_id, device_identifier, created_at, \
-                 expires_at, revoked_at) VALUES ('{token}', '{user}', 'dev', {T}, {T}, NULL)"
+                 expires_at, revoked_at, last_used_at) VALUES ('{token}', '{user}', 'dev', {T}, \
+                 {T}, NULL, {T})"
             )
         };
         let h1 = "a".repeat(64);
@@ -283,11 +288,12 @@ mod tests {
         assert_eq!(count(db, "SELECT id FROM sessions").await, 1);
     }
 
-    /// Applies every migration, checks the schema, rolls everything back,
-    /// and applies it again.
+    /// Applies every migration (checking on the way that existing sessions
+    /// get a `last_used_at`), checks the schema, rolls everything back, and
+    /// applies it again.
     async fn up_down_up(db: &DatabaseConnection) {
         assert_schema(db, false).await;
-        Migrator::up(db, None).await.expect("first up");
+        m20261201_000005_add_session_last_used::tests::check_backfill(db).await;
         assert_schema(db, true).await;
         check_constraints(db).await;
 
@@ -312,7 +318,8 @@ mod tests {
                 "m20261124_000001_create_tables",
                 "m20261124_000002_create_audit_and_locks",
                 "m20261201_000003_bind_windows_and_index_limits",
-                "m20261201_000004_replace_send_lock_with_budget_counter"
+                "m20261201_000004_replace_send_lock_with_budget_counter",
+                "m20261201_000005_add_session_last_used"
             ]
         );
     }

@@ -44,3 +44,8 @@ pub const SESSION_INVALID: &str = "登录已失效，请重新登录";
 pub const FETCHED: &str = "获取成功";
 /// logout success.
 pub const LOGGED_OUT: &str = "退出成功";
+/// sessions/revoke success.
+pub const SESSIONS_REVOKED: &str = "下线成功";
+/// sessions/revoke with an id that is no live session of this account.
+pub const NO_SUCH_SESSION: &str =
+    "会话不存在或已失效 (no live session of this account has this id)";

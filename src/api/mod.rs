@@ -30,9 +30,11 @@ mod login;
 mod logout;
 mod me;
 mod register;
+mod revoke_sessions;
 mod root;
 pub mod sandbox;
 pub mod sendsms;
+mod sessions;
 mod verify_code;
 
 use std::time::Duration;
@@ -56,6 +58,8 @@ document::operation_list!(
         forget_password::ForgetPasswordApi,
         me::MeApi,
         logout::LogoutApi,
+        sessions::SessionsApi,
+        revoke_sessions::RevokeSessionsApi,
         root::RootApi,
         livez::LivezApi,
         healthz::HealthzApi,
@@ -250,6 +254,8 @@ mod tests {
             ("/api/v4.0/register", "post", "register"),
             ("/api/v4.0/sendsms/{mobile}", "get", "sendsmsGet"),
             ("/api/v4.0/sendsms/{mobile}", "post", "sendsms"),
+            ("/api/v4.0/sessions", "get", "sessions"),
+            ("/api/v4.0/sessions/revoke", "post", "revokeSessions"),
             ("/api/v4.0/verify_code", "get", "verifyCode"),
             ("/healthz", "get", "healthz"),
             ("/livez", "get", "livez"),

@@ -1,6 +1,6 @@
-//! The session token of the extensions (`/me`, `/logout`), however an app
-//! presents it: `Authorization: Bearer`, or a `token` header or query
-//! parameter as legacy apps send it.
+//! The session token of the extensions (`/me`, `/logout`, `/sessions`,
+//! `/sessions/revoke`), however an app presents it: `Authorization: Bearer`,
+//! or a `token` header or query parameter as legacy apps send it.
 
 use poem_openapi::{
     SecurityScheme,

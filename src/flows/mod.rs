@@ -8,7 +8,8 @@
 //! - [`register`]: a new account and its first session.
 //! - [`login`]: a password checked within the lockout, a new session.
 //! - [`password_reset`]: `verify_code` opens the window, `forget_password` uses it.
-//! - [`sessions`]: the account of a token (`/me`), and logout.
+//! - [`sessions`]: the account of a token (`/me`), the live sessions of
+//!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
 
 mod error;

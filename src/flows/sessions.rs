@@ -1,4 +1,13 @@
-//! Sessions of the extensions: the account of a token (`/me`), and logout.
+//! Sessions of the extensions: the account of a token (`/me`), the live
+//! sessions of its account (`/sessions`), revoking some of them
+//! (`/sessions/revoke`), and logout.
+//!
+//! Every one of them authenticates the presented token first, and records
+//! that its session was used (at most once a minute: see
+//! [`sessions::touch`]).
+
+use chrono::{DateTime, Utc};
+use entity::{sessions::Model as Session, users::Model as User};
 
 use super::error::FlowError;
 use crate::{
@@ -11,16 +20,134 @@ use crate::{
     },
 };
 
+/// One live session of an account, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    /// The session's row id, what `sessions/revoke` takes.
+    pub id: i64,
+    /// The device the session was opened from.
+    pub device_identifier: String,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// When it last authenticated a request, to the minute.
+    pub last_used_at: DateTime<Utc>,
+    /// Whether it is the session of the presented token.
+    pub current: bool,
+}
+
+/// Which sessions of the account to revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeTarget {
+    /// The session with this id (the current one included: a logout).
+    One(i64),
+    /// Every live session but the current one.
+    Others,
+}
+
+/// How a revocation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    /// The presented token is unknown, expired or revoked.
+    SessionInvalid,
+    /// The id is not a live session of this account: nothing was revoked.
+    NoSuchSession,
+    /// This many sessions were revoked.
+    Revoked(u64),
+}
+
+/// The live session of a presented token and its user, after recording
+/// that the session was used at `now`; `None` when the token is unknown,
+/// expired or revoked.
+async fn authenticated(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Session, User)>, FlowError> {
+    let Some((session, user)) = sessions::authenticate(&state.db, token, now).await? else {
+        return Ok(None);
+    };
+    sessions::touch(&state.db, session.id, now).await?;
+    Ok(Some((session, user)))
+}
+
 /// The account of a presented session token; `None` when the token is
 /// unknown, expired or revoked.
 pub async fn session_account(
     state: &AppState,
     token: &str,
 ) -> Result<Option<AccountView>, FlowError> {
-    match sessions::authenticate(&state.db, token, state.clock.now()).await? {
+    match authenticated(state, token, state.clock.now()).await? {
         Some((_, user)) => Ok(Some(users::account_view(&state.db, user).await?)),
         None => Ok(None),
     }
+}
+
+/// The live sessions of the account of a presented token, newest first;
+/// `None` when the token is unknown, expired or revoked.
+pub async fn live_sessions(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Vec<LiveSession>>, FlowError> {
+    let now = state.clock.now();
+    let Some((current, user)) = authenticated(state, token, now).await? else {
+        return Ok(None);
+    };
+    let live = sessions::live_of(&state.db, &user.id, now).await?;
+    Ok(Some(
+        live.into_iter()
+            .map(|session| LiveSession {
+                current: session.id == current.id,
+                id: session.id,
+                device_identifier: session.device_identifier,
+                created_at: session.created_at,
+                last_used_at: session.last_used_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes `target` among the live sessions of the account of a presented
+/// token, auditing each revocation; another account's session is never
+/// touched.
+pub async fn revoke_sessions(
+    state: &AppState,
+    token: &str,
+    target: RevokeTarget,
+    client: Option<&ClientIp>,
+) -> Result<RevokeOutcome, FlowError> {
+    let now = state.clock.now();
+    let Some((current, user)) = authenticated(state, token, now).await? else {
+        return Ok(RevokeOutcome::SessionInvalid);
+    };
+    let live = sessions::live_of(&state.db, &user.id, now).await?;
+    let chosen = live.iter().filter(|session| match target {
+        RevokeTarget::One(id) => session.id == id,
+        RevokeTarget::Others => session.id != current.id,
+    });
+    let mut revoked = 0;
+    for session in chosen {
+        // Conditional: a session revoked meanwhile is neither counted nor audited twice.
+        if sessions::revoke_of(&state.db, &user.id, session.id, now).await? {
+            revoked += 1;
+            let actor = Actor {
+                phone: Some(user.phone.as_str()),
+                client,
+                device: Some(session.device_identifier.as_str()),
+            };
+            audit::record(
+                &state.db,
+                now,
+                Kind::SessionRevoke,
+                outcome::SUCCESS,
+                &actor,
+            )
+            .await?;
+        }
+    }
+    Ok(match target {
+        RevokeTarget::One(_) if revoked == 0 => RevokeOutcome::NoSuchSession,
+        _ => RevokeOutcome::Revoked(revoked),
+    })
 }
 
 /// Revokes a presented session token; whether it was a live session.
@@ -30,7 +157,7 @@ pub async fn logout(
     client: Option<&ClientIp>,
 ) -> Result<bool, FlowError> {
     let now = state.clock.now();
-    let Some((session, user)) = sessions::authenticate(&state.db, token, now).await? else {
+    let Some((session, user)) = authenticated(state, token, now).await? else {
         return Ok(false);
     };
     let revoked = sessions::revoke(&state.db, token, now).await?;

@@ -1,5 +1,6 @@
-//! The audit ledger: every send, registration, login, lockout, reset and
-//! logout, with time, phone, client address and device — never a secret.
+//! The audit ledger: every send, registration, login, lockout, reset,
+//! logout and session revocation, with time, phone, client address and
+//! device — never a secret.
 
 use chrono::{DateTime, Utc};
 use entity::audit_events;
@@ -27,6 +28,9 @@ pub enum Kind {
     VerifyCode,
     /// A logout.
     Logout,
+    /// A session revoked through `sessions/revoke` (its device is the
+    /// revoked session's).
+    SessionRevoke,
 }
 
 impl Kind {
@@ -40,6 +44,7 @@ impl Kind {
             Self::PasswordReset => "password_reset",
             Self::VerifyCode => "verify_code",
             Self::Logout => "logout",
+            Self::SessionRevoke => "session_revoke",
         }
     }
 }

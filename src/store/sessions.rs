@@ -1,11 +1,12 @@
 //! Sessions: random tokens handed to the app, stored only as SHA-256 hashes,
-//! valid until they expire or are revoked.
+//! valid until they expire or are revoked; when each was last used, to the
+//! minute; the live sessions of an account, and revoking them.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{sessions, users};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    QueryOrder, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -13,6 +14,10 @@ use crate::domain::DeviceId;
 
 /// How long revoked sessions are kept (for the record) before the purge removes them.
 pub const KEEP_REVOKED: Duration = Duration::days(1);
+
+/// How stale `last_used_at` may grow before a request rewrites it: a session
+/// used all the time is written once a minute, not once a request.
+pub const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 
 /// A session token: 128 random bits as 32 lowercase hex characters.
 #[derive(Clone)]
@@ -64,6 +69,7 @@ pub async fn open(
         created_at: Set(now),
         expires_at: Set(now + lifetime),
         revoked_at: Set(None),
+        last_used_at: Set(now),
         ..Default::default()
     };
     sessions::Entity::insert(session)
@@ -101,6 +107,56 @@ pub async fn revoke(
     let revoked = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
         .filter(sessions::Column::TokenHash.eq(hash_token(token)))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(revoked.rows_affected > 0)
+}
+
+/// Records that session `id` was used at `now`, unless it was within the
+/// last [`LAST_USED_RESOLUTION`]; whether the row was written.
+///
+/// One conditional UPDATE: of concurrent requests on one session, one
+/// writes and the others find the time already fresh.
+pub async fn touch(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let touched = sessions::Entity::update_many()
+        .col_expr(sessions::Column::LastUsedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(id))
+        .filter(sessions::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION))
+        .exec(db)
+        .await?;
+    Ok(touched.rows_affected > 0)
+}
+
+/// The live sessions of `user_id` (neither expired nor revoked at `now`),
+/// newest first.
+pub async fn live_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<sessions::Model>, DbErr> {
+    sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .order_by_desc(sessions::Column::CreatedAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Revokes session `id` if it is a live session of `user_id`; whether it was.
+pub async fn revoke_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let revoked = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(sessions::Column::Id.eq(id))
+        .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::ExpiresAt.gt(now))
         .exec(db)

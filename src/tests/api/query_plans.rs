@@ -148,12 +148,41 @@ async fn every_statement_of_every_operation_uses_an_index() {
         ))
         .await;
     assert_eq!(reset.code(), 200, "{}", reset.text);
-    let token = login.data()["token"].as_str().unwrap().to_owned();
+    // The reset revoked every session: two new ones, one to revoke by id.
+    let token = app.login(PHONE, "654321", DEVICE).await.data()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.login(PHONE, "654321", "tablet").await;
     app.send(
         app.request(reqwest::Method::GET, "/api/v4.0/me")
             .bearer_auth(&token),
     )
     .await;
+    let listed = app
+        .send(
+            app.request(reqwest::Method::GET, "/api/v4.0/sessions")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(listed.code(), 200, "{}", listed.text);
+    let other_id = listed.data()["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|session| session["current"] == false)
+        .expect("the tablet's session")["id"]
+        .to_string();
+    for fields in [[("id", other_id.as_str())], [("others", "true")]] {
+        let revoked = app
+            .send(
+                app.request(reqwest::Method::POST, "/api/v4.0/sessions/revoke")
+                    .bearer_auth(&token)
+                    .form(&fields),
+            )
+            .await;
+        assert_eq!(revoked.code(), 200, "{}", revoked.text);
+    }
     app.send(
         app.request(reqwest::Method::POST, "/api/v4.0/logout")
             .bearer_auth(&token),

@@ -1,13 +1,19 @@
 //! Sessions: `/me` and `/logout` with every way of presenting a token,
-//! expiry, revocation, purging, and re-hashing outdated password hashes.
+//! expiry, revocation, purging, and re-hashing outdated password hashes;
+//! the list of logged-in devices and revoking them in `devices`, when each
+//! session was last used in `last_used`.
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
-use chrono::Duration;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use entity::sessions;
 use reqwest::Method;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse};
+use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse, sha256_hex};
+
+mod devices;
+mod last_used;
 
 async fn me_with_bearer(app: &TestApp, token: &str) -> TestResponse {
     app.send(app.request(Method::GET, "/api/v4.0/me").bearer_auth(token))
@@ -20,6 +26,57 @@ async fn logout(app: &TestApp, token: &str) -> TestResponse {
             .bearer_auth(token),
     )
     .await
+}
+
+/// Where sessions are revoked.
+const REVOKE: &str = "/api/v4.0/sessions/revoke";
+
+/// `GET sessions` with `token` as a bearer token.
+async fn list(app: &TestApp, token: &str) -> TestResponse {
+    app.send(
+        app.request(Method::GET, "/api/v4.0/sessions")
+            .bearer_auth(token),
+    )
+    .await
+}
+
+/// `POST sessions/revoke` with `fields` as a form.
+async fn revoke(app: &TestApp, token: &str, fields: &[(&str, &str)]) -> TestResponse {
+    app.send(
+        app.request(Method::POST, REVOKE)
+            .bearer_auth(token)
+            .form(fields),
+    )
+    .await
+}
+
+/// Logs `phone` in on `device` and returns the new token.
+async fn logged_in(app: &TestApp, phone: &str, device: &str) -> String {
+    let login = app.login(phone, PASSWORD, device).await;
+    assert_eq!(login.code(), 200, "{}", login.text);
+    login.data()["token"].as_str().unwrap().to_owned()
+}
+
+/// Registers `phone` on [`DEVICE`] and returns its token and user id.
+async fn registered(app: &TestApp, phone: &str) -> (String, String) {
+    let data = app.registered(phone, PASSWORD, DEVICE).await;
+    let token = data["token"].as_str().unwrap().to_owned();
+    (token, data["user_id"].as_str().unwrap().to_owned())
+}
+
+/// The session row of `token`.
+async fn row_of(app: &TestApp, token: &str) -> sessions::Model {
+    sessions::Entity::find()
+        .filter(sessions::Column::TokenHash.eq(sha256_hex(token)))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the token's session row")
+}
+
+/// `time` as the API sends it.
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[track_caller]
