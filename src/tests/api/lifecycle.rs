@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_account-api");
@@ -80,8 +80,21 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
             tokio::spawn(async move { client.post(url).send().await })
         })
         .collect();
-    // Let the requests arrive (they queue behind two Argon2 hashes at a time).
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Let the requests arrive: they queue behind two Argon2 hashes at a
+    // time, so once the first registration is stored the others have been
+    // taken up and most are still waiting for their hash. (A fixed sleep
+    // raced the requests' arrival on a busy machine.)
+    let db = sea_orm::Database::connect(format!("sqlite://{}/db.sqlite", dir.path().display()))
+        .await
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while entity::users::Entity::find().count(&db).await.unwrap_or(0) == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "no registration was stored within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
@@ -110,9 +123,6 @@ async fn sigterm_lets_in_flight_requests_finish_then_stops() {
         "only {} of {REQUESTS} registrations were in flight at SIGTERM",
         answered.len()
     );
-    let db = sea_orm::Database::connect(format!("sqlite://{}/db.sqlite", dir.path().display()))
-        .await
-        .unwrap();
     let mut stored: Vec<String> = entity::users::Entity::find()
         .all(&db)
         .await
