@@ -30,6 +30,8 @@
 //!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
 //!   what comes back (`outcome`).
 //! - [`report`]: the text a run prints.
+//! - [`coverage`]: the documented codes and HTTP statuses a run saw, per
+//!   operation (`--coverage`, `--min-coverage`).
 //! - [`spec_quality`]: checks of the document itself, one module per family
 //!   (`structure`, `basics`, `descriptions`, `examples`), over `walk` and
 //!   `defect`.
@@ -37,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod coverage;
 pub mod document;
 pub mod http;
 pub mod inputs;
