@@ -30,6 +30,7 @@
 //!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
 //!   what comes back (`outcome`).
 //! - [`report`]: the text a run prints.
+//! - [`junit`]: a run as JUnit XML (`--junit`).
 //! - [`coverage`]: the documented codes and HTTP statuses a run saw, per
 //!   operation (`--coverage`, `--min-coverage`).
 //! - [`spec_quality`]: checks of the document itself, one module per family
@@ -43,6 +44,7 @@ pub mod coverage;
 pub mod document;
 pub mod http;
 pub mod inputs;
+pub mod junit;
 pub mod report;
 pub mod runner;
 pub mod schema;
