@@ -15,9 +15,13 @@
 //!   client addresses (127.0.0.1 and 127.0.0.2).
 //! - `self_test`: the checker run against deliberately wrong servers (a
 //!   mutating proxy in front of the real one) must report every fault.
+//! - `diff`: the breaking-change gate (`contract-tests diff`): the committed
+//!   document against `openapi/released/4.0.json`, and each rule on
+//!   documents broken on purpose.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
+mod diff;
 mod model;
 mod operations;
 mod postgres;
