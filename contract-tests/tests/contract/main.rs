@@ -21,6 +21,7 @@
 //! - `diff`: the breaking-change gate (`contract-tests diff`): the committed
 //!   document against `openapi/released/4.0.json`, and each rule on
 //!   documents broken on purpose.
+//! - `readme`: README's CI recipes call the binary as it parses.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
@@ -29,6 +30,7 @@ mod model;
 mod operations;
 mod postgres;
 mod proxy;
+mod readme;
 mod reports;
 mod self_test;
 mod server;
