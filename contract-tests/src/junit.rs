@@ -15,7 +15,7 @@
 //! an `Err` holding the failure's text (its first line becomes the
 //! message). The `contract` suite is built with it, and a run that checks
 //! more — a stateful model run, say — adds its own suite to the same report
-//! with [`quick_junit::Report::add_test_suite`] before [`write`].
+//! with [`quick_junit::Report::add_test_suite`] before [`write()`].
 
 use std::{path::Path, time::Duration};
 
