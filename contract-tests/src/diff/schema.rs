@@ -291,8 +291,13 @@ impl<'a> Schemas<'a> {
                 Side::New,
                 pointer,
                 format!(
-                    "{} alternatives added (an exhaustive switch over the old ones breaks)",
-                    after.len() - before.len()
+                    "{} alternative{} added (an exhaustive switch over the old ones breaks)",
+                    after.len() - before.len(),
+                    if after.len() - before.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 ),
             ),
             _ => {}
