@@ -117,13 +117,16 @@ fn check_outcome(target: &TargetReport, check: Check) -> Result<(), String> {
     if failures.is_empty() {
         return Ok(());
     }
-    let signatures: Vec<&str> = failures.iter().map(|f| f.signature.as_str()).collect();
-    let mut text = format!(
-        "{} of {} cases: {}\n",
-        failures.iter().map(|f| f.occurrences).max().unwrap_or(0),
-        target.cases,
-        signatures.join("; ")
-    );
+    let signatures: Vec<String> = failures
+        .iter()
+        .map(|f| {
+            format!(
+                "{} (in {} of {} cases)",
+                f.signature, f.occurrences, target.cases
+            )
+        })
+        .collect();
+    let mut text = signatures.join("; ") + "\n";
     for (n, failure) in failures.iter().enumerate() {
         text.push_str(&format!(
             "\n=== violation {} of {}: {}\n{}",
@@ -189,6 +192,85 @@ mod tests {
             assert_eq!(Check::of(kind), Check::BodyMatchesSchema);
         }
         assert_eq!(Check::of(ViolationKind::BadHeader), Check::DeclaredHeaders);
+    }
+
+    #[test]
+    fn a_violation_fails_the_case_of_its_check_only() {
+        use std::collections::BTreeMap;
+
+        use crate::{
+            check::Violation,
+            document::Document,
+            http::{HttpRequest, HttpResponse},
+            runner::Failure,
+        };
+
+        let target = Document::committed().targets().remove(0);
+        let violation = Violation {
+            kind: ViolationKind::SchemaMismatch,
+            message: "7 is not one of 200".to_owned(),
+            schema_path: Some("#/components/schemas/X/properties/code/enum".to_owned()),
+        };
+        let failure = Failure {
+            signature: violation.signature(),
+            occurrences: 3,
+            request: HttpRequest {
+                method: "GET".to_owned(),
+                path_and_query: "/api/v4.0/x".to_owned(),
+                headers: Vec::new(),
+                body: None,
+            },
+            response: Ok(HttpResponse {
+                status: 200,
+                content_type: Some("application/json".to_owned()),
+                headers: Vec::new(),
+                body: br#"{"code":7}"#.to_vec(),
+            }),
+            violations: vec![violation],
+            shrink_steps: 2,
+        };
+        let report = TargetReport {
+            target,
+            cases: 8,
+            replayed: 0,
+            failing_cases: 3,
+            failures: vec![failure],
+            answers: BTreeMap::new(),
+            observed: BTreeMap::new(),
+        };
+        let suite = contract_suite(&[report]);
+        assert_eq!((suite.tests, suite.failures), (Check::ALL.len(), 1));
+        let failed = suite
+            .test_cases
+            .iter()
+            .find(|c| matches!(c.status, TestCaseStatus::NonSuccess { .. }))
+            .unwrap();
+        assert!(
+            failed.name.as_str().ends_with(" body matches schema"),
+            "{}",
+            failed.name.as_str()
+        );
+        let TestCaseStatus::NonSuccess {
+            message,
+            description,
+            ..
+        } = &failed.status
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            message.as_ref().unwrap().as_str(),
+            "body does not match the schema @ #/components/schemas/X/properties/code/enum (in 3 of 8 cases)"
+        );
+        let text = description.as_ref().unwrap().as_str();
+        for part in [
+            "--- request\nGET /api/v4.0/x",
+            "--- response\nHTTP 200",
+            r#"{"code":7}"#,
+            "schema path: #/components/schemas/X/properties/code/enum",
+        ] {
+            assert!(text.contains(part), "{part:?} missing from\n{text}");
+        }
     }
 
     #[test]
