@@ -30,6 +30,12 @@
 //!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
 //!   what comes back (`outcome`).
 //! - [`report`]: the text a run prints.
+//! - [`junit`]: a run as JUnit XML (`--junit`).
+//! - [`coverage`]: the documented codes and HTTP statuses a run saw, per
+//!   operation (`--coverage`, `--min-coverage`).
+//! - [`diff`]: the changes between two documents that break a generated
+//!   client (`contract-tests diff`).
+//! - [`cli`]: the binary's command line.
 //! - [`spec_quality`]: checks of the document itself, one module per family
 //!   (`structure`, `basics`, `descriptions`, `examples`), over `walk` and
 //!   `defect`.
@@ -37,9 +43,13 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod cli;
+pub mod coverage;
+pub mod diff;
 pub mod document;
 pub mod http;
 pub mod inputs;
+pub mod junit;
 pub mod report;
 pub mod runner;
 pub mod schema;

@@ -1,60 +1,24 @@
 //! `contract-tests --base-url http://HOST:PORT`: checks a running deployment
-//! against the OpenAPI document and exits non-zero on any violation.
+//! against the OpenAPI document and exits non-zero on any violation;
+//! `contract-tests diff OLD.json NEW.json`: the breaking-change gate.
 
-use std::{path::PathBuf, process::ExitCode, time::Instant};
+use std::{path::Path, process::ExitCode, time::Instant};
 
 use clap::Parser;
-use contract_tests::{Checker, Contract, Document, RunConfig, report};
-
-/// Checks a running deployment of the account API against its OpenAPI document.
-///
-/// For every operation, method and body encoding of the document, sends
-/// generated requests (valid and invalid) and checks that each answer has a
-/// declared HTTP status and content type, a body matching the declared schema,
-/// and is never a server error. Prints one line per operation and encoding,
-/// then each violation with its request, response and failing schema path.
-///
-/// Exit status: 0 when every answer kept the contract, 1 when any violation
-/// was found, 2 when the run could not start (bad arguments, unreadable
-/// document, server unreachable).
-///
-/// It registers four test accounts, and every valid phone it generates is in the
-/// unallocated 10x-12x range, so the operations that write (register,
-/// forget_password) only touch accounts it created. sendsms asks the server to
-/// send codes to such numbers; skip it with `--skip sendsms,sendsmsGet` where
-/// that costs money.
-#[derive(Debug, Parser)]
-#[command(version, about, long_about)]
-struct Cli {
-    /// The deployment, e.g. http://127.0.0.1:5000 (the document's paths are appended).
-    #[arg(long, env = "CONTRACT_BASE_URL")]
-    base_url: String,
-
-    /// Cases per operation and encoding.
-    #[arg(long, env = "CONTRACT_CASES", default_value_t = 256)]
-    cases: u32,
-
-    /// The OpenAPI document to check against (default: the committed
-    /// openapi/openapi.json built into this binary).
-    #[arg(long)]
-    document: Option<PathBuf>,
-
-    /// Operations and encodings checked at once.
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
-
-    /// Check only these operationIds (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    only: Vec<String>,
-
-    /// Skip these operationIds (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    skip: Vec<String>,
-}
+use contract_tests::{
+    Checker, Contract, Document, RunConfig,
+    cli::{Cli, Command},
+    coverage::Coverage,
+    diff, junit, report,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let outcome = match &cli.command {
+        Some(Command::Diff { old, new }) => breaking_changes(old, new),
+        None => run(&cli),
+    };
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => {
@@ -64,18 +28,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// `Ok(true)` when no violation was found.
+fn read_document(path: &Path) -> Result<Document, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    Document::parse(&text).map_err(|err| format!("{}: {err}", path.display()))
+}
+
+/// `Ok(true)` when nothing breaks a client generated from `old`.
+fn breaking_changes(old: &Path, new: &Path) -> Result<bool, String> {
+    let changes = diff::diff(&read_document(old)?, &read_document(new)?);
+    println!("{} → {}", old.display(), new.display());
+    print!("{}", diff::render(&changes));
+    Ok(changes
+        .iter()
+        .all(|c| c.severity != diff::Severity::Breaking))
+}
+
+/// `Ok(true)` when no violation was found (and the coverage is enough).
 fn run(cli: &Cli) -> Result<bool, String> {
+    let base_url = cli.base_url.as_deref().ok_or("--base-url is required")?;
     let document = match &cli.document {
         None => Document::committed(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-            Document::parse(&text).map_err(|err| format!("{}: {err}", path.display()))?
-        }
+        Some(path) => read_document(path)?,
     };
     let contract = Contract::new(document)?;
-    let checker = Checker::new(contract, &cli.base_url).map_err(|err| err.to_string())?;
+    let checker = Checker::new(contract, base_url).map_err(|err| err.to_string())?;
     let config = RunConfig {
         cases: cli.cases,
         jobs: cli.jobs,
@@ -102,6 +79,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
     }
     let started = Instant::now();
     let reports = checker.run(&config);
+    let elapsed = started.elapsed();
     for report in &reports {
         println!("{}", report::summary_line(report));
     }
@@ -111,7 +89,26 @@ fn run(cli: &Cli) -> Result<bool, String> {
     println!(
         "\n{} in {:.1} s",
         report::totals(&reports),
-        started.elapsed().as_secs_f64()
+        elapsed.as_secs_f64()
     );
-    Ok(reports.iter().all(|r| r.failures.is_empty()))
+    let coverage = Coverage::measure(&checker.contract.document, &reports);
+    print!("\n{}", coverage.table());
+    if let Some(path) = &cli.junit {
+        let name = format!("contract-tests {}", checker.client.base_url());
+        junit::write(&junit::report(&name, &reports, elapsed), path)?;
+    }
+    if let Some(path) = &cli.coverage {
+        coverage.write(path)?;
+    }
+    let enough = cli.min_coverage.is_none_or(|min| {
+        let enough = coverage.percent() >= min;
+        if !enough {
+            println!(
+                "coverage {:.1}% is below --min-coverage {min}%",
+                coverage.percent()
+            );
+        }
+        enough
+    });
+    Ok(reports.iter().all(|r| r.failures.is_empty()) && enough)
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runner::TargetReport;
+use crate::runner::{Failure, TargetReport};
 
 /// `ok   GET /api/v4.0/isregister/{phone} [isregister params]  256 cases, 0 violations; answers -1×40 200×90 400×126`.
 pub fn summary_line(report: &TargetReport) -> String {
@@ -39,32 +39,41 @@ pub fn summary_line(report: &TargetReport) -> String {
 pub fn details(report: &TargetReport) -> String {
     let mut out = String::new();
     for (n, failure) in report.failures.iter().enumerate() {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "\n=== {} — violation {} of {}: {}",
+            "\n=== {} — violation {} of {}: {}\n{}",
             report.title(),
             n + 1,
             report.failures.len(),
-            failure.signature
+            failure.signature,
+            failure_details(report, failure)
         );
-        let _ = writeln!(
-            out,
-            "seen in {} of {} cases; the request below is the smallest found ({} shrinking steps)",
-            failure.occurrences, report.cases, failure.shrink_steps
-        );
-        let _ = writeln!(out, "--- request\n{}", failure.request);
-        match &failure.response {
-            Ok(response) => {
-                let _ = writeln!(out, "--- response\n{response}");
-            }
-            Err(err) => {
-                let _ = writeln!(out, "--- response\n(none: {err})");
-            }
+    }
+    out
+}
+
+/// One distinct violation of `report`: how often it was seen, the smallest
+/// request that shows it, the response and every violation of that
+/// response with its schema path.
+pub fn failure_details(report: &TargetReport, failure: &Failure) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "seen in {} of {} cases; the request below is the smallest found ({} shrinking steps)",
+        failure.occurrences, report.cases, failure.shrink_steps
+    );
+    let _ = writeln!(out, "--- request\n{}", failure.request);
+    match &failure.response {
+        Ok(response) => {
+            let _ = writeln!(out, "--- response\n{response}");
         }
-        let _ = writeln!(out, "--- violations");
-        for violation in &failure.violations {
-            let _ = writeln!(out, "  * {violation}");
+        Err(err) => {
+            let _ = writeln!(out, "--- response\n(none: {err})");
         }
+    }
+    let _ = writeln!(out, "--- violations");
+    for violation in &failure.violations {
+        let _ = writeln!(out, "  * {violation}");
     }
     out
 }

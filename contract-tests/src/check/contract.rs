@@ -221,7 +221,7 @@ fn header_value(text: &str, schema: &Value) -> Value {
 }
 
 /// The key of `responses` that covers `status`: exact, then `5XX`-style, then `default`.
-fn declared_status(responses: &Value, status: u16) -> Option<String> {
+pub(crate) fn declared_status(responses: &Value, status: u16) -> Option<String> {
     let responses = responses.as_object()?;
     let exact = status.to_string();
     if responses.contains_key(&exact) {

@@ -18,4 +18,5 @@ mod violation;
 
 pub use content::content_type_matches;
 pub use contract::Contract;
+pub(crate) use contract::declared_status;
 pub use violation::{Violation, ViolationKind};

@@ -23,5 +23,5 @@ mod setup;
 mod shrink;
 
 pub use config::RunConfig;
-pub use outcome::{Failure, TargetReport};
+pub use outcome::{Failure, Observed, TargetReport};
 pub use setup::{Checker, SetupError};

@@ -9,6 +9,9 @@ use crate::{
     http::{HttpRequest, HttpResponse},
 };
 
+/// Answers counted by HTTP status and envelope `code` (see [`TargetReport::observed`]).
+pub type Observed = BTreeMap<(Option<u16>, Option<String>), u32>;
+
 /// One distinct violation of a target, with the smallest request that shows it.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -42,6 +45,11 @@ pub struct TargetReport {
     /// How often each answer came: the envelope's `code` for HTTP 200
     /// (`"200"` quoted when it is a string), else `HTTP <status>`.
     pub answers: BTreeMap<String, u32>,
+    /// How often each HTTP status and envelope `code` came back, over every
+    /// answer the target received (shrinking steps included): the status,
+    /// and the `code` of a JSON body as JSON text (`"200"` quoted when it is
+    /// a string), `None` without one. `None` as the status: no answer.
+    pub observed: Observed,
 }
 
 impl TargetReport {
@@ -54,4 +62,18 @@ impl TargetReport {
             self.target.encoding.label()
         )
     }
+}
+
+/// Counts `response` in `observed`: its status and its JSON body's `code`.
+pub(super) fn observe(observed: &mut Observed, response: &Result<HttpResponse, String>) {
+    let key = match response {
+        Err(_) => (None, None),
+        Ok(response) => (
+            Some(response.status),
+            serde_json::from_slice::<serde_json::Value>(&response.body)
+                .ok()
+                .and_then(|body| body.get("code").map(serde_json::Value::to_string)),
+        ),
+    };
+    *observed.entry(key).or_default() += 1;
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::{
     config::RunConfig,
-    outcome::{Failure, TargetReport},
+    outcome::{Failure, TargetReport, observe},
     regressions::{load_seeds, save_seed},
     setup::Checker,
 };
@@ -105,6 +105,7 @@ impl Checker {
             failing_cases: 0,
             failures: Vec::new(),
             answers: BTreeMap::new(),
+            observed: BTreeMap::new(),
         };
         let mut groups: BTreeMap<String, usize> = BTreeMap::new();
         for (seed, replayed) in seeds {
@@ -121,6 +122,7 @@ impl Checker {
             }
             let (request, response, violations) = self.exchange(target, &tree.current());
             *report.answers.entry(answer_kind(&response)).or_default() += 1;
+            observe(&mut report.observed, &response);
             if violations.is_empty() {
                 continue;
             }
@@ -131,7 +133,13 @@ impl Checker {
                     report.failures[at].occurrences += 1;
                     continue;
                 }
-                let shrunk = self.shrink(target, &mut tree, &signature, config.max_shrink_steps);
+                let shrunk = self.shrink(
+                    target,
+                    &mut tree,
+                    &signature,
+                    config.max_shrink_steps,
+                    &mut report.observed,
+                );
                 let failure = match shrunk {
                     Some((request, response, violations, steps)) => Failure {
                         signature: signature.clone(),

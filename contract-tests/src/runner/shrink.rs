@@ -3,7 +3,10 @@
 
 use proptest::strategy::ValueTree;
 
-use super::setup::Checker;
+use super::{
+    outcome::{Observed, observe},
+    setup::Checker,
+};
 use crate::{
     check::Violation,
     document::Target,
@@ -13,7 +16,8 @@ use crate::{
 
 impl Checker {
     /// Simplifies `tree` while the request still shows `signature`; the
-    /// smallest such exchange and the number of successful steps.
+    /// smallest such exchange and the number of successful steps. Every
+    /// answer is counted in `observed`.
     #[allow(clippy::type_complexity)]
     pub(super) fn shrink(
         &self,
@@ -21,6 +25,7 @@ impl Checker {
         tree: &mut impl ValueTree<Value = GeneratedRequest>,
         signature: &str,
         max_steps: u32,
+        observed: &mut Observed,
     ) -> Option<(
         HttpRequest,
         Result<HttpResponse, String>,
@@ -39,6 +44,7 @@ impl Checker {
                 break;
             }
             let (request, response, violations) = self.exchange(target, &tree.current());
+            observe(observed, &response);
             if violations.iter().any(|v| v.signature() == signature) {
                 steps += 1;
                 best = Some((request, response, violations, steps));

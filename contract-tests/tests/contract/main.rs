@@ -14,12 +14,23 @@
 //!   clock, reading the codes sent from a recording sender), from two
 //!   client addresses (127.0.0.1 and 127.0.0.2).
 //! - `self_test`: the checker run against deliberately wrong servers (a
-//!   mutating proxy in front of the real one) must report every fault.
+//!   mutating proxy, `proxy`, in front of the real one) must report every
+//!   fault.
+//! - `reports`: the binary's JUnit and coverage files, read back and
+//!   compared with the answers the proxy relayed; `--min-coverage`.
+//! - `diff`: the breaking-change gate (`contract-tests diff`): the committed
+//!   document against `openapi/released/4.0.json`, and each rule on
+//!   documents broken on purpose.
+//! - `readme`: README's CI recipes call the binary as it parses.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
+mod diff;
 mod model;
 mod operations;
 mod postgres;
+mod proxy;
+mod readme;
+mod reports;
 mod self_test;
 mod server;

@@ -6,18 +6,13 @@
 //! The same proxy without a fault must yield no violation at all, so every
 //! report below is the fault's doing.
 
-use std::time::Duration;
-
 use contract_tests::{Checker, Contract, RunConfig, TargetReport, ViolationKind, report};
-use poem::{
-    Request, Response, Server,
-    http::StatusCode,
-    listener::{Acceptor, Listener, TcpListener},
-};
 use serde_json::Value;
-use tokio::{runtime::Runtime, sync::oneshot};
 
-use crate::server::TestServer;
+use crate::{
+    proxy::{Answer, Proxy},
+    server::TestServer,
+};
 
 /// One way of breaking the document's promises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,142 +134,12 @@ impl Fault {
     }
 }
 
-/// A response, as the proxy relays it.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn set_header(&mut self, name: &str, value: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.headers.push((name.to_owned(), value.to_owned()));
-    }
-}
-
-/// A reverse proxy on 127.0.0.1 that relays to the real server and applies one fault.
-struct FaultyProxy {
-    base_url: String,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl FaultyProxy {
-    fn start(runtime: &Runtime, upstream: &str, fault: Fault) -> Self {
-        let acceptor = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0").into_acceptor())
-            .expect("the proxy binds");
-        let port = acceptor.local_addr()[0]
-            .as_socket_addr()
-            .expect("a TCP address")
-            .port();
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client");
-        let upstream = upstream.to_owned();
-        let app = poem::endpoint::make(move |request: Request| {
-            let client = client.clone();
-            let upstream = upstream.clone();
-            async move { relay(&client, &upstream, fault, request).await }
-        });
-        let (stop, stopped) = oneshot::channel::<()>();
-        runtime.spawn(
-            Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-                app,
-                async {
-                    let _ = stopped.await;
-                },
-                Some(Duration::from_secs(1)),
-            ),
-        );
-        Self {
-            base_url: format!("http://127.0.0.1:{port}"),
-            stop: Some(stop),
-        }
-    }
-}
-
-impl Drop for FaultyProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// Relays `request` upstream and the (faulty) answer back.
-async fn relay(
-    client: &reqwest::Client,
-    upstream: &str,
-    fault: Fault,
-    request: Request,
-) -> Response {
-    let path = request.uri().path().to_owned();
-    let path_and_query = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-    let method = request.method().clone();
-    let mut outgoing = client.request(method, format!("{upstream}{path_and_query}"));
-    for (name, value) in request.headers() {
-        if matches!(name.as_str(), "content-type" | "authorization" | "token") {
-            outgoing = outgoing.header(name.as_str(), value.as_bytes());
-        }
-    }
-    let body = request.into_body().into_vec().await.unwrap_or_default();
-    let incoming = match outgoing.body(body).send().await {
-        Ok(incoming) => incoming,
-        Err(err) => {
-            return Response::builder()
-                .status(StatusCode::BAD_GATEWAY)
-                .body(format!("proxy: {err}"));
-        }
-    };
-    let status = incoming.status().as_u16();
-    let headers: Vec<(String, String)> = incoming
-        .headers()
-        .iter()
-        .filter(|(name, _)| {
-            matches!(
-                name.as_str(),
-                "content-type" | "retry-after" | "allow" | "cache-control"
-            )
-        })
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let body = incoming
-        .bytes()
-        .await
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
-    let answer = fault.mutate(
-        &path,
-        Answer {
-            status,
-            headers,
-            body,
-        },
-    );
-    let mut response = Response::builder()
-        .status(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY));
-    for (name, value) in &answer.headers {
-        response = response.header(name.as_str(), value.as_str());
-    }
-    response.body(answer.body)
-}
-
 /// Runs the checker through a proxy with `fault`, over the fault's operations
 /// (or all of them), `cases` cases each.
 fn check_through(server: &TestServer, fault: Fault, cases: u32) -> Vec<TargetReport> {
-    let proxy = FaultyProxy::start(server.runtime(), &server.base_url, fault);
+    let proxy = Proxy::start(server.runtime(), &server.base_url, move |path, answer| {
+        fault.mutate(path, answer)
+    });
     let checker = Checker::new(Contract::committed(), &proxy.base_url).expect("the checker starts");
     let config = RunConfig {
         cases,
