@@ -29,6 +29,8 @@
 //! - [`runner`]: many cases per target (`config`, `setup`, `run`,
 //!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
 //!   what comes back (`outcome`).
+//! - [`model`]: the stateful model of the contract, run against a
+//!   deployment (`--model`; the crate's tests run it in process).
 //! - [`report`]: the text a run prints.
 //! - [`spec_quality`]: checks of the document itself, one module per family
 //!   (`structure`, `basics`, `descriptions`, `examples`), over `walk` and
@@ -40,6 +42,7 @@ pub mod check;
 pub mod document;
 pub mod http;
 pub mod inputs;
+pub mod model;
 pub mod report;
 pub mod runner;
 pub mod schema;
