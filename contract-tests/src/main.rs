@@ -50,10 +50,17 @@ struct Cli {
     /// Skip these operationIds (comma-separated).
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
+
+    /// `--model` and its flags: the stateful model instead of the checks above.
+    #[command(flatten)]
+    model: contract_tests::model::ModelArgs,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.model.model {
+        return contract_tests::model::main(&cli.base_url, &cli.model);
+    }
     match run(&cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

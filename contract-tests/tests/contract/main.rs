@@ -13,12 +13,16 @@
 //!   every step, once with SMS verification off (the default) and once with
 //!   it on (on a manual clock, reading the codes sent from a recording
 //!   sender), each case from client addresses of its own in 127.0.0.0/8.
+//! - `model_remote`: `contract-tests --model` through the binary against
+//!   `account-api sandbox`, against the server with verification off, and
+//!   against a deployment that lies in well-formed answers (it must fail).
 //! - `self_test`: the checker run against deliberately wrong servers (a
 //!   mutating proxy in front of the real one) must report every fault.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
 mod model;
+mod model_remote;
 mod operations;
 mod postgres;
 mod self_test;

@@ -140,10 +140,13 @@ impl Fault {
 }
 
 /// A response, as the proxy relays it.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers relayed.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
 }
 
 impl Answer {
@@ -153,14 +156,28 @@ impl Answer {
     }
 }
 
-/// A reverse proxy on 127.0.0.1 that relays to the real server and applies one fault.
-struct FaultyProxy {
-    base_url: String,
+/// A reverse proxy on 127.0.0.1 that relays to the real server and changes
+/// its answers.
+pub struct FaultyProxy {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl FaultyProxy {
+    /// A proxy that applies `fault`.
     fn start(runtime: &Runtime, upstream: &str, fault: Fault) -> Self {
+        Self::mutating(runtime, upstream, move |path, answer| {
+            fault.mutate(path, answer)
+        })
+    }
+
+    /// A proxy that applies `mutate` to every answer.
+    pub fn mutating(
+        runtime: &Runtime,
+        upstream: &str,
+        mutate: impl Fn(&str, Answer) -> Answer + Send + Sync + Copy + 'static,
+    ) -> Self {
         let acceptor = runtime
             .block_on(TcpListener::bind("127.0.0.1:0").into_acceptor())
             .expect("the proxy binds");
@@ -178,7 +195,7 @@ impl FaultyProxy {
         let app = poem::endpoint::make(move |request: Request| {
             let client = client.clone();
             let upstream = upstream.clone();
-            async move { relay(&client, &upstream, fault, request).await }
+            async move { relay(&client, &upstream, mutate, request).await }
         });
         let (stop, stopped) = oneshot::channel::<()>();
         runtime.spawn(
@@ -205,11 +222,11 @@ impl Drop for FaultyProxy {
     }
 }
 
-/// Relays `request` upstream and the (faulty) answer back.
+/// Relays `request` upstream and the (mutated) answer back.
 async fn relay(
     client: &reqwest::Client,
     upstream: &str,
-    fault: Fault,
+    mutate: impl Fn(&str, Answer) -> Answer,
     request: Request,
 ) -> Response {
     let path = request.uri().path().to_owned();
@@ -255,7 +272,7 @@ async fn relay(
         .await
         .map(|b| b.to_vec())
         .unwrap_or_default();
-    let answer = fault.mutate(
+    let answer = mutate(
         &path,
         Answer {
             status,
