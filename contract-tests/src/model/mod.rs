@@ -49,7 +49,7 @@
 //!
 //! - `limits`: the contract's numbers, and [`Limits`], the deployment's.
 //! - `steps`: the steps and their arguments; `expected`: the predictions.
-//! - `state`: the [`Model`](state) and its answers; `rules`: the codes,
+//! - `state`: the model, its [`Setup`] and its answers; `rules`: the codes,
 //!   windows and limits behind them.
 //! - `args`, `transitions`, `transitions_on`: the strategies of steps.
 //! - `case`: one case on the deployment; `requests`: steps as requests;
