@@ -100,6 +100,9 @@ BLOCKS = {
         needs="server"
     ),
     "cargo build --release -p contract-tests": Block(needs="server", env={"API_BASE_URL": BASE}),
+    "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --model --model-cases 8": Block(
+        needs="sandbox"
+    ),
     "cargo run --release -- demo": Block(serves=True, writes=["account-api.db*"]),
     "cargo run --release -- sandbox": Block(serves=True),
     "B=http://127.0.0.1:5000": Block(needs="sandbox"),

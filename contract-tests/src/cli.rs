@@ -78,6 +78,10 @@ pub struct Cli {
     /// HTTP statuses were seen.
     #[arg(long, value_name = "PERCENT", value_parser = percent, allow_negative_numbers = true)]
     pub min_coverage: Option<f64>,
+
+    /// `--model` and its flags: the stateful model instead of the checks above.
+    #[command(flatten)]
+    pub model: crate::model::ModelArgs,
 }
 
 /// What the binary does instead of a run.

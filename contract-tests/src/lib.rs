@@ -29,6 +29,8 @@
 //! - [`runner`]: many cases per target (`config`, `setup`, `run`,
 //!   `exchange`), shrinking (`shrink`), regressions (`regressions`), and
 //!   what comes back (`outcome`).
+//! - [`model`]: the stateful model of the contract, run against a
+//!   deployment (`--model`; the crate's tests run it in process).
 //! - [`report`]: the text a run prints.
 //! - [`junit`]: a run as JUnit XML (`--junit`).
 //! - [`coverage`]: the documented codes and HTTP statuses a run saw, per
@@ -50,6 +52,7 @@ pub mod document;
 pub mod http;
 pub mod inputs;
 pub mod junit;
+pub mod model;
 pub mod report;
 pub mod runner;
 pub mod schema;

@@ -2,20 +2,25 @@
 //! against the OpenAPI document and exits non-zero on any violation;
 //! `contract-tests diff OLD.json NEW.json`: the breaking-change gate.
 
-use std::{path::Path, process::ExitCode, time::Instant};
+use std::{
+    path::Path,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
 
 use clap::Parser;
 use contract_tests::{
     Checker, Contract, Document, RunConfig,
     cli::{Cli, Command},
     coverage::Coverage,
-    diff, junit, report,
+    diff, junit, model, report,
 };
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Some(Command::Diff { old, new }) => breaking_changes(old, new),
+        None if cli.model.model => run_model(&cli),
         None => run(&cli),
     };
     match outcome {
@@ -42,6 +47,29 @@ fn breaking_changes(old: &Path, new: &Path) -> Result<bool, String> {
     Ok(changes
         .iter()
         .all(|c| c.severity != diff::Severity::Breaking))
+}
+
+/// `--model`: `Ok(true)` when every answer was the model's; with `--junit`,
+/// the run is one test case of a "stateful model" suite.
+fn run_model(cli: &Cli) -> Result<bool, String> {
+    let base_url = cli.base_url.as_deref().ok_or("--base-url is required")?;
+    let report = model::run_against(base_url, &cli.model)?;
+    print!("{}", report.text());
+    if let Some(path) = &cli.junit {
+        let outcome = match &report.failure {
+            None if report.passed => Ok(()),
+            failure => Err(failure.clone().unwrap_or_else(|| report.text())),
+        };
+        let mut suite = junit::suite("stateful model", [(report.name.clone(), outcome)]);
+        suite.set_time(Duration::from_millis(
+            u64::try_from(report.millis).unwrap_or(u64::MAX),
+        ));
+        let mut junit_report =
+            quick_junit::Report::new(format!("contract-tests --model {base_url}"));
+        junit_report.add_test_suite(suite);
+        junit::write(&junit_report, path)?;
+    }
+    Ok(report.passed)
 }
 
 /// `Ok(true)` when no violation was found (and the coverage is enough).

@@ -8,11 +8,14 @@
 //! - `operations`: every operation and encoding of the committed document,
 //!   256 generated requests each (`PROPTEST_CASES` to change), every answer
 //!   checked against the document.
-//! - `model`: random sequences of operations against the server and a
-//!   reference model of the contract, compared at every step, once with
-//!   SMS verification off (the default) and once with it on (on a manual
-//!   clock, reading the codes sent from a recording sender), from two
-//!   client addresses (127.0.0.1 and 127.0.0.2).
+//! - `model`: random sequences of operations against the server and the
+//!   reference model of the contract (`contract_tests::model`), compared at
+//!   every step, once with SMS verification off (the default) and once with
+//!   it on (on a manual clock, reading the codes sent from a recording
+//!   sender), each case from client addresses of its own in 127.0.0.0/8.
+//! - `model_remote`: `contract-tests --model` through the binary against
+//!   `account-api sandbox`, against the server with verification off, and
+//!   against a deployment that lies in well-formed answers (it must fail).
 //! - `self_test`: the checker run against deliberately wrong servers (a
 //!   mutating proxy, `proxy`, in front of the real one) must report every
 //!   fault.
@@ -27,6 +30,7 @@
 
 mod diff;
 mod model;
+mod model_remote;
 mod operations;
 mod postgres;
 mod proxy;

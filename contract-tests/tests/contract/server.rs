@@ -11,6 +11,7 @@ use account_api::{
     store::codes::CODE_LIFETIME,
     test_support::{ManualClock, RecordingSender, ServerOptions, TestServer as InProcess},
 };
+use contract_tests::model::Limits;
 use tokio::runtime::Runtime;
 
 /// One millisecond as the `chrono::Duration` the clock takes. This crate does
@@ -29,8 +30,8 @@ pub struct TestServer {
     pub base_url: String,
     /// Every SMS the server "sent".
     pub sms: Arc<RecordingSender>,
-    /// The server's clock, when the test moves it ([`TestServer::start_verifying`]).
-    pub clock: Option<Arc<ManualClock>>,
+    /// The server's clock, which only the test moves.
+    pub clock: Arc<ManualClock>,
     server: Option<InProcess>,
     runtime: Option<Runtime>,
 }
@@ -39,39 +40,45 @@ impl TestServer {
     /// Starts a server with the default settings (verification off), except
     /// that the limits shared by every test in the process — sends, wrong
     /// passwords and unverified password resets per client address, and the
-    /// service's daily budget — are lifted: every request here comes from
-    /// 127.0.0.1 (or 127.0.0.2), so those would otherwise trip across cases.
+    /// service's daily budget — are lifted: every request of the suite's
+    /// checks comes from 127.0.0.1, so those would otherwise trip across cases.
     pub fn start() -> Self {
-        Self::launch(Verification::Off, None)
+        Self::start_with(Verification::Off, &lifted(Limits::default()))
     }
 
-    /// As [`TestServer::start`], with SMS verification on (the production
-    /// mode) and a manual clock that only moves when the test moves it (see
+    /// A server with SMS verification as given and the model's `limits`
+    /// (the service's daily budget lifted, which every case shares), on a
+    /// manual clock that only moves when the test moves it (see
     /// [`advance_millis`]), starting on a whole second so that every instant
     /// the test produces is a whole number of milliseconds.
-    pub fn start_verifying() -> Self {
+    pub fn start_with(verification: Verification, limits: &Limits) -> Self {
         let clock = Arc::new(ManualClock::starting_now());
         let nanos = i64::from(clock.now().timestamp_subsec_nanos());
         advance_nanos(&clock, 1_000_000_000 - nanos);
-        Self::launch(Verification::On, Some(clock))
-    }
-
-    fn launch(verification: Verification, clock: Option<Arc<ManualClock>>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
-        let configure = |settings: &mut Settings| {
+        let limits = *limits;
+        let configure = move |settings: &mut Settings| {
             settings.sms.verification = Some(verification);
-            let limits = &mut settings.limits;
-            limits.sends_per_address_per_hour = u32::MAX / 2;
-            limits.daily_sms_budget = u32::MAX / 2;
-            limits.login_failures_per_address_per_hour = u32::MAX / 2;
-            limits.reset_attempts_per_address_per_hour = u32::MAX / 2;
+            settings.session_ttl_days = limits.session_ttl_days;
+            let set = &mut settings.limits;
+            set.sends_per_phone_per_minute = limits.sends_per_phone_per_minute;
+            set.sends_per_phone_per_hour = limits.sends_per_phone_per_hour;
+            set.sends_per_phone_per_day = limits.sends_per_phone_per_day;
+            set.sends_per_address_per_hour = limits.sends_per_address_per_hour;
+            set.daily_sms_budget = u32::MAX / 2;
+            set.login_max_failures = limits.login_max_failures;
+            set.login_lockout_minutes = limits.login_lockout_minutes;
+            set.login_failures_per_address_per_hour = limits.login_failures_per_address_per_hour;
+            set.code_max_tries = limits.code_max_tries;
+            set.reset_attempts_per_phone_per_hour = limits.reset_attempts_per_phone_per_hour;
+            set.reset_attempts_per_address_per_hour = limits.reset_attempts_per_address_per_hour;
         };
         let options = ServerOptions {
-            clock: clock.clone(),
+            clock: Some(Arc::clone(&clock)),
             ..ServerOptions::default()
         };
         let server = runtime.block_on(InProcess::start(configure, options));
@@ -100,6 +107,16 @@ impl Drop for TestServer {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_timeout(Duration::from_secs(2));
         }
+    }
+}
+
+/// `limits` with those per client address lifted.
+pub fn lifted(limits: Limits) -> Limits {
+    Limits {
+        sends_per_address_per_hour: u32::MAX / 2,
+        login_failures_per_address_per_hour: u32::MAX / 2,
+        reset_attempts_per_address_per_hour: u32::MAX / 2,
+        ..limits
     }
 }
 
