@@ -7,7 +7,9 @@
 // one small page itself, on two loopback addresses:
 // - http://127.0.0.1:<port>, an origin the sandbox allows: sendsms, the code
 //   from /sandbox/sms/{phone}/latest, register and login with JSON bodies (a
-//   preflight each), login with a form body; the page reads every answer,
+//   preflight each), login with a form body; five wrong passwords, the
+//   lockout, /sandbox/clock/advance past it, and a reset with the inbox's
+//   password_reset code (verify_code, forget_password); the page reads every answer,
 //   the exposed X-Request-Id and Retry-After, and not a header the server
 //   does not expose (Date);
 // - http://127.0.0.2:<port>, an origin it does not allow: the same calls
@@ -194,6 +196,36 @@ async function allowedOrigin(page: Page, origin: string): Promise<void> {
   const formBody = form.read ? form.body : undefined;
   check(form.read && form.status === 200 && field(formBody, "code") === 200 && field(formBody, "data", "user_id") === userId, `login (form): the page reads ${describe(form)}`);
   check(HEX32.test(String(field(formBody, "data", "token"))) && form.read && HEX32.test(form.requestId ?? ""), "login (form): a 32-hex token and a readable X-Request-Id");
+
+  // Lockout, time travel and a reset, as an end-to-end test of a web app
+  // drives them: five wrong passwords lock login; the page moves the
+  // sandbox's clock past the lockout (a JSON POST, so a preflight) instead of
+  // waiting 15 minutes; then the reset code from the inbox sets a new password.
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const wrong = await fromPage(page, { url: `${api}/login`, method: "POST", json: { phone, password: `wrong-${attempt}`, device_identifier: "cors-page" } });
+    check(wrong.read && field(wrong.body, "code") === -1, `wrong password ${attempt}: the page reads ${describe(wrong)}`);
+  }
+  const locked = await fromPage(page, { url: `${api}/login`, method: "POST", json: { phone, password, device_identifier: "cors-page" } });
+  check(locked.read && field(locked.body, "code") === 429 && Number(locked.retryAfter) > 0, `after five wrong passwords the right one is locked out: ${describe(locked)}, Retry-After ${locked.read ? String(locked.retryAfter) : ""}`);
+  const advanced = await fromPage(page, { url: `${sandboxUrl}/sandbox/clock/advance`, method: "POST", json: { seconds: 15 * 60 + 1 } });
+  check(advanced.read && field(advanced.body, "code") === 200, `/sandbox/clock/advance 901 s from the page: ${describe(advanced)}`);
+  const unlocked = await fromPage(page, { url: `${api}/login`, method: "POST", json: { phone, password, device_identifier: "cors-page" } });
+  check(unlocked.read && field(unlocked.body, "code") === 200, `login once the clock passed the lockout: ${describe(unlocked)}`);
+
+  const resetSent = await fromPage(page, { url: `${api}/sendsms/${phone}`, method: "POST", json: { expect: 1 } });
+  check(resetSent.read && field(resetSent.body, "code") === "200", `sendsms expect=1 (the clock passed the minute): ${describe(resetSent)}`);
+  const resetLatest = await fromPage(page, { url: `${sandboxUrl}/sandbox/sms/${phone}/latest`, method: "GET" });
+  const resetCode = field(resetLatest.read ? resetLatest.body : undefined, "data", "code");
+  check(typeof resetCode === "string" && resetCode !== code && field(resetLatest.read ? resetLatest.body : undefined, "data", "purpose") === "password_reset", `the inbox holds the new password_reset code: ${describe(resetLatest)}`);
+  const verified = await fromPage(page, { url: `${api}/verify_code?phone=${phone}&code=${typeof resetCode === "string" ? resetCode : ""}`, method: "GET" });
+  check(verified.read && field(verified.body, "code") === 200, `verify_code with the inbox's reset code: ${describe(verified)}`);
+  const newPassword = "cors-page-2";
+  const reset = await fromPage(page, { url: `${api}/forget_password`, method: "POST", json: { phone, password: newPassword } });
+  check(reset.read && field(reset.body, "code") === 200, `forget_password from the page that verified: ${describe(reset)}`);
+  const oldRefused = await fromPage(page, { url: `${api}/login`, method: "POST", json: { phone, password, device_identifier: "cors-page" } });
+  check(oldRefused.read && field(oldRefused.body, "code") === -1, `the old password no longer logs in: ${describe(oldRefused)}`);
+  const newAccepted = await fromPage(page, { url: `${api}/login`, method: "POST", json: { phone, password: newPassword, device_identifier: "cors-page" } });
+  check(newAccepted.read && field(newAccepted.body, "code") === 200 && field(newAccepted.body, "data", "user_id") === userId, `the new password logs in: ${describe(newAccepted)}`);
   await page.screenshot({ path: join(artifacts, "cors-allowed.png"), fullPage: true });
 }
 
