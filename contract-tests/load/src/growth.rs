@@ -14,6 +14,7 @@ use std::{
     fmt::Write as _,
     fs,
     path::Path,
+    sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -31,6 +32,9 @@ use crate::{
     server::{Database, Server},
     targets::Verdict,
 };
+
+/// The next phone a `sendsms` sample request sends to.
+static NEXT_SAMPLE_PHONE: AtomicU64 = AtomicU64::new(0);
 
 /// Users on both databases that the logins pick from (the first seeded ones).
 pub const LOGIN_USERS: u64 = 1_000;
@@ -420,7 +424,9 @@ impl Loads<'_> {
                 );
             }
             "sendsms" => {
-                for index in 0..3 {
+                // Phones no earlier sample used, so none is within its limits' windows.
+                for _ in 0..3 {
+                    let index = NEXT_SAMPLE_PHONE.fetch_add(1, Ordering::Relaxed);
                     let path = format!("{BASE}/sendsms/{}?expect=0", 16_000_000_000_u64 + index);
                     samples.push((get(path), Answer::Text("200")));
                 }
