@@ -75,6 +75,10 @@ SHORT_LOAD = {
     "LOAD_USERS": "200",
     "LOAD_BURST": "64",
     "LOAD_ARGON2_WINDOW_SECS": "1",
+    # The growth benchmark's large database, small enough for CI's budget.
+    "LOAD_GROWTH_USERS": "20000",
+    "LOAD_GROWTH_SESSIONS": "4000",
+    "LOAD_GROWTH_AUDIT_EVENTS": "100000",
 }
 
 BLOCKS = {

@@ -132,6 +132,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.commit().await
 }
 
+/// The log target of every statement the server runs, with its values in
+/// place, at DEBUG (`RUST_LOG=info,account_api::sql=debug`): the load
+/// harness explains each one's query plan on a large database.
+pub const STATEMENT_LOG: &str = "account_api::sql";
+
+/// Logs `statement` under [`STATEMENT_LOG`].
+pub fn log_statement(statement: &str) {
+    tracing::debug!(target: STATEMENT_LOG, statement, "statement");
+}
+
 /// SQLite connections held out of the pool for point lookups on hot paths
 /// (is this phone registered?).
 ///
@@ -185,6 +195,9 @@ impl LookupConnections {
                 Err(err) => return Some(Err(connection_error(err))),
             },
         };
+        if tracing::enabled!(target: STATEMENT_LOG, tracing::Level::DEBUG) {
+            log_statement(&sql.replacen('?', &format!("'{}'", parameter.replace('\'', "''")), 1));
+        }
         let row = sqlx::query(sql)
             .bind(parameter)
             .fetch_optional(&mut *connection)

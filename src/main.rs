@@ -8,6 +8,14 @@ use account_api::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// Each idle keep-alive connection keeps hyper's read and write buffers (8
+/// KiB each), of which it has touched the first page or so: jemalloc hands
+/// out such blocks page-aligned from slabs and leaves untouched pages
+/// unbacked, where glibc's malloc packs them between chunk headers that back
+/// most of both.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let (command, log_format) = match Cli::load() {

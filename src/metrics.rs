@@ -61,6 +61,22 @@ pub static HASHES_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
     )
 });
 
+/// Time of each Argon2id hash and verification on its hashing thread (the
+/// queue wait before it is not counted), by `kind` (`hash`, `verify`).
+pub static HASHING: LazyLock<HistogramVec> = LazyLock::new(|| {
+    registered(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "password_hashing_seconds",
+                "Time of one Argon2id hash or verification on its thread, by kind",
+            )
+            .buckets(vec![0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0]),
+            &["kind"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 /// SMS send requests, by outcome (`sent`, `failed`, `test_number`, `rate_limited`, `refused`).
 pub static SMS_SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     registered(
@@ -78,6 +94,7 @@ pub fn render() -> String {
     LazyLock::force(&REQUESTS);
     LazyLock::force(&LATENCY);
     LazyLock::force(&HASHES_IN_FLIGHT);
+    LazyLock::force(&HASHING);
     LazyLock::force(&SMS_SENDS);
     let mut text = Vec::new();
     TextEncoder::new()

@@ -107,8 +107,17 @@ impl Application {
             .map_err(database_error)?;
         database::migrate(&db).await.map_err(database_error)?;
         let mut db = db;
-        if let Some(observer) = overrides.statement_observer {
-            db.set_metric_callback(move |info| observer(info.statement));
+        let observer = overrides.statement_observer;
+        let logged = tracing::enabled!(target: database::STATEMENT_LOG, tracing::Level::DEBUG);
+        if observer.is_some() || logged {
+            db.set_metric_callback(move |info| {
+                if let Some(observer) = &observer {
+                    observer(info.statement);
+                }
+                if logged {
+                    database::log_statement(&info.statement.to_string());
+                }
+            });
         }
 
         let listen_error = |source| StartupError::Listen {

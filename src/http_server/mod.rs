@@ -230,9 +230,12 @@ async fn serve_connection<E>(
                 Scheme::HTTP,
             )
                 .into();
-            async move {
+            // Boxed: hyper keeps the allocation of a connection's request
+            // future for the connection's life, so an idle connection would
+            // keep one of this future's size.
+            Box::pin(async move {
                 Ok::<http::Response<_>, Infallible>(endpoint.get_response(request).await.into())
-            }
+            })
         })
     };
     let mut builder = http1::Builder::new();

@@ -20,10 +20,13 @@
 mod error;
 mod threads;
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering},
-    mpsc,
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::Instant,
 };
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -32,7 +35,7 @@ use tokio::sync::{Semaphore, oneshot};
 pub use error::HashError;
 use threads::{Job, Worker, spawn_threads};
 
-use crate::domain::Password;
+use crate::{domain::Password, metrics};
 
 /// Hashes and verifies passwords with Argon2id (OWASP: m=19456 KiB, t=2, p=1).
 #[derive(Clone)]
@@ -71,7 +74,10 @@ impl HashTicket {
     pub async fn hash(self, password: &Password) -> Result<String, HashError> {
         let password = password.clone();
         self.hasher
-            .run(move |worker| worker.hash(password.expose().as_bytes()))
+            .run(move |worker| {
+                let _timed = Timed::start("hash");
+                worker.hash(password.expose().as_bytes())
+            })
             .await
     }
 
@@ -83,12 +89,36 @@ impl HashTicket {
         let phc = phc.unwrap_or_else(|| self.hasher.inner.dummy_hash.clone());
         self.hasher
             .run(move |worker| {
+                let _timed = Timed::start("verify");
                 let hash =
                     PasswordHash::new(&phc).map_err(|err| HashError::Argon2(err.to_string()))?;
                 let matches = worker.verify(password.expose().as_bytes(), &hash);
                 Ok(matches && known)
             })
             .await
+    }
+}
+
+/// Observes its lifetime in [`metrics::HASHING`] under `kind` when dropped.
+struct Timed {
+    kind: &'static str,
+    started: Instant,
+}
+
+impl Timed {
+    fn start(kind: &'static str) -> Self {
+        Self {
+            kind,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        metrics::HASHING
+            .with_label_values(&[self.kind])
+            .observe(self.started.elapsed().as_secs_f64());
     }
 }
 

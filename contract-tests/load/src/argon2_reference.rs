@@ -130,6 +130,33 @@ fn count(samples: usize) -> u32 {
     u32::try_from(samples).expect("fewer than 4 billion samples")
 }
 
+/// The PHC string of `password` under a fresh salt with `argon2` of
+/// `params`, hashed in `memory`.
+fn phc_in(argon2: &Argon2, params: &Params, password: &[u8], memory: &mut [Block]) -> String {
+    let salt = generate_salt();
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2
+        .hash_password_into_with_memory(password, &salt, &mut output, memory)
+        .expect("hashing succeeds");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).expect("valid parameters"),
+        salt: Some(Salt::new(&salt).expect("a valid salt")),
+        hash: Some(Output::new(&output).expect("a valid output")),
+    }
+    .to_string()
+}
+
+/// The PHC string of `password` with the server's parameters, as a
+/// registration stores it.
+pub fn phc(password: &[u8]) -> String {
+    let params = params();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut memory = vec![Block::new(); params.block_count()];
+    phc_in(&argon2, &params, password, &mut memory)
+}
+
 /// Times hashes and verifies, alternating, for `window` in all (after one
 /// of each to warm up); their means.
 pub fn measure(window: Duration) -> Reference {
@@ -138,21 +165,7 @@ pub fn measure(window: Duration) -> Reference {
     let mut memory = vec![Block::new(); params.block_count()];
     let password = b"bench-pass-01";
 
-    let hash = |memory: &mut [Block]| {
-        let salt = generate_salt();
-        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        argon2
-            .hash_password_into_with_memory(black_box(password), &salt, &mut output, memory)
-            .expect("hashing succeeds");
-        PasswordHash {
-            algorithm: Algorithm::Argon2id.ident(),
-            version: Some(Version::V0x13.into()),
-            params: ParamsString::try_from(&params).expect("valid parameters"),
-            salt: Some(Salt::new(&salt).expect("a valid salt")),
-            hash: Some(Output::new(&output).expect("a valid output")),
-        }
-        .to_string()
-    };
+    let hash = |memory: &mut [Block]| phc_in(&argon2, &params, black_box(password), memory);
     let verify = |memory: &mut [Block], phc: &str| {
         let parsed = PasswordHash::new(black_box(phc)).expect("a valid PHC string");
         let params = Params::try_from(&parsed).expect("valid parameters");

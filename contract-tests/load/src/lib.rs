@@ -3,10 +3,11 @@
 //! `cargo run --release -p load` builds the release server, starts it on
 //! 127.0.0.1 over a fresh SQLite file (or, with `--postgres URL`, a fresh
 //! PostgreSQL database it creates and drops), seeds users through the API,
-//! and drives six scenarios with oha, each bounded in time: `livez`,
+//! and drives seven scenarios with oha, each bounded in time: `livez`,
 //! `isregister`, `login`, `register`, a login flood with `isregister`
-//! alongside, and 512 concurrent logins while the server's memory is read
-//! from `/proc`. It prints a table and each target of issue #6 as a ratio of
+//! alongside, 512 concurrent logins while the server's memory is read
+//! from `/proc`, and `isregister` again beside 10,000 idle keep-alive
+//! connections, with the server's memory while they are open. It prints a table and each target of issue #6 as a ratio of
 //! this run's figures with PASS or MISS, and writes the table as Markdown and
 //! JSON and a latency chart as SVG into `target/bench/`.
 //!
@@ -22,7 +23,11 @@
 //! - [`oha`]: the load generator, found or installed, and its JSON report.
 //! - [`seed`]: the seeded users, the requests built from them, and seeding them.
 //! - [`measured`]: one measured load, its sample requests and the byte check.
-//! - [`scenarios`]: the six scenarios, each load prepared and run.
+//! - [`growth`]: `--growth`: the operations on an almost empty and on a large
+//!   database seeded with SQL, and the query plans of the server's statements.
+//! - [`instances`]: `--two-instances`: sendsms through one and two instances on PostgreSQL.
+//! - [`idle`]: idle keep-alive connections, held open by the harness itself.
+//! - [`scenarios`]: the seven scenarios, each load prepared and run.
 //! - [`targets`]: the targets of issue #6, each a ratio of this run's figures.
 //! - [`report`]: the tables, and the report as Markdown and JSON.
 //! - [`machine`]: the machine's CPU, cores, memory and kernel, and its load.
@@ -35,6 +40,9 @@
 
 pub mod argon2_reference;
 pub mod chart;
+pub mod growth;
+pub mod idle;
+pub mod instances;
 pub mod machine;
 pub mod measured;
 pub mod oha;

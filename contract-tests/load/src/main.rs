@@ -9,7 +9,7 @@ use clap::Parser;
 use contract_tests::http::Client;
 use load::{
     argon2_reference::{self, Bracket, Reference},
-    chart, machine,
+    chart, growth, instances, machine,
     oha::Oha,
     paths, report,
     report::Context,
@@ -56,6 +56,11 @@ struct Cli {
     #[arg(long, env = "LOAD_BURST", default_value_t = 512)]
     burst: usize,
 
+    /// Idle keep-alive connections held open during the last scenario (the
+    /// server's connection cap is set this plus 1,024).
+    #[arg(long, env = "LOAD_IDLE_CONNECTIONS", default_value_t = 10_000)]
+    idle_connections: usize,
+
     /// Seconds each of the three Argon2id timings runs (one core before the
     /// loads, all cores, one core after): the longer, the steadier the
     /// reference of the login and register targets. Fractions are allowed.
@@ -89,7 +94,35 @@ struct Cli {
     /// Directory for the results (default: target/bench).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+
+    /// Run the growth benchmark instead: isregister, login, sendsms and /me
+    /// on an almost empty database and on one seeded with SQL to the sizes
+    /// below, in one run, with the query plan of every statement the server
+    /// ran on the large one. Results go to target/bench/growth-<database>.md.
+    #[arg(long)]
+    growth: bool,
+
+    /// Compare instead sendsms for distinct phones through one instance and
+    /// through two at once on one PostgreSQL database (needs --postgres).
+    /// Results go to target/bench/instances-postgres.md.
+    #[arg(long, requires = "postgres")]
+    two_instances: bool,
+
+    /// Users of the growth benchmark's large database.
+    #[arg(long, env = "LOAD_GROWTH_USERS", default_value_t = 1_000_000)]
+    growth_users: u64,
+
+    /// Live sessions of the large database.
+    #[arg(long, env = "LOAD_GROWTH_SESSIONS", default_value_t = 200_000)]
+    growth_sessions: u64,
+
+    /// Audit rows of the large database, spread over 90 days.
+    #[arg(long, env = "LOAD_GROWTH_AUDIT_EVENTS", default_value_t = 5_000_000)]
+    growth_audit_events: u64,
 }
+
+/// Connections the server may serve beyond the idle ones: oha's and the harness's.
+const IDLE_CAP_MARGIN: usize = 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -156,6 +189,41 @@ fn run(cli: &Cli) -> Result<bool, String> {
         None => server::build_release(&workspace, &target_dir)?,
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cli.growth {
+        return run_growth(cli, &oha, &binary, &out, cores, load_before);
+    }
+    if let (true, Some(url)) = (cli.two_instances, &cli.postgres) {
+        let database = Database::postgres(url, "_instances")?;
+        let work_dir =
+            tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
+        let loads = growth::Loads {
+            oha: &oha,
+            work_dir: work_dir.path(),
+            duration: Duration::from_secs(cli.duration.max(1)),
+        };
+        let scaling = instances::run(&oha, &binary, &database, &loads, cli.connections, &out)?;
+        let verdict = scaling.verdict();
+        let markdown = format!(
+            "Machine: {}. Database: postgres, on the same machine. Load generator: {}. {} s per \
+             load; run started {}, 1-minute load average {load_before}.\n\n{}\n{}",
+            machine::machine(cores),
+            oha.version,
+            loads.duration.as_secs(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            report::table(&[
+                scaling.one.clone(),
+                scaling.two[0].clone(),
+                scaling.two[1].clone()
+            ]),
+            report::verdict_table(std::slice::from_ref(&verdict)),
+        );
+        println!("\n{markdown}");
+        let path = out.join("instances-postgres.md");
+        fs::write(&path, markdown)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        println!("written: {}", path.display());
+        return Ok(verdict.pass);
+    }
 
     let before = time_argon2("before the loads", cli.argon2_window_secs);
     eprintln!("timing Argon2id on all {cores} cores at once");
@@ -163,12 +231,13 @@ fn run(cli: &Cli) -> Result<bool, String> {
     eprintln!("  {all_cores_per_second:.1} hashes/s");
 
     let database = match &cli.postgres {
-        Some(url) => Database::postgres(url)?,
+        Some(url) => Database::postgres(url, "")?,
         None => Database::sqlite()?,
     };
     let kind = database.kind();
     let log = out.join(format!("server-{kind}.log"));
-    let mut server = Server::start(&binary, &database.url()?, &log)?;
+    let max_connections = cli.idle_connections + IDLE_CAP_MARGIN;
+    let mut server = Server::start(&binary, &database.url()?, &log, max_connections)?;
     eprintln!(
         "server {} (pid {}) on {kind}",
         server.base_url,
@@ -182,6 +251,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         connections: cli.connections.max(1),
         login_connections: cli.login_connections.max(1),
         burst: cli.burst.max(1),
+        idle_connections: cli.idle_connections.max(1),
     };
     let context = Context {
         machine: machine::machine(cores),
@@ -214,15 +284,15 @@ fn run(cli: &Cli) -> Result<bool, String> {
     }
     drop(server);
     drop(database);
-    let rows = rows?;
+    let (rows, idle) = rows?;
     let argon2 = Bracket {
         before,
         after: time_argon2("after the loads", cli.argon2_window_secs),
         all_cores_per_second,
     };
 
-    let verdicts = targets::verdicts(&rows, &argon2.reference(), cores);
-    let markdown = report::markdown(&context, &argon2, &rows, &verdicts);
+    let verdicts = targets::verdicts(&rows, &idle, &argon2.reference(), cores);
+    let markdown = report::markdown(&context, &argon2, &rows, &idle, &verdicts);
     println!("\n{markdown}");
     let stem = out.join(format!("load-{kind}"));
     let write = |extension: &str, text: String| {
@@ -230,7 +300,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         fs::write(&path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
     };
     write("md", markdown)?;
-    let json = report::json(&context, &argon2, &rows, &verdicts);
+    let json = report::json(&context, &argon2, &rows, &idle, &verdicts);
     write(
         "json",
         serde_json::to_string_pretty(&json).expect("JSON values serialize"),
@@ -248,6 +318,152 @@ fn run(cli: &Cli) -> Result<bool, String> {
         stem.display(),
         log.display()
     );
+    Ok(verdicts.iter().all(|verdict| verdict.pass))
+}
+
+/// The growth benchmark (`--growth`); `Ok(true)` when every target is met.
+fn run_growth(
+    cli: &Cli,
+    oha: &Oha,
+    binary: &std::path::Path,
+    out: &std::path::Path,
+    cores: usize,
+    load_before: String,
+) -> Result<bool, String> {
+    let sizes = growth::Sizes {
+        users: cli.growth_users.max(growth::LOGIN_USERS),
+        sessions: cli.growth_sessions,
+        audit_events: cli.growth_audit_events,
+    };
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (empty, large) = match &cli.postgres {
+        Some(url) => (
+            Database::postgres(url, "_empty")?,
+            Database::postgres(url, "_large")?,
+        ),
+        None => (Database::sqlite()?, Database::sqlite()?),
+    };
+    let kind = empty.kind();
+    let runtime = tokio::runtime::Runtime::new().map_err(|err| format!("a runtime: {err}"))?;
+    eprintln!("one Argon2id hash for every seeded user");
+    let phc = argon2_reference::phc(seed::PASSWORD.as_bytes());
+    for (database, sizes, name) in [
+        (&empty, growth::Sizes::EMPTY, "empty"),
+        (&large, sizes, "large"),
+    ] {
+        // The server migrates the database; the harness then fills it.
+        drop(Server::start(
+            binary,
+            &database.url()?,
+            &out.join(format!("server-growth-{kind}-{name}.log")),
+            64,
+        )?);
+        eprintln!(
+            "seeding the {name} {kind} database: {} users, {} sessions, {} audit rows",
+            sizes.users, sizes.sessions, sizes.audit_events
+        );
+        let took = runtime.block_on(growth::seed(&database.url()?, &sizes, &phc))?;
+        eprintln!("  seeded in {:.1} s", took.as_secs_f64());
+    }
+
+    // The plans: every statement a pass of each operation's samples runs
+    // on the large database, logged by the server and explained there.
+    let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
+    let loads = growth::Loads {
+        oha,
+        work_dir: work_dir.path(),
+        duration: Duration::from_secs(cli.duration.max(1)),
+    };
+    let operations = ["isregister", "login", "sendsms", "me"];
+    let statements = {
+        let log = out.join(format!("server-growth-{kind}-statements.log"));
+        let server = growth::start_server(binary, &large, &log, "info,account_api::sql=debug")?;
+        let client = Client::new(&server.base_url)?;
+        for operation in operations {
+            let prepared = loads.prepare(operation, &server.base_url, sizes.users)?;
+            let checked = load::measured::sample(&client, &prepared.samples)?;
+            if let Some(error) = checked.first_error {
+                return Err(format!("{operation} on the large database: {error}"));
+            }
+        }
+        growth::logged_statements(&server.log())
+    };
+    let explained = runtime.block_on(growth::explain(&large.url()?, &statements))?;
+
+    let servers = [
+        growth::start_server(
+            binary,
+            &empty,
+            &out.join(format!("server-growth-{kind}-empty.log")),
+            "info",
+        )?,
+        growth::start_server(
+            binary,
+            &large,
+            &out.join(format!("server-growth-{kind}-large.log")),
+            "info",
+        )?,
+    ];
+    let clients = [
+        Client::new(&servers[0].base_url)?,
+        Client::new(&servers[1].base_url)?,
+    ];
+    let mut compared = Vec::new();
+    for operation in operations {
+        let mut measured = Vec::new();
+        let mut besides_hashing = Vec::new();
+        for ((server, client), users) in servers
+            .iter()
+            .zip(&clients)
+            .zip([growth::Sizes::EMPTY.users, sizes.users])
+        {
+            eprintln!(
+                "running {operation} on the {} database for {} s",
+                if users == sizes.users {
+                    "large"
+                } else {
+                    "empty"
+                },
+                loads.duration.as_secs()
+            );
+            let metrics = || {
+                client
+                    .send(&seed::get("/metrics".into()))
+                    .map(|response| String::from_utf8_lossy(&response.body).into_owned())
+            };
+            let before = metrics()?;
+            let prepared = loads.prepare(operation, &server.base_url, users)?;
+            measured.push(growth::measure(oha, client, operation, prepared)?);
+            besides_hashing.push(growth::login_besides_hashing_ms(&before, &metrics()?));
+        }
+        let large_row = measured.pop().expect("two measurements");
+        let empty_row = measured.pop().expect("two measurements");
+        compared.push(growth::Compared {
+            operation,
+            empty: empty_row,
+            large: large_row,
+            login_besides_hashing_ms: (operation == "login")
+                .then(|| (besides_hashing[0], besides_hashing[1])),
+        });
+    }
+    drop(servers);
+    drop((empty, large));
+
+    let context = growth::Context {
+        machine: machine::machine(cores),
+        database: kind,
+        load_generator: oha.version.clone(),
+        started_at,
+        duration_s: loads.duration.as_secs_f64(),
+        load_before,
+        sizes,
+    };
+    let verdicts = growth::verdicts(&compared, &explained);
+    let markdown = growth::markdown(&context, &compared, &explained, &verdicts);
+    println!("\n{markdown}");
+    let path = out.join(format!("growth-{kind}.md"));
+    fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("written: {}", path.display());
     Ok(verdicts.iter().all(|verdict| verdict.pass))
 }
 

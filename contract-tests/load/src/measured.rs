@@ -24,6 +24,8 @@ pub enum Answer {
     Live,
     /// An envelope with this numeric `code`.
     Code(i64),
+    /// An envelope with this string `code` (`sendsms`).
+    Text(&'static str),
 }
 
 /// `Ok` when `response` is HTTP 2xx with the expected body.
@@ -37,6 +39,7 @@ pub fn check_answer(response: &HttpResponse, expected: Answer) -> Result<(), Str
     let ok = match expected {
         Answer::Live => body.get("status").and_then(Value::as_str) == Some("ok"),
         Answer::Code(code) => body.get("code").and_then(Value::as_i64) == Some(code),
+        Answer::Text(code) => body.get("code").and_then(Value::as_str) == Some(code),
     };
     if ok {
         Ok(())

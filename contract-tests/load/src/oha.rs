@@ -99,6 +99,9 @@ impl Oha {
         if let Some(lines) = &load.body_lines {
             command.arg("-Z").arg(lines);
         }
+        for header in &load.headers {
+            command.arg("-H").arg(header);
+        }
         match &load.target {
             Target::Url(url) => command.arg(url),
             Target::UrlsFile(path) => command.arg("--urls-from-file").arg(path),
@@ -129,6 +132,8 @@ pub struct Load {
     pub content_type: Option<&'static str>,
     /// A file whose lines are bodies, one picked at random per request.
     pub body_lines: Option<PathBuf>,
+    /// Headers of every request, each `Name: value`.
+    pub headers: Vec<String>,
 }
 
 /// The URL of each request.

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     argon2_reference::Bracket,
     measured::{Measured, find},
+    scenarios::IdleMemory,
     targets::Verdict,
 };
 
@@ -72,6 +73,7 @@ pub fn markdown(
     context: &Context,
     argon2: &Bracket,
     rows: &[Measured],
+    idle: &IdleMemory,
     verdicts: &[Verdict],
 ) -> String {
     let mut text = format!(
@@ -116,6 +118,16 @@ pub fn markdown(
         login = rps("login") / argon2.all_cores_per_second,
         register = rps("register") / argon2.all_cores_per_second,
     ));
+    text.push_str(&format!(
+        "Connections: with {} idle keep-alive connections open (each answered one GET /livez), \
+         the server's VmRSS was {:.1} MiB, {:.1} MiB before they were opened: {:.1} KiB each; \
+         {} were still open after the isregister load beside them.\n\n",
+        idle.connections,
+        idle.rss_idle_mib(),
+        idle.rss_before_mib(),
+        idle.kib_per_connection(),
+        idle.still_open,
+    ));
     text.push_str(&verdict_table(verdicts));
     for row in rows.iter().filter(|row| row.errors() > 0) {
         text.push_str(&format!("\n{}: {}", row.key, error_details(row)));
@@ -149,7 +161,13 @@ fn error_details(row: &Measured) -> String {
 }
 
 /// The whole report as JSON.
-pub fn json(context: &Context, argon2: &Bracket, rows: &[Measured], verdicts: &[Verdict]) -> Value {
+pub fn json(
+    context: &Context,
+    argon2: &Bracket,
+    rows: &[Measured],
+    idle: &IdleMemory,
+    verdicts: &[Verdict],
+) -> Value {
     let scenarios: Vec<Value> = rows
         .iter()
         .map(|row| {
@@ -216,6 +234,13 @@ pub fn json(context: &Context, argon2: &Bracket, rows: &[Measured], verdicts: &[
             },
         },
         "scenarios": scenarios,
+        "idle_connections": {
+            "connections": idle.connections,
+            "rss_before_mib": idle.rss_before_mib(),
+            "rss_idle_mib": idle.rss_idle_mib(),
+            "kib_per_connection": idle.kib_per_connection(),
+            "still_open": idle.still_open,
+        },
         "targets": verdicts.iter().map(|v| json!({
             "target": v.target,
             "measured": v.measured,

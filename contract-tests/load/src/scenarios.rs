@@ -13,6 +13,7 @@ use std::{
 use contract_tests::http::Client;
 
 use crate::{
+    idle::IdleConnections,
     measured::{Answer, Measured, Sample, sample},
     oha::{Load, Oha, Outcome, Target},
     seed::{
@@ -21,6 +22,37 @@ use crate::{
     },
     server::{self, RssSampler},
 };
+
+/// The server's memory with the idle connections of the last scenario open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdleMemory {
+    /// Idle keep-alive connections opened.
+    pub connections: usize,
+    /// `VmRSS` just before they were opened, in KiB.
+    pub rss_before_kib: u64,
+    /// `VmRSS` with all of them open and idle, in KiB.
+    pub rss_idle_kib: u64,
+    /// How many the server still held after the load beside them.
+    pub still_open: usize,
+}
+
+impl IdleMemory {
+    /// `VmRSS` with them open, in MiB.
+    pub fn rss_idle_mib(&self) -> f64 {
+        self.rss_idle_kib as f64 / 1024.0
+    }
+
+    /// `VmRSS` before, in MiB.
+    pub fn rss_before_mib(&self) -> f64 {
+        self.rss_before_kib as f64 / 1024.0
+    }
+
+    /// What each connection added, in KiB.
+    pub fn kib_per_connection(&self) -> f64 {
+        self.rss_idle_kib.saturating_sub(self.rss_before_kib) as f64
+            / self.connections.max(1) as f64
+    }
+}
 
 /// The settings of a run.
 #[derive(Debug, Clone)]
@@ -35,6 +67,8 @@ pub struct Plan {
     pub login_connections: usize,
     /// Concurrent logins of the memory scenario.
     pub burst: usize,
+    /// Idle keep-alive connections held open during the last scenario.
+    pub idle_connections: usize,
 }
 
 /// The server's default lockout: this many logins of one phone still being
@@ -90,8 +124,8 @@ struct Prepared {
 }
 
 impl Runner<'_> {
-    /// The six scenarios in order; the fifth gives two rows.
-    pub fn run_all(&self) -> Result<Vec<Measured>, String> {
+    /// The seven scenarios in order; the fifth gives two rows.
+    pub fn run_all(&self) -> Result<(Vec<Measured>, IdleMemory), String> {
         let mut rows = Vec::new();
         eprintln!("warming up (livez and isregister, 2 s each, not recorded)");
         for prepared in [self.livez()?, self.isregister("")?] {
@@ -109,7 +143,46 @@ impl Runner<'_> {
             self.isregister("+flood")?,
         ])?);
         rows.extend(self.measure(vec![self.login("-burst", self.plan.burst)?])?);
-        Ok(rows)
+        let (row, idle) = self.beside_idle_connections()?;
+        rows.push(row);
+        Ok((rows, idle))
+    }
+
+    /// `isregister` again with [`Plan::idle_connections`] idle keep-alive
+    /// connections open, and the server's memory with them.
+    fn beside_idle_connections(&self) -> Result<(Measured, IdleMemory), String> {
+        let address = self
+            .base_url
+            .strip_prefix("http://")
+            .and_then(|address| address.parse().ok())
+            .ok_or_else(|| format!("not an http://address:port URL: {}", self.base_url))?;
+        let rss = || server::status_kib(self.pid, "VmRSS").unwrap_or(0);
+        let rss_before_kib = rss();
+        eprintln!(
+            "opening {} idle keep-alive connections",
+            self.plan.idle_connections
+        );
+        let idle = IdleConnections::open(address, self.plan.idle_connections)?;
+        // Let the server settle on them before reading its memory.
+        thread::sleep(Duration::from_secs(1));
+        let rss_idle_kib = rss();
+        let mut prepared = self.isregister("+idle")?;
+        prepared.description = format!(
+            "{} beside {} idle keep-alive connections",
+            prepared.description,
+            idle.len()
+        );
+        let row = self.measure(vec![prepared])?.remove(0);
+        let still_open = idle.still_open();
+        Ok((
+            row,
+            IdleMemory {
+                connections: idle.len(),
+                rss_before_kib,
+                rss_idle_kib,
+                still_open,
+            },
+        ))
     }
 
     fn url(&self, path_and_query: &str) -> String {
@@ -124,6 +197,7 @@ impl Runner<'_> {
             method: None,
             content_type: None,
             body_lines: None,
+            headers: Vec::new(),
         }
     }
 
@@ -158,10 +232,10 @@ impl Runner<'_> {
         }
         let file = self.write("isregister-urls.txt", &urls)?;
         Ok(Prepared {
-            key: if suffix.is_empty() {
-                "isregister"
-            } else {
-                "isregister+flood"
+            key: match suffix {
+                "" => "isregister",
+                "+flood" => "isregister+flood",
+                _ => "isregister+idle",
             },
             description: format!(
                 "GET /isregister/{{phone}} for {} registered and {} unregistered phones at random",
@@ -293,6 +367,7 @@ mod tests {
             connections: 64,
             login_connections,
             burst,
+            idle_connections: 10_000,
         }
     }
 

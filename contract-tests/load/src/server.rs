@@ -91,11 +91,11 @@ impl Database {
         Ok(Self::Sqlite { dir })
     }
 
-    /// A new database `account_api_bench_<pid>` on the server of `admin_url`
-    /// (any database the user may connect to and create databases from),
-    /// created with `psql`.
-    pub fn postgres(admin_url: &str) -> Result<Self, String> {
-        let name = format!("account_api_bench_{}", std::process::id());
+    /// A new database `account_api_bench_<pid><suffix>` on the server of
+    /// `admin_url` (any database the user may connect to and create
+    /// databases from), created with `psql`.
+    pub fn postgres(admin_url: &str, suffix: &str) -> Result<Self, String> {
+        let name = format!("account_api_bench_{}{suffix}", std::process::id());
         psql(admin_url, &format!("DROP DATABASE IF EXISTS {name}"))?;
         psql(admin_url, &format!("CREATE DATABASE {name}"))?;
         Ok(Self::Postgres {
@@ -172,11 +172,29 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary` on 127.0.0.1 (a free port) over `database_url` and
-    /// waits until it listens. Its log goes to `log`. Only settings given
+    /// Starts `binary` on 127.0.0.1 (a free port) over `database_url`,
+    /// serving up to `max_connections` connections at once, and waits until
+    /// it listens. Its log goes to `log`. Only settings given
     /// here apply: `ACCOUNT_API_*`, `DATABASE_URL` and `RUST_LOG` of the
     /// caller's environment are not passed on.
-    pub fn start(binary: &Path, database_url: &str, log: &Path) -> Result<Self, String> {
+    pub fn start(
+        binary: &Path,
+        database_url: &str,
+        log: &Path,
+        max_connections: usize,
+    ) -> Result<Self, String> {
+        Self::start_with(binary, database_url, log, max_connections, &[], "info")
+    }
+
+    /// As [`Server::start`], with more flags and the server's `RUST_LOG`.
+    pub fn start_with(
+        binary: &Path,
+        database_url: &str,
+        log: &Path,
+        max_connections: usize,
+        flags: &[&str],
+        rust_log: &str,
+    ) -> Result<Self, String> {
         let log_file = fs::File::create(log)
             .map_err(|err| format!("cannot create {}: {err}", log.display()))?;
         let mut command = Command::new(binary);
@@ -194,9 +212,12 @@ impl Server {
             // Every login of the burst waits for its hash, as the memory
             // target assumes; by default most would be refused at once.
             .args(["--hash-queue-depth", "4096"])
+            .arg("--max-connections")
+            .arg(max_connections.to_string())
+            .args(flags)
             .arg("--database-url")
             .arg(database_url)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -250,6 +271,11 @@ impl Server {
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its whole log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The last lines of its log.
