@@ -158,7 +158,8 @@ pub fn seeding_statements(backend: DbBackend, sizes: &Sizes, phc: &str) -> Vec<S
         if sqlite {
             "FROM n".to_owned()
         } else {
-            format!("FROM generate_series({start}, {}) AS i", end - 1)
+            // bigint: `i * seconds` outgrows an integer.
+            format!("FROM generate_series({start}::bigint, {}) AS i", end - 1)
         }
     };
     let hex = |expression: &str, digits: u32| {
@@ -683,7 +684,7 @@ mod tests {
             .collect();
         assert_eq!(users.len(), 3);
         assert!(
-            users[2].contains("generate_series(500000, 599999)"),
+            users[2].contains("generate_series(500000::bigint, 599999)"),
             "{}",
             users[2]
         );
@@ -693,7 +694,7 @@ mod tests {
             .collect();
         assert_eq!(audit.len(), 2);
         assert!(
-            audit[1].contains("generate_series(250000, 250000)"),
+            audit[1].contains("generate_series(250000::bigint, 250000)"),
             "{}",
             audit[1]
         );
