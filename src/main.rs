@@ -12,7 +12,9 @@ use tracing_subscriber::EnvFilter;
 /// KiB each), of which it has touched the first page or so: jemalloc hands
 /// out such blocks page-aligned from slabs and leaves untouched pages
 /// unbacked, where glibc's malloc packs them between chunk headers that back
-/// most of both.
+/// most of both. Its background threads (the `background_threads` feature)
+/// hand pages freed after a burst back to the system within seconds, instead
+/// of at the next allocation.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
