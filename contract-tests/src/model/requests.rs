@@ -136,11 +136,7 @@ impl Case<'_> {
                 code,
                 via,
             } => {
-                let id = if *via == Via::Get {
-                    "registerGet"
-                } else {
-                    "register"
-                };
+                let id = by_method(*via, "register", "registerGet");
                 let code = self.code_text(phone, SIGN_UP, code);
                 let phone = self.phone_text(phone);
                 fields_request(
@@ -161,11 +157,7 @@ impl Case<'_> {
                 device,
                 via,
             } => {
-                let id = if *via == Via::Get {
-                    "loginGet"
-                } else {
-                    "login"
-                };
+                let id = by_method(*via, "login", "loginGet");
                 let phone = self.phone_text(phone);
                 fields_request(
                     &paths.path(id),
@@ -196,11 +188,7 @@ impl Case<'_> {
                 via,
                 ..
             } => {
-                let id = if *via == Via::Get {
-                    "forgetPasswordGet"
-                } else {
-                    "forgetPassword"
-                };
+                let id = by_method(*via, "forgetPassword", "forgetPasswordGet");
                 let code = self.code_text(phone, RESET, code);
                 let phone = self.phone_text(phone);
                 fields_request(
@@ -338,4 +326,10 @@ pub(super) fn fields_request(
             }
         }
     }
+}
+
+/// The operationId of an operation with a POST (`post`) and a GET (`get`)
+/// form, for the method `via` sends.
+fn by_method(via: Via, post: &'static str, get: &'static str) -> &'static str {
+    if via == Via::Get { get } else { post }
 }
