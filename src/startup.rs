@@ -147,8 +147,7 @@ impl Application {
             (None, None) => Arc::new(SystemClock),
         };
         warn_about_unsafe_settings(&settings);
-        // One per core, and at least two: one lookup runs while the other's
-        // answer travels back from its worker thread.
+        // One per core (a lookup runs on the thread that asks), at least two.
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let lookups = database::LookupConnections::open(&db, cores.max(2))
             .await

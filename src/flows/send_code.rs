@@ -78,16 +78,29 @@ pub async fn send_code(
         return Ok(SendOutcome::RateLimited(wait));
     }
     let txn = store::begin_write(&state.db).await?;
-    // Serializes this phone's and this address's check-then-insert, across
-    // instances too, so no two can both take a window's last send.
-    store::lock_keys(&txn, &limits::send_lock_keys(phone.as_str(), client)).await?;
-    if let Some(wait) = limits::check_send(&txn, limits, phone.as_str(), client, now).await? {
+    // Serializes this phone's check-then-insert, across instances too, so no
+    // two can both take a window's last send.
+    store::lock_keys(&txn, &[limits::phone_send_lock_key(phone.as_str())]).await?;
+    if let Some(wait) = limits::check_phone_sends(&txn, limits, phone.as_str(), now).await? {
         txn.rollback().await?;
-        limits::return_to_daily_budget(&state.db, now).await?;
-        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
-        return Ok(SendOutcome::RateLimited(wait));
+        // The address's wait too (a plain read: a refusal takes nothing), so
+        // Retry-After is the longest of every limit in the way.
+        let address_wait = match client {
+            Some(client) => limits::check_address_sends(&state.db, limits, client, now).await?,
+            None => None,
+        };
+        return refuse_send(state, now, &actor, wait.longest_with(address_wait)).await;
     }
     let code_id = codes::store(&txn, key, phone, purpose, &code, now).await?;
+    if let Some(client) = client {
+        // Last, and only for the address's read and the audit row that
+        // counts there: every send from one address waits for this lock.
+        store::lock_keys(&txn, &[limits::address_send_lock_key(client)]).await?;
+        if let Some(wait) = limits::check_address_sends(&txn, limits, client, now).await? {
+            txn.rollback().await?;
+            return refuse_send(state, now, &actor, wait).await;
+        }
+    }
     let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
     txn.commit().await?;
 
@@ -104,6 +117,19 @@ pub async fn send_code(
         return Err(err.into());
     }
     Ok(SendOutcome::Sent)
+}
+
+/// A send refused by a limit after it took from the daily budget: the budget
+/// gets it back and the refusal is audited.
+async fn refuse_send(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor<'_>,
+    wait: RetryAfter,
+) -> Result<SendOutcome, FlowError> {
+    limits::return_to_daily_budget(&state.db, now).await?;
+    audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, actor).await?;
+    Ok(SendOutcome::RateLimited(wait))
 }
 
 /// A new 6-digit code from the operating system's cryptographic RNG, uniform

@@ -47,21 +47,17 @@ fn wait_for_window(
     Some(RetryAfter(frees_at - now))
 }
 
-/// Checks the per-phone and per-address send limits for `phone` from
-/// `client` at `now`.
+/// Checks the per-phone send limits (minute, hour, day) for `phone` at `now`.
 ///
-/// Call it inside the transaction that holds the locks of the phone and the
-/// address ([`send_lock_keys`]), so two instances cannot both take the last
-/// send of a window; sends for other phones and addresses do not wait.
-pub async fn check_send(
+/// Call it inside the transaction that holds [`phone_send_lock_key`], so two
+/// instances cannot both take the last send of a window for one phone.
+pub async fn check_phone_sends(
     db: &impl ConnectionTrait,
     limits: &LimitSettings,
     phone: &str,
-    client: Option<&ClientIp>,
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let day = Duration::days(1);
-    let sends = || events(Kind::SmsSend, &[outcome::SENT]);
     let phone_times = times(
         db,
         sends().filter(audit_events::Column::Phone.eq(phone)),
@@ -82,12 +78,28 @@ pub async fn check_send(
             wait_for_window(phone_times.clone(), limit, window, now),
         );
     }
-    if let Some(client) = client {
-        let from_client = sends().filter(audit_events::Column::ClientNetwork.eq(client.network()));
-        let limit = limits.sends_per_address_per_hour;
-        longest = RetryAfter::longest(longest, wait_in_hour(db, from_client, limit, now).await?);
-    }
     Ok(longest)
+}
+
+/// Checks the per-address send limit (an hour) for `client` at `now`.
+///
+/// Call it inside the transaction that holds [`address_send_lock_key`],
+/// as late as it can be (just before the send's audit row is written), so
+/// the address's lock is held only for this read, that write and the commit:
+/// every send from one address passes through that lock one at a time.
+pub async fn check_address_sends(
+    db: &impl ConnectionTrait,
+    limits: &LimitSettings,
+    client: &ClientIp,
+    now: DateTime<Utc>,
+) -> Result<Option<RetryAfter>, DbErr> {
+    let from_client = sends().filter(audit_events::Column::ClientNetwork.eq(client.network()));
+    wait_in_hour(db, from_client, limits.sends_per_address_per_hour, now).await
+}
+
+/// The sends that reached a phone (or are being made).
+fn sends() -> sea_orm::Select<audit_events::Entity> {
+    events(Kind::SmsSend, &[outcome::SENT])
 }
 
 /// The events of `kind` that ended with one of `outcomes`.
@@ -99,6 +111,10 @@ fn events(kind: Kind, outcomes: &[&str]) -> sea_orm::Select<audit_events::Entity
 
 /// How long until fewer than `limit` events of `query` fall in the last
 /// hour; `None` when below the limit now.
+///
+/// Reads one row, the `limit`-th newest in the hour: the window frees a
+/// place when that one leaves it. However many events the window holds,
+/// none of them is sent to the server or decoded.
 async fn wait_in_hour(
     db: &impl ConnectionTrait,
     query: sea_orm::Select<audit_events::Entity>,
@@ -106,17 +122,32 @@ async fn wait_in_hour(
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let hour = Duration::hours(1);
-    let recent = times(db, query, now - hour, limit).await?;
-    Ok(wait_for_window(recent, limit, hour, now))
+    if limit == 0 {
+        // Refused at start-up; the same answer as `wait_for_window`.
+        return Ok(Some(RetryAfter(hour)));
+    }
+    let last_counted = query
+        .filter(audit_events::Column::CreatedAt.gt(now - hour))
+        .select_only()
+        .column(audit_events::Column::CreatedAt)
+        .order_by_desc(audit_events::Column::CreatedAt)
+        .offset(u64::from(limit - 1))
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await?;
+    Ok(last_counted.map(|time| RetryAfter(time + hour - now)))
 }
 
-/// The locks a send takes: its phone's and its client network's.
-pub fn send_lock_keys(phone: &str, client: Option<&ClientIp>) -> Vec<String> {
-    let mut keys = vec![format!("send:phone:{phone}")];
-    if let Some(client) = client {
-        keys.push(format!("send:network:{}", client.network()));
-    }
-    keys
+/// The lock a send takes first: its phone's.
+pub fn phone_send_lock_key(phone: &str) -> String {
+    format!("send:phone:{phone}")
+}
+
+/// The lock a send takes last, after its phone's: its client network's.
+/// Always in that order, so two sends never wait for each other in a circle.
+pub fn address_send_lock_key(client: &ClientIp) -> String {
+    format!("send:network:{}", client.network())
 }
 
 /// The counter row of the UTC day of `now`.
@@ -203,6 +234,11 @@ impl RetryAfter {
             (a, b) => a.or(b),
         }
     }
+
+    /// This wait, or `other` when that is longer.
+    pub fn longest_with(self, other: Option<Self>) -> Self {
+        Self::longest(Some(self), other).unwrap_or(self)
+    }
 }
 
 /// The times of the newest `most` events of `query` after `since`.
@@ -212,15 +248,15 @@ async fn times(
     since: DateTime<Utc>,
     most: u32,
 ) -> Result<Vec<DateTime<Utc>>, DbErr> {
-    Ok(query
+    query
         .filter(audit_events::Column::CreatedAt.gt(since))
+        .select_only()
+        .column(audit_events::Column::CreatedAt)
         .order_by_desc(audit_events::Column::CreatedAt)
         .limit(u64::from(most))
+        .into_tuple::<DateTime<Utc>>()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|event| event.created_at)
-        .collect())
+        .await
 }
 
 /// Wrong passwords, and logins whose password is still being verified (a

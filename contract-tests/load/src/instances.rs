@@ -10,6 +10,7 @@ use crate::{
     growth::{self, Loads},
     measured::{Measured, sample},
     oha::{Oha, Outcome},
+    profile::{self, Profile},
     server::Database,
     targets::Verdict,
 };
@@ -21,6 +22,10 @@ pub struct Scaling {
     pub one: Measured,
     /// Through each of the two, run at once.
     pub two: [Measured; 2],
+    /// What the one-instance phase waited on and spent CPU on.
+    pub one_profile: Profile,
+    /// What the two-instance phase waited on and spent CPU on.
+    pub two_profile: Profile,
 }
 
 impl Scaling {
@@ -35,6 +40,15 @@ impl Scaling {
     /// Two instances' requests/s ÷ one instance's.
     pub fn ratio(&self) -> f64 {
         self.two_requests_per_second() / self.one.outcome.requests_per_second()
+    }
+
+    /// Both phases' profiles as Markdown.
+    pub fn profiles_markdown(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.one_profile.markdown("one instance"),
+            self.two_profile.markdown("two instances at once")
+        )
     }
 
     /// Nothing failed: every answer a 2xx with the expected envelope.
@@ -95,11 +109,15 @@ pub fn run(
         "running sendsms through one instance for {} s",
         loads.duration.as_secs()
     );
+    let url = database.url()?;
+    let pids = [servers[0].pid(), servers[1].pid()];
     let mut alone = prepared[0].0.load.clone();
     alone.connections = connections;
+    let running = oha.start(&alone)?;
+    let one_profile = profile::window(&url, &pids, loads.duration);
     let one = Measured {
         connections,
-        ..measured(0, oha.start(&alone)?.finish()?)
+        ..measured(0, running.finish()?)
     };
     eprintln!(
         "running sendsms through two instances at once for {} s",
@@ -109,10 +127,13 @@ pub fn run(
         oha.start(&prepared[0].0.load)?,
         oha.start(&prepared[1].0.load)?,
     ];
+    let two_profile = profile::window(&url, &pids, loads.duration);
     let [first, second] = running.map(|run| run.finish());
     Ok(Scaling {
         one,
         two: [measured(0, first?), measured(1, second?)],
+        one_profile: one_profile?,
+        two_profile: two_profile?,
     })
 }
 
@@ -126,6 +147,8 @@ mod tests {
         let scaling = Scaling {
             one: row("one", 1_000.0, 5.0, 0),
             two: [row("a", 700.0, 5.0, 0), row("b", 600.0, 5.0, 0)],
+            one_profile: Profile::default(),
+            two_profile: Profile::default(),
         };
         assert!((scaling.ratio() - 1.3).abs() < 1e-9);
         let verdict = scaling.verdict();

@@ -26,6 +26,7 @@
 //! - [`growth`]: `--growth`: the operations on an almost empty and on a large
 //!   database seeded with SQL, and the query plans of the server's statements.
 //! - [`instances`]: `--two-instances`: sendsms through one and two instances on PostgreSQL.
+//! - [`profile`]: what a `--two-instances` phase waited on in PostgreSQL, and its CPU time.
 //! - [`idle`]: idle keep-alive connections, held open by the harness itself.
 //! - [`scenarios`]: the seven scenarios, each load prepared and run.
 //! - [`targets`]: the targets of issue #6, each a ratio of this run's figures.
@@ -47,6 +48,7 @@ pub mod machine;
 pub mod measured;
 pub mod oha;
 pub mod paths;
+pub mod profile;
 pub mod report;
 pub mod scenarios;
 pub mod seed;

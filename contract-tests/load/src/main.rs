@@ -205,7 +205,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
         let verdict = scaling.verdict();
         let markdown = format!(
             "Machine: {}. Database: postgres, on the same machine. Load generator: {}. {} s per \
-             load; run started {}, 1-minute load average {load_before}.\n\n{}\n{}",
+             load; run started {}, 1-minute load average {load_before}.\n\n{}\n{}\n{}",
             machine::machine(cores),
             oha.version,
             loads.duration.as_secs(),
@@ -215,6 +215,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
                 scaling.two[0].clone(),
                 scaling.two[1].clone()
             ]),
+            scaling.profiles_markdown(),
             report::verdict_table(std::slice::from_ref(&verdict)),
         );
         println!("\n{markdown}");
