@@ -313,7 +313,9 @@ mod tests {
         let lookups = LookupConnections::open(&db, 2).await.unwrap();
         assert!(matches!(lookups.exists(SQL, "a").await, Some(Ok(true))));
         assert!(matches!(lookups.exists(SQL, "b").await, Some(Ok(false))));
-        db.execute_unprepared("INSERT INTO t VALUES ('b')").await.unwrap();
+        db.execute_unprepared("INSERT INTO t VALUES ('b')")
+            .await
+            .unwrap();
         assert!(matches!(lookups.exists(SQL, "b").await, Some(Ok(true))));
 
         // A writer holding the whole file (this database keeps a rollback
@@ -327,9 +329,19 @@ mod tests {
         assert!(matches!(lookups.exists(SQL, "a").await, Some(Ok(true))));
 
         let connection = open_lookup_connection(&file).unwrap();
-        assert!(connection.execute("INSERT INTO t VALUES ('c')", []).is_err());
+        assert!(
+            connection
+                .execute("INSERT INTO t VALUES ('c')", [])
+                .is_err()
+        );
 
         let memory = Database::connect("sqlite::memory:").await.unwrap();
-        assert!(LookupConnections::open(&memory, 2).await.unwrap().held.is_none());
+        assert!(
+            LookupConnections::open(&memory, 2)
+                .await
+                .unwrap()
+                .held
+                .is_none()
+        );
     }
 }
