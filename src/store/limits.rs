@@ -126,11 +126,7 @@ async fn wait_in_hour(
         // Refused at start-up; the same answer as `wait_for_window`.
         return Ok(Some(RetryAfter(hour)));
     }
-    let last_counted = query
-        .filter(audit_events::Column::CreatedAt.gt(now - hour))
-        .select_only()
-        .column(audit_events::Column::CreatedAt)
-        .order_by_desc(audit_events::Column::CreatedAt)
+    let last_counted = newest_first(query, now - hour)
         .offset(u64::from(limit - 1))
         .limit(1)
         .into_tuple::<DateTime<Utc>>()
@@ -248,15 +244,23 @@ async fn times(
     since: DateTime<Utc>,
     most: u32,
 ) -> Result<Vec<DateTime<Utc>>, DbErr> {
+    newest_first(query, since)
+        .limit(u64::from(most))
+        .into_tuple::<DateTime<Utc>>()
+        .all(db)
+        .await
+}
+
+/// The creation times alone of `query`'s events after `since`, newest first.
+fn newest_first(
+    query: sea_orm::Select<audit_events::Entity>,
+    since: DateTime<Utc>,
+) -> sea_orm::Select<audit_events::Entity> {
     query
         .filter(audit_events::Column::CreatedAt.gt(since))
         .select_only()
         .column(audit_events::Column::CreatedAt)
         .order_by_desc(audit_events::Column::CreatedAt)
-        .limit(u64::from(most))
-        .into_tuple::<DateTime<Utc>>()
-        .all(db)
-        .await
 }
 
 /// Wrong passwords, and logins whose password is still being verified (a
