@@ -20,6 +20,12 @@ use sea_orm::{
 
 use crate::settings::DatabaseSettings;
 
+mod sqlite_file;
+
+pub use sqlite_file::{
+    DatabasePlace, companion_files, database_place, link_target, sqlite_file, with_suffix,
+};
+
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -31,12 +37,15 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 /// owner only) and opened in WAL mode with foreign keys on and a busy
 /// timeout, so concurrent writers wait for each other instead of failing.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
-    if let Some(file) = sqlite_file(&settings.database_url) {
-        create_private_file(&file).map_err(|err| {
-            DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+    let internal = |message| DbErr::Conn(sea_orm::RuntimeErr::Internal(message));
+    if let Some(file) = sqlite_file(&settings.database_url).map_err(internal)? {
+        // SQLite follows links and creates the file at their end.
+        let created = link_target(&file).and_then(|target| create_private_file(&target));
+        created.map_err(|err| {
+            internal(format!(
                 "cannot create the database file {}: {err}",
                 file.display()
-            )))
+            ))
         })?;
     }
     let timeout = Duration::from_secs(settings.db_connect_timeout_secs.max(1));
@@ -56,16 +65,6 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true)
         });
     Database::connect(options).await
-}
-
-/// The file of a `sqlite://FILE` or `sqlite:FILE` URL; `None` for memory or other databases.
-pub fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let file = rest.split('?').next().unwrap_or_default();
-    (!file.is_empty() && !file.contains(":memory:") && file != "memory")
-        .then(|| PathBuf::from(file))
 }
 
 /// Creates the SQLite file `path`, empty and readable by its owner only
@@ -165,18 +164,14 @@ struct Held {
 }
 
 impl LookupConnections {
-    /// `count` connections to the SQLite database file of `db` (none for
+    /// `count` connections to the SQLite database file of `url` (none for
     /// other databases, or when `count` is 0).
-    pub async fn open(db: &DatabaseConnection, count: usize) -> Result<Self, DbErr> {
-        if db.get_database_backend() != DbBackend::Sqlite || count == 0 {
-            return Ok(Self::default());
-        }
-        let options = db.get_sqlite_connection_pool().connect_options();
-        let file = options.get_filename().to_path_buf();
-        if !file.is_file() {
-            // In memory (sqlx names those `file:sqlx-in-memory-…`): nothing to open.
-            return Ok(Self::default());
-        }
+    pub async fn open(url: &str, count: usize) -> Result<Self, DbErr> {
+        let file = match database_place(url) {
+            Ok(DatabasePlace::File(file)) if file.is_file() && count > 0 => file,
+            // In memory or on a server: nothing to open.
+            _ => return Ok(Self::default()),
+        };
         let mut slots = Vec::with_capacity(count);
         for _ in 0..count {
             let connection = open_lookup_connection(&file).map_err(lookup_error)?;
@@ -267,20 +262,6 @@ fn lookup_error(err: rusqlite::Error) -> DbErr {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_sqlite_files_have_a_key_file() {
-        assert_eq!(
-            sqlite_file("sqlite://account-api.db"),
-            Some(PathBuf::from("account-api.db"))
-        );
-        assert_eq!(
-            sqlite_file("sqlite:///tmp/x.db?mode=rwc"),
-            Some(PathBuf::from("/tmp/x.db"))
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://postgres@localhost/db"), None);
-    }
-
     #[cfg(unix)]
     #[test]
     fn a_new_database_file_is_readable_by_its_owner_only() {
@@ -310,7 +291,8 @@ mod tests {
         db.execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY); INSERT INTO t VALUES ('a')")
             .await
             .unwrap();
-        let lookups = LookupConnections::open(&db, 2).await.unwrap();
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let lookups = LookupConnections::open(&url, 2).await.unwrap();
         assert!(matches!(lookups.exists(SQL, "a").await, Some(Ok(true))));
         assert!(matches!(lookups.exists(SQL, "b").await, Some(Ok(false))));
         db.execute_unprepared("INSERT INTO t VALUES ('b')")
@@ -335,9 +317,8 @@ mod tests {
                 .is_err()
         );
 
-        let memory = Database::connect("sqlite::memory:").await.unwrap();
         assert!(
-            LookupConnections::open(&memory, 2)
+            LookupConnections::open("sqlite::memory:", 2)
                 .await
                 .unwrap()
                 .held

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use entity::{applications, enterprises, users};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use crate::{domain::Password, flows::FlowError, password_hasher::PasswordHasher};
@@ -78,6 +79,15 @@ const USERS: [Fixture; 5] = [
         "latest of two: pending for apple after a rejection by banana",
     ),
 ];
+
+/// How many accounts of `db` are not demo users (by phone).
+pub async fn other_accounts(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let phones = USERS.iter().map(|(phone, ..)| *phone);
+    users::Entity::find()
+        .filter(users::Column::Phone.is_not_in(phones))
+        .count(db)
+        .await
+}
 
 /// Loads the fixtures; users already present (by phone) are left as they are.
 /// Returns every demo user.

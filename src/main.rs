@@ -30,21 +30,12 @@ async fn main() -> ExitCode {
     init_logging(log_format);
 
     let result = match command {
-        Command::Openapi => {
-            println!("{}", api::openapi_json());
-            Ok(())
-        }
-        Command::SandboxOpenapi => {
-            println!("{}", api::sandbox::sandbox_json());
-            Ok(())
-        }
+        Command::Openapi => print(&api::openapi_json()),
+        Command::SandboxOpenapi => print(&api::sandbox::sandbox_json()),
         Command::Sandbox(command) => account_api::startup::run_sandbox(command).await,
-        Command::ConfigSchema => {
-            println!("{}", account_api::settings::config_schema());
-            Ok(())
-        }
+        Command::ConfigSchema => print(&account_api::settings::config_schema()),
         Command::Migrate(settings) => migrate(&settings).await,
-        Command::Demo(settings) => demo(&settings).await,
+        Command::Demo(command) => demo(&command).await,
         Command::Serve(settings) => serve(settings).await,
     };
     match result {
@@ -80,25 +71,54 @@ async fn serve(settings: account_api::settings::Settings) -> Result<(), String> 
         .map_err(|err| format!("server failed: {err}"))
 }
 
-async fn demo(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {
-    let db = migrated_database(settings).await?;
+/// Writes `text` and a newline to standard output. A reader that stopped
+/// reading (`account-api openapi | head -1`) ends the command quietly, as
+/// it would a C tool, rather than with a panic (Rust ignores SIGPIPE).
+fn print(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {err}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn demo(command: &account_api::settings::DemoCommand) -> Result<(), String> {
+    let db = migrated_database(&command.database).await?;
+    let others = account_api::demo::other_accounts(&db)
+        .await
+        .map_err(|err| format!("cannot count the accounts: {err}"))?;
+    if others > 0 && !command.allow_existing_accounts {
+        return Err(format!(
+            "the database holds {others} account(s) besides the demo users; `demo` adds \
+             accounts whose password ({}) is published, so it refuses a database in use. \
+             Give --allow-existing-accounts to load them anyway (never in production)",
+            account_api::demo::DEMO_PASSWORD
+        ));
+    }
     let users = account_api::demo::load(
         &db,
         &account_api::password_hasher::PasswordHasher::per_core(),
     )
     .await
     .map_err(|err| format!("loading the demo data failed: {err}"))?;
-    println!(
+    let mut text = format!(
         "Demo users (password {} for all):",
         account_api::demo::DEMO_PASSWORD
     );
     for user in users {
-        println!(
-            "  {}  {}  — login shows {}",
+        text.push_str(&format!(
+            "\n  {}  {}  — login shows {}",
             user.phone, user.name, user.shows
-        );
+        ));
     }
-    Ok(())
+    print(&text)
 }
 
 async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {

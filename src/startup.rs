@@ -48,6 +48,14 @@ pub enum StartupError {
         /// The cause.
         source: io::Error,
     },
+    /// The metrics address could not be bound.
+    #[error("--metrics-listen {address}: cannot listen: {source}")]
+    MetricsListen {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
 }
 
 /// How long in-flight requests may take to finish after a stop signal.
@@ -78,6 +86,8 @@ pub type StatementObserver = Arc<dyn Fn(&sea_orm::Statement) + Send + Sync>;
 pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
+    /// `/metrics`'s own listener (`--metrics-listen`), and its address.
+    metrics: Option<(TcpListener, SocketAddr)>,
     connections: ConnectionSettings,
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
@@ -128,6 +138,15 @@ impl Application {
             .await
             .map_err(listen_error)?;
         let local_addr = listener.local_addr().map_err(listen_error)?;
+        let metrics = match settings.metrics_listen {
+            Some(address) => {
+                let metrics_error = |source| StartupError::MetricsListen { address, source };
+                let listener = TcpListener::bind(address).await.map_err(metrics_error)?;
+                let bound = listener.local_addr().map_err(metrics_error)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
 
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
@@ -149,9 +168,10 @@ impl Application {
         warn_about_unsafe_settings(&settings);
         // One per core (a lookup runs on the thread that asks), at least two.
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let lookups = database::LookupConnections::open(&db, cores.max(2))
-            .await
-            .map_err(database_error)?;
+        let lookups =
+            database::LookupConnections::open(&settings.database.database_url, cores.max(2))
+                .await
+                .map_err(database_error)?;
         let state = AppState {
             db,
             lookups,
@@ -166,6 +186,7 @@ impl Application {
         Ok(Self {
             listener,
             local_addr,
+            metrics,
             connections: settings.connections.clone(),
             cors,
             sandbox,
@@ -181,6 +202,11 @@ impl Application {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The address `/metrics` is served on when it has a listener of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
     }
 
     /// The shared state, for tests that look into the database.
@@ -199,24 +225,46 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
+        use futures_util::FutureExt;
+        // Logged first: tests and scripts take the line saying "listening"
+        // as the server's readiness and read its address.
+        if let Some((_, address)) = &self.metrics {
+            tracing::info!(metrics_address = %address, "serving /metrics on its own address");
+        }
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_periodically(self.state.clone()));
+        let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
         let options = api::AppOptions {
-            body_read_timeout: Duration::from_secs(self.connections.body_read_timeout_secs),
+            body_read_timeout,
             cors: self.cors,
             sandbox: self.sandbox,
+            serve_metrics: self.metrics.is_none(),
+        };
+        let limits = http_server::ConnectionLimits::from(&self.connections);
+        let stop = stop.boxed().shared();
+        let metrics_served = {
+            let stop = stop.clone();
+            async move {
+                match self.metrics {
+                    Some((listener, _)) => {
+                        let app = api::metrics_app(body_read_timeout);
+                        http_server::serve(listener, app, limits, stop, GRACE_PERIOD).await
+                    }
+                    None => Ok(()),
+                }
+            }
         };
         let served = http_server::serve(
             self.listener,
             api::app(self.state, options),
-            http_server::ConnectionLimits::from(&self.connections),
+            limits,
             stop,
             GRACE_PERIOD,
-        )
-        .await;
+        );
+        let (served, metrics_served) = tokio::join!(served, metrics_served);
         purge.abort();
         tracing::info!("stopped");
-        served
+        served.and(metrics_served)
     }
 }
 
@@ -227,7 +275,9 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
     let SandboxCommand {
         mut settings,
         database_given,
+        allow_remote_clients,
     } = command;
+    crate::sandbox::check_listen(settings.listen, allow_remote_clients)?;
     let requested = database_given.then(|| settings.database.database_url.clone());
     let database = ThrowawayDatabase::open(requested.as_deref())?;
     settings.database.database_url = database.url().to_owned();

@@ -64,9 +64,10 @@ enum Style {
 }
 
 impl HttpEdges {
-    /// The middleware for the operations of `T`, giving each request
-    /// `body_read_timeout` to send its body.
-    pub fn for_api<T: OpenApi>(body_read_timeout: Duration) -> Self {
+    /// The middleware for the operations of `T` (and `/metrics` when
+    /// `serves_metrics`), giving each request `body_read_timeout` to send
+    /// its body.
+    pub fn for_api<T: OpenApi>(body_read_timeout: Duration, serves_metrics: bool) -> Self {
         let mut routes = Vec::new();
         for api in T::meta() {
             for path in api.paths {
@@ -84,10 +85,15 @@ impl HttpEdges {
             }
         }
         // Served beside the API, outside the document.
-        for (path, id) in [("/", "root"), ("/metrics", "metrics")] {
+        let beside: &[(&str, &str)] = if serves_metrics {
+            &[("/", "root"), ("/metrics", "metrics")]
+        } else {
+            &[("/", "root")]
+        };
+        for (path, id) in beside {
             routes.push(DocumentedPath {
                 segments: path.split('/').map(str::to_owned).collect(),
-                operations: vec![(Method::GET, id.to_owned())],
+                operations: vec![(Method::GET, (*id).to_owned())],
             });
         }
         Self {

@@ -121,18 +121,26 @@ pub struct AppOptions {
     pub cors: crate::settings::AllowedOrigins,
     /// The sandbox, whose operations are served too (`account-api sandbox`).
     pub sandbox: Option<Sandbox>,
+    /// Whether `/metrics` is served here (not when it has a listener of its own).
+    pub serve_metrics: bool,
 }
 
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
     let service = api_service();
-    let documents = Route::new()
+    let mut documents = Route::new()
         .at("/openapi.json", get(service.spec_endpoint()))
-        .at("/openapi.yaml", get(service.spec_endpoint_yaml()))
-        .at("/metrics", get(metrics));
+        .at("/openapi.yaml", get(service.spec_endpoint_yaml()));
+    if options.serve_metrics {
+        documents = documents.at("/metrics", get(metrics));
+    }
+    let serve_metrics = options.serve_metrics;
     let routes = match options.sandbox {
         None => {
-            let edges = http_edges::HttpEdges::for_api::<Operations>(options.body_read_timeout);
+            let edges = http_edges::HttpEdges::for_api::<Operations>(
+                options.body_read_timeout,
+                serve_metrics,
+            );
             documents
                 .nest("/swagger", service.swagger_ui())
                 .nest("/", service)
@@ -153,6 +161,7 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
             );
             let edges = http_edges::HttpEdges::for_api::<(Operations, sandbox::SandboxOperations)>(
                 options.body_read_timeout,
+                serve_metrics,
             );
             let sandbox_document = sandbox::sandbox_service();
             documents
@@ -178,6 +187,18 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
             .map_to_response()
             .boxed()
     }
+}
+
+/// `/metrics` alone, for its own listener (`--metrics-listen`): every other
+/// path is 404, in the envelope.
+pub fn metrics_app(body_read_timeout: Duration) -> impl Endpoint {
+    let edges = http_edges::HttpEdges::for_api::<()>(body_read_timeout, true);
+    Route::new()
+        .at("/metrics", get(metrics))
+        .around(move |endpoint, request| {
+            let edges = edges.clone();
+            async move { edges.handle(endpoint, request).await }
+        })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub mod database;
 pub mod fixtures;
 pub mod inbox;
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 pub use clock::SandboxClock;
 pub use inbox::Inbox;
@@ -40,6 +40,28 @@ impl Sandbox {
         let inbox = Arc::new(Inbox::new(clock.clone()));
         Self { clock, inbox }
     }
+}
+
+/// Refuses a `listen` address other than loopback unless
+/// `allow_remote_clients`: whoever reaches the sandbox reads every SMS code.
+pub fn check_listen(listen: SocketAddr, allow_remote_clients: bool) -> Result<(), String> {
+    if listen.ip().to_canonical().is_loopback() {
+        return Ok(());
+    }
+    if allow_remote_clients {
+        tracing::warn!(
+            address = %listen,
+            "the sandbox serves every client that reaches {listen}, and hands each of them \
+             every SMS code (--allow-remote-clients)"
+        );
+        return Ok(());
+    }
+    Err(format!(
+        "--listen {listen}: the sandbox hands every SMS code to whoever asks \
+         (GET /sandbox/sms), so it listens on loopback only (127.0.0.1, [::1]); on a \
+         private network whose every client may read the codes, give \
+         --allow-remote-clients"
+    ))
 }
 
 impl Default for Sandbox {

@@ -73,7 +73,20 @@ pub enum Command {
     Migrate(DatabaseSettings),
     /// Load demo data (two enterprises, users in every application state)
     /// into the database and print their phones and password.
-    Demo(DatabaseSettings),
+    Demo(DemoCommand),
+}
+
+/// The settings of `demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoCommand {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    /// Load the demo users (whose password is published) into a database
+    /// that holds other accounts too. Without it `demo` refuses such a
+    /// database: it is never meant for production data.
+    #[arg(long)]
+    pub allow_existing_accounts: bool,
 }
 
 /// The settings of `sandbox`: those of `serve`, with the sandbox's own
@@ -87,6 +100,12 @@ pub struct SandboxCommand {
     /// not exist); otherwise the sandbox makes a throwaway one.
     #[arg(skip)]
     pub database_given: bool,
+    /// Serve on a `--listen` address other than loopback. The sandbox hands
+    /// every SMS code to whoever asks (`GET /sandbox/sms`), so without this
+    /// it listens on loopback only; give it only on a private network every
+    /// client of which may read the codes (a container's, say).
+    #[arg(long, env = "ACCOUNT_API_SANDBOX_ALLOW_REMOTE_CLIENTS")]
+    pub allow_remote_clients: bool,
 }
 
 /// The origins the sandbox allows when none is given: any local web server.
@@ -154,11 +173,14 @@ impl Cli {
                 file.map(|file| file.database),
                 subcommand_matches(matches),
             )),
-            Some(Command::Demo(database)) => Command::Demo(layered(
-                database,
-                file.map(|file| file.database),
-                subcommand_matches(matches),
-            )),
+            Some(Command::Demo(demo)) => Command::Demo(DemoCommand {
+                database: layered(
+                    demo.database,
+                    file.map(|file| file.database),
+                    subcommand_matches(matches),
+                ),
+                allow_existing_accounts: demo.allow_existing_accounts,
+            }),
             Some(Command::Sandbox(sandbox)) => {
                 let sub = subcommand_matches(matches);
                 let from_file = |read: fn(&Settings) -> bool| file.as_ref().is_some_and(read);
@@ -178,6 +200,7 @@ impl Cli {
                 Command::Sandbox(SandboxCommand {
                     settings,
                     database_given,
+                    allow_remote_clients: sandbox.allow_remote_clients,
                 })
             }
             Some(other) => other,

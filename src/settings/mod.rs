@@ -16,7 +16,8 @@ mod validation;
 
 pub use allowed_origins::AllowedOrigins;
 pub use command_line::{
-    Cli, Command, LogFormat, SANDBOX_ORIGINS, SandboxCommand, SettingsSourceError, config_schema,
+    Cli, Command, DemoCommand, LogFormat, SANDBOX_ORIGINS, SandboxCommand, SettingsSourceError,
+    config_schema,
 };
 pub use sections::{
     ConnectionSettings, DEFAULT_DATABASE_URL, DatabaseSettings, LimitSettings, SenderKind,

@@ -20,6 +20,12 @@ pub struct Settings {
     #[arg(long, env = "ACCOUNT_API_LISTEN", default_value_t = Settings::default().listen)]
     pub listen: SocketAddr,
 
+    /// Serve `/metrics` on this address only (port 0 picks a free one);
+    /// `--listen` then answers `/metrics` with 404 like any unknown path.
+    /// Unset: `/metrics` is served on `--listen`.
+    #[arg(long, env = "ACCOUNT_API_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Trust the right-most `X-Forwarded-For` entry as the client address (set
     /// only behind a proxy that appends it); otherwise the connection's peer.
     #[arg(long, env = "ACCOUNT_API_TRUST_FORWARDED_FOR")]
@@ -68,6 +74,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
+            metrics_listen: None,
             trust_forwarded_for: false,
             session_ttl_days: 30,
             audit_retention_days: 90,

@@ -157,6 +157,22 @@ impl Settings {
             });
         }
 
+        if let Some(metrics) = self.metrics_listen
+            && metrics.port() != 0
+            && metrics.port() == self.listen.port()
+            && (metrics.ip() == self.listen.ip()
+                || metrics.ip().is_unspecified()
+                || self.listen.ip().is_unspecified())
+        {
+            return Err(SettingsError {
+                flag: "--metrics-listen",
+                problem: format!(
+                    "{metrics} is --listen's own address; give another port, or leave it \
+                     unset to serve /metrics on --listen"
+                ),
+            });
+        }
+
         if sms.verification.is_none() && !self.listen.ip().is_loopback() {
             return Err(SettingsError {
                 flag: "--sms-verification",

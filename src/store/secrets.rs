@@ -79,6 +79,20 @@ pub enum SecretError {
         /// The cause.
         source: io::Error,
     },
+    /// The key file may be read by other users (as ssh refuses such a key).
+    #[error(
+        "SMS code key file {path} may be read by other users (mode {mode:03o}); it must be \
+         readable by its owner only: chmod 600 {path}"
+    )]
+    Exposed {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Where the key file would be is unknown: the database URL is unreadable.
+    #[error("{0}")]
+    Location(String),
     /// The key file holds something else.
     #[error("SMS code key file {0} does not hold 64 hex characters")]
     Malformed(PathBuf),
@@ -101,11 +115,9 @@ pub async fn load_code_key(
         }
         return Ok(CodeKey::from_bytes(secret.as_bytes().to_vec()));
     }
-    match crate::database::sqlite_file(database_url) {
+    match crate::database::sqlite_file(database_url).map_err(SecretError::Location)? {
         Some(database_file) => {
-            let mut path = database_file.into_os_string();
-            path.push(".secret");
-            key_from_file(Path::new(&path))
+            key_from_file(&crate::database::with_suffix(&database_file, ".secret"))
         }
         None => key_from_database(db).await,
     }
@@ -116,13 +128,17 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
         path: path.to_owned(),
         source,
     };
-    match std::fs::read_to_string(path) {
+    match read_private(path) {
         Ok(text) => hex::decode(text.trim())
             .ok()
             .filter(|bytes| bytes.len() == 32)
             .map(CodeKey::from_bytes)
             .ok_or_else(|| SecretError::Malformed(path.to_owned())),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+        Err(ReadError::Exposed(mode)) => Err(SecretError::Exposed {
+            path: path.to_owned(),
+            mode,
+        }),
+        Err(ReadError::Io(err)) if err.kind() == io::ErrorKind::NotFound => {
             let key = random_key();
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
@@ -140,8 +156,32 @@ fn key_from_file(path: &Path) -> Result<CodeKey, SecretError> {
                 Err(err) => Err(file_error(err)),
             }
         }
-        Err(err) => Err(file_error(err)),
+        Err(ReadError::Io(err)) => Err(file_error(err)),
     }
+}
+
+enum ReadError {
+    Io(io::Error),
+    /// The file's permission bits let others read it.
+    Exposed(u32),
+}
+
+/// The text of `path`, unless its group or others may read or write it
+/// (checked on the opened file, so a swap after the check cannot pass).
+fn read_private(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata().map_err(ReadError::Io)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(ReadError::Exposed(mode));
+        }
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(ReadError::Io)?;
+    Ok(text)
 }
 
 async fn key_from_database(db: &DatabaseConnection) -> Result<CodeKey, SecretError> {
@@ -226,6 +266,7 @@ mod tests {
     fn a_damaged_key_file_is_an_error_not_a_new_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.secret");
+        key_from_file(&path).unwrap();
         std::fs::write(&path, "not hex").unwrap();
         assert!(matches!(
             key_from_file(&path),

@@ -68,6 +68,7 @@ impl Sandbox {
         let served = runtime.spawn(run_sandbox(SandboxCommand {
             settings,
             database_given: false,
+            allow_remote_clients: false,
         }));
         let base_url = format!("http://127.0.0.1:{port}");
         let client = contract_tests::http::Client::new(&base_url).expect("a client");
