@@ -34,9 +34,11 @@
 //!   `database_outage` (the database goes and comes back), `multi_instance`
 //!   (two server processes on one database), and `server_process` (the
 //!   binary as a child process).
+//! - `command_output`: the printing subcommands into a closed pipe.
 
 mod audit;
 mod bad_requests;
+mod command_output;
 mod concurrency;
 mod config_file;
 mod cors;

@@ -63,3 +63,52 @@ async fn metrics_count_requests_per_operation_and_sms_sends_by_outcome() {
             .contains("# TYPE password_hashes_in_flight gauge")
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_address_metrics_are_served_there_only() {
+    let database = account_api::test_support::TestDatabase::create().await;
+    let server = crate::server_process::ServerProcess::start(
+        database.url(),
+        &["--metrics-listen", "127.0.0.1:0"],
+    )
+    .await;
+    let address = server
+        .logged_field("serving /metrics", "metrics_address")
+        .unwrap_or_else(|| panic!("no metrics address logged:\n{}", server.logs()));
+    assert_eq!(server.get("/livez").await.status, 200);
+
+    // The public listener answers /metrics as any unknown path.
+    let public = server.get("/metrics").await;
+    assert_eq!(public.status, 404, "{}", public.text);
+    assert_eq!(public.code(), 404);
+    assert_eq!(public.data(), "");
+
+    let client = reqwest::Client::new();
+    let metrics = client
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(
+        text.contains(r#"operation="livez""#),
+        "the public listener's requests are counted: {text}"
+    );
+    // Nothing else is served on the metrics address.
+    for path in [
+        "/api/v4.0/isregister/13126939916",
+        "/livez",
+        "/openapi.json",
+    ] {
+        let other = client
+            .get(format!("http://{address}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 404, "{path}");
+        let body: serde_json::Value = other.json().await.unwrap();
+        assert_eq!(body["code"], 404, "{path}: {body}");
+    }
+}

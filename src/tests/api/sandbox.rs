@@ -2,6 +2,12 @@
 //! from the inbox, the clock moved, the data reset, application states set —
 //! with verification on, as in production.
 
+use std::{
+    path::Path,
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -238,27 +244,180 @@ async fn the_sandbox_has_its_own_document_and_serve_has_none_of_it() {
     assert_eq!(serve.get("/sandbox/openapi.json").await.status, 404);
 }
 
+/// Runs `account-api sandbox --listen 127.0.0.1:0 <args>` in `cwd` with a
+/// clean environment and `TMPDIR=temp`, to its exit: a sandbox still running
+/// after a minute opened what it was given, and is killed.
+fn sandbox_refusal(cwd: &Path, temp: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_account-api"))
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("TMPDIR", temp)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the sandbox");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "the sandbox started with {args:?}:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn the_sandbox_never_opens_an_existing_database() {
     let dir = tempfile::tempdir().unwrap();
-    let existing = dir.path().join("accounts.db");
-    std::fs::write(&existing, b"").unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("real.db");
+    std::fs::write(&existing, b"real data").unwrap();
+    std::os::unix::fs::symlink(&existing, dir.path().join("link.db")).unwrap();
+    std::os::unix::fs::symlink("missing.db", dir.path().join("dangling.db")).unwrap();
+    std::fs::write(dir.path().join("orphan.db.secret"), b"").unwrap();
+    let path = dir.path().display().to_string();
+    // Each names real.db (or a link, or a key file that is not the
+    // sandbox's), as SQLite reads the URL; the check must read it so too.
     for url in [
-        format!("sqlite://{}", existing.display()),
+        format!("sqlite://{path}/real.db"),
+        format!("sqlite://{path}/real%2Edb"),
+        format!("sqlite://{path}/real%2edb?mode=rwc"),
+        format!("sqlite://{path}/%72eal.db?mode=rwc&cache=shared"),
+        format!("sqlite://file:{path}/real.db"),
+        format!("sqlite://file://localhost{path}/real%252Edb"),
+        format!("sqlite:file:{path}/real.db?mode=rwc"),
+        "sqlite:real.db".to_owned(),
+        "sqlite://./real%2Edb".to_owned(),
+        "sqlite:file:real%252Edb".to_owned(),
+        format!("sqlite://{path}/link.db"),
+        format!("sqlite://{path}/dangling.db"),
+        format!("sqlite://{path}/orphan.db"),
+        "sqlite::memory:".to_owned(),
         "postgres://postgres@127.0.0.1:5432/postgres".to_owned(),
     ] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_account-api"))
-            .args(["sandbox", "--listen", "127.0.0.1:0", "--database-url", &url])
-            .env_clear()
-            .output()
-            .unwrap();
-        assert!(!output.status.success(), "the sandbox opened {url}");
+        let output = sandbox_refusal(dir.path(), temp.path(), &["--database-url", &url]);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("--database-url"), "{stderr}");
+        assert!(
+            !output.status.success(),
+            "the sandbox opened {url}: {stderr}"
+        );
+        assert!(stderr.contains("--database-url"), "{url}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{url}: {stderr}");
     }
     assert_eq!(
         std::fs::read(&existing).unwrap(),
-        b"",
+        b"real data",
         "the existing file was touched"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["dangling.db", "link.db", "orphan.db.secret", "real.db"],
+        "a refused sandbox created nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_sandbox_on_an_encoded_file_name_uses_the_decoded_file_and_deletes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/fresh%20box.db", dir.path().display());
+    let mut server = ServerProcess::sandbox_in(temp.path(), &["--database-url", &url]).await;
+    assert_eq!(
+        server
+            .login("13900000001", "demo123456", "web")
+            .await
+            .code(),
+        200
+    );
+    assert!(dir.path().join("fresh box.db").exists());
+    assert!(dir.path().join("fresh box.db.secret").exists());
+    assert!(server.stop().success());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "the sandbox left {left:?}");
+}
+
+/// The names in `dir`.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_sandbox_stopped_by_sigterm_leaves_nothing_in_the_temporary_directory() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::sandbox_in(temp.path(), &[]).await;
+    assert_eq!(
+        server
+            .login("13900000001", "demo123456", "web")
+            .await
+            .code(),
+        200
+    );
+    let running = names(temp.path());
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert!(
+        running[0].starts_with("account-api-sandbox-"),
+        "{running:?}"
+    );
+    assert!(server.stop().success(), "{}", server.logs());
+    assert_eq!(names(temp.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_killed_sandbox_is_cleaned_up_by_the_next_start_and_a_running_one_never() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut killed = ServerProcess::sandbox_in(temp.path(), &[]).await;
+    let killed_dir = names(temp.path());
+    let running = ServerProcess::sandbox_in(temp.path(), &[]).await;
+    let running_dir: Vec<String> = names(temp.path())
+        .into_iter()
+        .filter(|name| !killed_dir.contains(name))
+        .collect();
+    assert_eq!((killed_dir.len(), running_dir.len()), (1, 1));
+    // Not a sandbox's to judge: no lock file (an older version's, say).
+    let foreign = temp.path().join("account-api-sandbox-foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    killed.kill();
+    assert!(
+        temp.path().join(&killed_dir[0]).exists(),
+        "SIGKILL leaves it"
+    );
+
+    let next = ServerProcess::sandbox_in(temp.path(), &[]).await;
+    let after = names(temp.path());
+    assert!(
+        !after.contains(&killed_dir[0]),
+        "the killed sandbox's directory stayed: {after:?}"
+    );
+    assert!(
+        after.contains(&running_dir[0]),
+        "a running sandbox's directory went: {after:?}"
+    );
+    assert!(foreign.exists());
+    assert_eq!(after.len(), 3, "{after:?}");
+    // The running sandbox still has its database.
+    let login = running.login("13900000002", "demo123456", "web").await;
+    assert_eq!(login.code(), 200, "{}", login.text);
+    assert!(
+        next.logs().contains("removed the directories of sandboxes"),
+        "{}",
+        next.logs()
     );
 }

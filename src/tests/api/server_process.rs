@@ -20,6 +20,9 @@ pub struct ServerProcess {
     child: Child,
     client: ApiClient,
     logs: Arc<Mutex<Vec<String>>>,
+    /// A sandbox's temporary directory (`TMPDIR`), stopped with SIGTERM
+    /// when dropped so that it cleans up after itself.
+    sandbox_temp: Option<tempfile::TempDir>,
 }
 
 impl ServerProcess {
@@ -35,9 +38,22 @@ impl ServerProcess {
     /// Starts `account-api sandbox --listen 127.0.0.1:0 <flags>` (its own
     /// throwaway database) and waits until it listens.
     pub async fn sandbox(flags: &[&str]) -> Self {
+        let temp = tempfile::tempdir().expect("a temporary directory");
+        let mut server = Self::sandbox_in(temp.path(), flags).await;
+        server.sandbox_temp = Some(temp);
+        server
+    }
+
+    /// As [`ServerProcess::sandbox`], with `temp` as its temporary
+    /// directory, which the caller keeps and looks into.
+    pub async fn sandbox_in(temp: &std::path::Path, flags: &[&str]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_account-api"));
-        command.args(["sandbox", "--listen", "127.0.0.1:0"]);
-        Self::spawn(command.args(flags)).await
+        command
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(flags);
+        let mut server = Self::spawn_command(&mut command, &[("TMPDIR", temp.as_os_str())]).await;
+        server.sandbox_temp = None;
+        server
     }
 
     /// As [`ServerProcess::start`], with the server allowed at most
@@ -58,9 +74,18 @@ impl ServerProcess {
 
     /// Starts `command` and waits until it listens.
     async fn spawn(command: &mut Command) -> Self {
+        Self::spawn_command(command, &[]).await
+    }
+
+    /// Starts `command` with an environment of `RUST_LOG=info` and `env`
+    /// only, and waits until it listens.
+    pub async fn spawn_command(command: &mut Command, env: &[(&str, &std::ffi::OsStr)]) -> Self {
+        // No DATABASE_URL, ACCOUNT_API_* or RUST_LOG from the test's environment.
+        command.env_clear();
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let mut child = command
-            // No DATABASE_URL, ACCOUNT_API_* or RUST_LOG from the test's environment.
-            .env_clear()
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -105,7 +130,48 @@ impl ServerProcess {
             child,
             client: ApiClient::connect(port).await,
             logs,
+            sandbox_temp: None,
         }
+    }
+
+    /// Stops the server with SIGTERM, as an operator does, and waits for
+    /// it to exit; its exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.terminate().unwrap_or_else(|| {
+            panic!("the server did not stop within {START_TIMEOUT:?} of SIGTERM")
+        })
+    }
+
+    /// SIGTERM, then its exit status; `None` (and SIGKILL) if it does not
+    /// exit within [`START_TIMEOUT`].
+    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: kill only sends a signal to our own child.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                _ => {
+                    self.kill();
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The value of the field `name` in the first log line containing `message`.
+    pub fn logged_field(&self, message: &str, name: &str) -> Option<String> {
+        self.logs
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|line| line.contains(message))
+            .and_then(|line| field(line, name))
     }
 
     /// The server's process id.
@@ -160,6 +226,10 @@ impl Deref for ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        if self.sandbox_temp.is_some() && matches!(self.child.try_wait(), Ok(None)) {
+            // A sandbox deletes its throwaway database as it stops.
+            self.terminate();
+        }
         self.kill();
     }
 }

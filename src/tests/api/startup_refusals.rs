@@ -313,3 +313,147 @@ fn the_open_file_limit_is_raised_to_the_hard_limit_and_a_low_one_announced() {
         "{low:?}"
     );
 }
+
+/// Runs `account-api sandbox <args>` with a clean environment (and `env`)
+/// until it listens or exits: its output if it exits, `None` (and it is
+/// killed) once it listens.
+fn sandbox_start(args: &[&str], env: &[(&str, &str)]) -> Result<Output, Vec<String>> {
+    let temp = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BINARY);
+    command
+        .arg("sandbox")
+        .args(args)
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env("TMPDIR", temp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start the binary");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let listening = line.contains("listening");
+        lines.push(line);
+        if listening {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(lines);
+        }
+    }
+    let status = child.wait().unwrap();
+    Ok(Output {
+        status,
+        stdout: Vec::new(),
+        stderr: lines.join("\n").into_bytes(),
+    })
+}
+
+#[test]
+fn the_sandbox_refuses_a_non_loopback_address_unless_allowed() {
+    for listen in ["0.0.0.0:0", "[::]:0", "10.255.255.1:0"] {
+        match sandbox_start(&["--listen", listen], &[]) {
+            Ok(output) => {
+                assert_refused(&output, "--listen");
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert!(stderr.contains("--allow-remote-clients"), "{stderr}");
+            }
+            Err(lines) => panic!("the sandbox listened on {listen}: {lines:?}"),
+        }
+    }
+    for (args, env) in [
+        (
+            vec!["--listen", "0.0.0.0:0", "--allow-remote-clients"],
+            vec![],
+        ),
+        (
+            vec!["--listen", "0.0.0.0:0"],
+            vec![("ACCOUNT_API_SANDBOX_ALLOW_REMOTE_CLIENTS", "true")],
+        ),
+    ] {
+        let lines = sandbox_start(&args, &env).expect_err("the sandbox starts when allowed");
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("--allow-remote-clients")),
+            "no warning: {lines:?}"
+        );
+    }
+    // Loopback needs no flag, as the scripts that start it use.
+    for listen in ["127.0.0.1:0", "[::1]:0"] {
+        sandbox_start(&["--listen", listen], &[]).expect_err("the sandbox starts on loopback");
+    }
+}
+
+#[test]
+fn a_key_file_others_may_read_is_refused_naming_it_and_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("db.sqlite.secret");
+    std::fs::write(&key, "ab".repeat(32)).unwrap();
+    for mode in [0o644, 0o640, 0o604, 0o620] {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = serve(&dir, &[], &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "started with a key file of mode {mode:o}"
+        );
+        assert!(stderr.contains(&key.display().to_string()), "{stderr}");
+        assert!(
+            stderr.contains(&format!("chmod 600 {}", key.display())),
+            "{stderr}"
+        );
+        assert!(!output.status.success());
+    }
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut command = Command::new(BINARY);
+    let mut child = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite", dir.path().display()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let listening = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("listening"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(listening, "an owner-only key file is refused");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), "ab".repeat(32));
+}
+
+#[test]
+fn a_metrics_address_that_is_the_listen_address_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for metrics in [format!("127.0.0.1:{port}"), format!("0.0.0.0:{port}")] {
+        let mut command = Command::new(BINARY);
+        let output = command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--metrics-listen", &metrics])
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/db.sqlite", dir.path().display()),
+            )
+            .output()
+            .unwrap();
+        assert_refused(&output, "--metrics-listen");
+    }
+}
