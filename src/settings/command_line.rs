@@ -506,6 +506,36 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_address_and_the_one_time_consents_are_read() {
+        assert_eq!(serve(&[]).metrics_listen, None);
+        let flagged = serve(&["--metrics-listen", "127.0.0.1:9100"]);
+        assert_eq!(
+            flagged.metrics_listen,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(&path, "metrics_listen = \"127.0.0.1:9101\"\n").unwrap();
+        let from_file = serve(&["--config", path.to_str().unwrap()]);
+        assert_eq!(
+            from_file.metrics_listen,
+            Some("127.0.0.1:9101".parse().unwrap())
+        );
+
+        match Cli::load_from(["account-api", "sandbox", "--allow-remote-clients"]) {
+            Ok((Command::Sandbox(sandbox), _)) => assert!(sandbox.allow_remote_clients),
+            other => panic!("{other:?}"),
+        }
+        match Cli::load_from(["account-api", "demo", "--database-url", "sqlite://d.db"]) {
+            Ok((Command::Demo(demo), _)) => {
+                assert!(!demo.allow_existing_accounts);
+                assert_eq!(demo.database.database_url, "sqlite://d.db");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
