@@ -30,8 +30,9 @@ pub enum DatabasePlace {
 /// Where `url` keeps its data, as SeaORM, sqlx and SQLite read it; an
 /// error naming `--database-url` when they cannot read it.
 pub fn database_place(url: &str) -> Result<DatabasePlace, String> {
+    // The URL is not repeated: it may hold a password.
     let parsed =
-        url::Url::parse(url).map_err(|err| format!("--database-url {url}: not a URL ({err})"))?;
+        url::Url::parse(url).map_err(|err| format!("--database-url: not a URL ({err})"))?;
     // SeaORM's choice of driver, `DbBackend::Sqlite.is_prefix_of`.
     if parsed.scheme() != "sqlite" {
         return Ok(DatabasePlace::Server);
@@ -254,7 +255,7 @@ mod tests {
             "sqlite://file:x%00.db",
         ] {
             let refused = database_place(bad).unwrap_err();
-            assert!(refused.starts_with("--database-url "), "{refused}");
+            assert!(refused.starts_with("--database-url"), "{refused}");
         }
     }
 
