@@ -124,9 +124,12 @@ fn sqlite_url(file: &Path) -> Result<String, String> {
 /// A new sandbox directory in `parent` whose lock file is already locked
 /// when it appears under its name, so no other sandbox ever sees it free.
 fn locked_directory(parent: &Path) -> io::Result<(TempDir, File)> {
-    let dir = tempfile::Builder::new()
-        .prefix(DIRECTORY_PREFIX)
-        .tempdir_in(parent)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(DIRECTORY_PREFIX);
+    // Readable by its owner only, as the files in it.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir_in(parent)?;
     let staging = dir.path().join(".owner.lock.new");
     let lock = File::create(&staging)?;
     lock.lock()?;
@@ -177,6 +180,15 @@ mod tests {
     fn a_directory_is_removed_once_its_owner_lets_go_and_never_before() {
         let parent = tempfile::tempdir().unwrap();
         let (running, lock) = locked_directory(parent.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(running.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
         let foreign = parent.path().join(format!("{DIRECTORY_PREFIX}no-lock"));
         std::fs::create_dir(&foreign).unwrap();
         assert_eq!(remove_stale_directories(parent.path()), 0);
