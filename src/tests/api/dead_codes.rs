@@ -87,6 +87,12 @@ async fn a_dead_sign_up_code_refuses_sends_until_its_lockout_ends_then_a_fresh_c
     for _ in 0..3 {
         assert_dead(&send(&app, PHONE, 0).await, LOCKOUT);
     }
+    // From a second client address too: the dead state is the phone's.
+    let elsewhere = app.client_from("127.0.0.2").await;
+    let refused = elsewhere
+        .get(&format!("/api/v4.0/sendsms/{PHONE}?expect=0"))
+        .await;
+    assert_dead(&refused, LOCKOUT);
     app.clock.advance(Duration::seconds(LOCKOUT as i64 - 1));
     assert_dead(&send(&app, PHONE, 0).await, 1);
     assert_eq!(

@@ -120,14 +120,24 @@ async fn a_hundred_and_fifty_logins_on_a_locked_phone_add_a_bounded_number_of_ro
     assert_eq!(counted.len(), 1, "{counted:?}");
     assert_eq!(counted[0].count, 185);
 
+    // A second client address is refused as well, and counted in a row of its own.
+    let elsewhere = app.client_from("127.0.0.2").await;
+    assert_eq!(wrong_logins(&elsewhere, 3).await, (0, 3));
+    let counted = refusals(app.db()).await;
+    assert_eq!(counted.len(), 2, "{counted:?}");
+    assert_eq!(
+        (counted[1].client_network.as_str(), counted[1].count),
+        ("127.0.0.2", 3)
+    );
+
     // The next hour has a row of its own: 5 more failures once the lockout
     // ran out, then refusals again.
     app.clock.advance(Duration::hours(1));
     assert_eq!(wrong_logins(&app, 10).await, (MAX_FAILURES, 5));
     let counted = refusals(app.db()).await;
-    assert_eq!(counted.len(), 2, "{counted:?}");
-    assert_eq!(counted[1].count, 5);
-    assert!(counted[1].window_start > counted[0].window_start);
+    assert_eq!(counted.len(), 3, "{counted:?}");
+    assert_eq!(counted[2].count, 5);
+    assert!(counted[2].window_start > counted[0].window_start);
 
     // Kept for the audit retention (90 days), like the events.
     app.clock.advance(Duration::days(90));
