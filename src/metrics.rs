@@ -88,6 +88,23 @@ pub static SMS_SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+/// Requests refused by a limit (answered 429), by `limit` (`sends_per_phone`,
+/// `sends_per_address`, `daily_sms_budget`, `dead_code`, `login_lockout`,
+/// `login_failures_per_address`, `reset_attempts_per_phone`,
+/// `reset_attempts_per_address`, `hash_queue`).
+pub static REFUSALS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(
+        IntCounterVec::new(
+            Opts::new(
+                "rate_limited_requests_total",
+                "Requests refused by a limit (answered 429), by limit",
+            ),
+            &["limit"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 /// The text exposition of every metric.
 pub fn render() -> String {
     // Touch each metric so it is listed even before its first use.
@@ -96,6 +113,7 @@ pub fn render() -> String {
     LazyLock::force(&HASHES_IN_FLIGHT);
     LazyLock::force(&HASHING);
     LazyLock::force(&SMS_SENDS);
+    LazyLock::force(&REFUSALS);
     let mut text = Vec::new();
     TextEncoder::new()
         .encode(&REGISTRY.gather(), &mut text)
@@ -143,6 +161,7 @@ mod tests {
         REQUESTS.with_label_values(&["test", "200"]).inc();
         LATENCY.with_label_values(&["test"]).observe(0.001);
         SMS_SENDS.with_label_values(&["sent"]).inc();
+        REFUSALS.with_label_values(&["login_lockout"]).inc();
         let text = render();
         assert!(
             text.contains("# TYPE password_hashes_in_flight gauge"),
@@ -157,5 +176,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("sms_sends_total{outcome=\"sent\"}"), "{text}");
+        assert!(
+            text.contains("rate_limited_requests_total{limit=\"login_lockout\"}"),
+            "{text}"
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::{
     password_hasher::PasswordHasher,
     settings::{LimitSettings, Settings, TestNumber, Verification},
     sms_sender::SmsSender,
-    store::secrets::CodeKey,
+    store::{codes::CodeRules, secrets::CodeKey},
 };
 
 /// What every operation needs.
@@ -71,6 +71,14 @@ impl Policy {
     /// Whether SMS codes are checked.
     pub fn verifies_codes(&self) -> bool {
         self.verification == Verification::On
+    }
+
+    /// How many wrong tries kill a code, and for how long it stays dead.
+    pub fn code_rules(&self) -> CodeRules {
+        CodeRules {
+            max_tries: self.limits.code_max_tries,
+            dead_for: Duration::seconds(i64::from(self.limits.dead_code_lockout_secs)),
+        }
     }
 
     /// The fixed code of `phone` if it is a test number still in force at `now`.

@@ -14,6 +14,7 @@
 //! - [`sms_codes`]: the one live SMS code per phone and purpose, plus the
 //!   password-reset window.
 //! - [`audit_events`]: the ledger of security-relevant events.
+//! - [`audit_refusals`]: requests refused by a limit, counted per key per hour.
 //! - [`sms_budget_days`]: the SMS sends of each day, against the daily budget.
 //! - [`server_secrets`]: generated secrets shared by every instance.
 //! - [`prelude`]: the `Entity` of every table under its table-like name.
@@ -23,6 +24,7 @@
 
 pub mod applications;
 pub mod audit_events;
+pub mod audit_refusals;
 pub mod enterprises;
 pub mod server_secrets;
 pub mod sessions;
@@ -36,6 +38,8 @@ pub mod prelude {
     pub use crate::applications::Entity as Applications;
     /// The `audit_events` table.
     pub use crate::audit_events::Entity as AuditEvents;
+    /// The `audit_refusals` table.
+    pub use crate::audit_refusals::Entity as AuditRefusals;
     /// The `enterprises` table.
     pub use crate::enterprises::Entity as Enterprises;
     /// The `server_secrets` table.

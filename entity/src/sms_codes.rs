@@ -41,6 +41,9 @@ pub struct Model {
     /// reset window: only it may use the window.
     #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
     pub reset_window_client: Option<String>,
+    /// When the last counted wrong try was made (UTC): a code killed by its
+    /// wrong tries stays dead for a fixed time from it.
+    pub last_failed_at: Option<DateTimeUtc>,
 }
 
 /// `sms_codes` has no foreign keys.

@@ -18,6 +18,10 @@
 //!   `service_locks` with `sms_budget_days`, the daily budget as a counter.
 //! - [`m20261201_000005_add_session_last_used`] adds `sessions.last_used_at`
 //!   (existing sessions take their `created_at`).
+//! - [`m20261205_000006_add_code_last_failed_at`] adds
+//!   `sms_codes.last_failed_at`, from which a dead code's lockout runs.
+//! - [`m20261205_000007_create_audit_refusals`] creates `audit_refusals`,
+//!   the requests refused by a limit, counted per key per hour.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -26,6 +30,8 @@ pub mod m20261124_000002_create_audit_and_locks;
 pub mod m20261201_000003_bind_windows_and_index_limits;
 pub mod m20261201_000004_replace_send_lock_with_budget_counter;
 pub mod m20261201_000005_add_session_last_used;
+pub mod m20261205_000006_add_code_last_failed_at;
+pub mod m20261205_000007_create_audit_refusals;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -39,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
             Box::new(m20261201_000004_replace_send_lock_with_budget_counter::Migration),
             Box::new(m20261201_000005_add_session_last_used::Migration),
+            Box::new(m20261205_000006_add_code_last_failed_at::Migration),
+            Box::new(m20261205_000007_create_audit_refusals::Migration),
         ]
     }
 }
@@ -51,7 +59,7 @@ mod tests {
     };
     use std::io::Write;
 
-    const TABLES: [&str; 8] = [
+    const TABLES: [&str; 9] = [
         "enterprises",
         "users",
         "applications",
@@ -60,10 +68,11 @@ mod tests {
         "audit_events",
         "sms_budget_days",
         "server_secrets",
+        "audit_refusals",
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 11] = [
+    const INDEXES: [(&str, &str); 12] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -81,6 +90,7 @@ mod tests {
         ("audit_events", "idx_audit_events_created_at"),
         ("sessions", "idx_sessions_revoked_at"),
         ("sessions", "idx_sessions_expires_at"),
+        ("audit_refusals", "idx_audit_refusals_window_key"),
     ];
 
     const T: &str = "'2026-11-24 10:00:00+00:00'";
@@ -319,7 +329,9 @@ mod tests {
                 "m20261124_000002_create_audit_and_locks",
                 "m20261201_000003_bind_windows_and_index_limits",
                 "m20261201_000004_replace_send_lock_with_budget_counter",
-                "m20261201_000005_add_session_last_used"
+                "m20261201_000005_add_session_last_used",
+                "m20261205_000006_add_code_last_failed_at",
+                "m20261205_000007_create_audit_refusals"
             ]
         );
     }

@@ -3,7 +3,7 @@
 
 use entity::users::Model as User;
 
-use super::error::FlowError;
+use super::{error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, DeviceId, Password, Phone},
     password_hasher::{HashError, HashTicket},
@@ -11,7 +11,7 @@ use crate::{
     store::{
         self,
         audit::{self, Actor, Kind, outcome},
-        limits::{self, RetryAfter},
+        limits::{self, Limit, RetryAfter},
         sessions::{self, Token},
         users::{self, AccountView},
     },
@@ -62,12 +62,20 @@ pub async fn login(
     };
     let ticket = match state.hasher.admit() {
         Ok(ticket) => ticket,
-        Err(HashError::Busy) => return Ok(LoginOutcome::Busy),
+        Err(HashError::Busy) => {
+            let now = state.clock.now();
+            count_refusal(state, now, Kind::Login, Limit::HashQueue, &actor).await?;
+            return Ok(LoginOutcome::Busy);
+        }
         Err(err) => return Err(err.into()),
     };
     let reservation = match reserve_login(state, phone, client, &actor).await? {
         Ok(reservation) => reservation,
-        Err(wait) => return Ok(LoginOutcome::Locked(wait)),
+        Err((wait, limit)) => {
+            let now = state.clock.now();
+            count_refusal(state, now, Kind::Login, limit, &actor).await?;
+            return Ok(LoginOutcome::Locked(wait));
+        }
     };
     let verified = verify_password(state, ticket, phone, password).await;
     let user = match verified {
@@ -105,7 +113,7 @@ pub async fn login(
     if change_device || rehashed.is_some() {
         users::bind_device(&txn, &user.id, device, rehashed, now).await?;
     }
-    let token = sessions::open(&txn, &user.id, device, now, state.policy.session_lifetime).await?;
+    let token = open_session(state, &txn, &user.id, device, now).await?;
     audit::set_outcome(&txn, reservation, outcome::SUCCESS).await?;
     txn.commit().await?;
     let account = users::account_view(&state.db, user).await?;
@@ -116,14 +124,33 @@ pub async fn login(
     })
 }
 
+/// Opens a session for `user_id` within the cap of live sessions per
+/// account, ending the oldest beyond it. Under the account's lock, so
+/// concurrent logins of one account, on any instance, never leave more
+/// live sessions than the cap.
+async fn open_session(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    user_id: &str,
+    device: &DeviceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Token, FlowError> {
+    store::lock_keys(txn, &[sessions::account_lock_key(user_id)]).await?;
+    let token = sessions::open(txn, user_id, device, now, state.policy.session_lifetime).await?;
+    let cap = state.policy.limits.max_sessions_per_account;
+    sessions::keep_newest(txn, user_id, cap, now).await?;
+    Ok(token)
+}
+
 /// Reserves one password verification for `phone` from `client`: the id of
-/// its `verifying` event, or how long until one is allowed.
+/// its `verifying` event, or how long until one is allowed and the limit
+/// that says so.
 async fn reserve_login(
     state: &AppState,
     phone: &Phone,
     client: Option<&ClientIp>,
     actor: &Actor<'_>,
-) -> Result<Result<i64, RetryAfter>, FlowError> {
+) -> Result<Result<i64, (RetryAfter, Limit)>, FlowError> {
     let limits = &state.policy.limits;
     let mut keys = vec![format!("login:phone:{}", phone.as_str())];
     if let Some(client) = client {
@@ -132,17 +159,19 @@ async fn reserve_login(
     let txn = store::begin_write(&state.db).await?;
     store::lock_keys(&txn, &keys).await?;
     let now = state.clock.now();
-    let mut refusal = limits::login_lockout(&txn, limits, phone.as_str(), now).await?;
+    let mut refusal = limits::login_lockout(&txn, limits, phone.as_str(), now)
+        .await?
+        .map(|wait| (wait, Limit::LoginLockout));
     if refusal.is_none()
         && let Some(client) = client
     {
-        refusal = limits::login_failures_from(&txn, limits, client, now).await?;
+        refusal = limits::login_failures_from(&txn, limits, client, now)
+            .await?
+            .map(|wait| (wait, Limit::LoginFailuresPerAddress));
     }
     let reservation = match refusal {
-        Some(wait) => {
-            audit::record(&txn, now, Kind::Login, outcome::RATE_LIMITED, actor).await?;
-            Err(wait)
-        }
+        // Counted by the caller, outside the locks: it counts towards nothing.
+        Some(refusal) => Err(refusal),
         None => Ok(audit::record(&txn, now, Kind::Login, outcome::VERIFYING, actor).await?),
     };
     txn.commit().await?;

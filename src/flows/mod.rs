@@ -11,12 +11,16 @@
 //! - [`sessions`]: the account of a token (`/me`), the live sessions of
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
+//!
+//! Every refusal by a limit (429) is counted through one helper
+//! (`refusals`): a metric by limit and a row per key per hour.
 
 mod error;
 pub mod housekeeping;
 pub mod login;
 pub mod password_reset;
 pub mod phone_status;
+mod refusals;
 pub mod register;
 pub mod send_code;
 pub mod sessions;

@@ -2,7 +2,7 @@
 //! window for the client that verified it; `forget_password` sets the new
 //! password through that window, and attempts without one are limited.
 
-use super::error::FlowError;
+use super::{error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, CodePurpose, Password, Phone},
     password_hasher::HashError,
@@ -11,7 +11,7 @@ use crate::{
         self,
         audit::{self, Actor, Kind, outcome},
         codes::{self, CodeAttempt},
-        limits::{self, RetryAfter},
+        limits::{self, Limit, RetryAfter},
         sessions, users,
     },
 };
@@ -85,7 +85,11 @@ pub async fn reset_password(
     }
     let ticket = match state.hasher.admit() {
         Ok(ticket) => ticket,
-        Err(HashError::Busy) => return Ok(ResetOutcome::Busy),
+        Err(HashError::Busy) => {
+            let now = state.clock.now();
+            count_refusal(state, now, Kind::PasswordReset, Limit::HashQueue, &actor).await?;
+            return Ok(ResetOutcome::Busy);
+        }
         Err(err) => return Err(err.into()),
     };
     let password_hash = ticket.hash(request.password).await?;
@@ -142,19 +146,19 @@ async fn refuse_unverified_reset(
     let txn = store::begin_write(&state.db).await?;
     store::lock_keys(&txn, &keys).await?;
     let limits = &state.policy.limits;
-    let refusal =
-        match limits::reset_attempts(&txn, limits, request.phone.as_str(), client, now).await? {
-            Some(wait) => {
-                audit::record(&txn, now, Kind::PasswordReset, outcome::RATE_LIMITED, actor).await?;
-                ResetOutcome::RateLimited(wait)
-            }
-            None => {
-                audit::record(&txn, now, Kind::PasswordReset, failure.0, actor).await?;
-                failure.1
-            }
-        };
+    let limited = limits::reset_attempts(&txn, limits, request.phone.as_str(), client, now).await?;
+    if limited.is_none() {
+        audit::record(&txn, now, Kind::PasswordReset, failure.0, actor).await?;
+    }
     txn.commit().await?;
-    Ok(Some(refusal))
+    Ok(Some(match limited {
+        Some((wait, limit)) => {
+            // Counted outside the locks: it counts towards nothing.
+            count_refusal(state, now, Kind::PasswordReset, limit, actor).await?;
+            ResetOutcome::RateLimited(wait)
+        }
+        None => failure.1,
+    }))
 }
 
 /// The outcome of `verify_code`.
@@ -183,9 +187,9 @@ pub async fn verify_reset_code(
         code: code.unwrap_or_default(),
         client,
     };
-    let max_tries = state.policy.limits.code_max_tries;
+    let rules = state.policy.code_rules();
     let now = state.clock.now();
-    let correct = codes::use_code(&state.db, &state.code_key, attempt, max_tries, now).await?;
+    let correct = codes::use_code(&state.db, &state.code_key, attempt, rules, now).await?;
     let actor = Actor {
         phone: Some(phone.as_str()),
         client,

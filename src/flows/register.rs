@@ -1,6 +1,6 @@
 //! `register`: a new account bound to its device, with its first session.
 
-use super::error::FlowError;
+use super::{error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, CodePurpose, DeviceId, Name, Password, Phone},
     password_hasher::HashError,
@@ -9,6 +9,7 @@ use crate::{
         self,
         audit::{self, Actor, Kind, outcome},
         codes::{self, CodeAttempt},
+        limits::Limit,
         sessions::{self, Token},
         users::{self, NewUser},
     },
@@ -82,7 +83,11 @@ pub async fn register(
     // answer leaves the code for the retry.
     let ticket = match state.hasher.admit() {
         Ok(ticket) => ticket,
-        Err(HashError::Busy) => return Ok(RegisterOutcome::Busy),
+        Err(HashError::Busy) => {
+            let now = state.clock.now();
+            count_refusal(state, now, Kind::Register, Limit::HashQueue, &actor).await?;
+            return Ok(RegisterOutcome::Busy);
+        }
         Err(err) => return Err(err.into()),
     };
     if state.policy.verifies_codes() {
@@ -92,9 +97,9 @@ pub async fn register(
             code: request.code.as_deref().unwrap_or_default(),
             client,
         };
-        let max_tries = state.policy.limits.code_max_tries;
+        let rules = state.policy.code_rules();
         let now = state.clock.now();
-        if !codes::use_code(&state.db, &state.code_key, attempt, max_tries, now).await? {
+        if !codes::use_code(&state.db, &state.code_key, attempt, rules, now).await? {
             refused(outcome::WRONG_CODE).await?;
             return Ok(RegisterOutcome::WrongCode);
         }
@@ -117,6 +122,8 @@ pub async fn register(
     }
     let lifetime = state.policy.session_lifetime;
     let token = sessions::open(&txn, &user_id, &request.device, now, lifetime).await?;
+    // A new account has no other session: the cap holds (imported accounts
+    // are capped at their next login).
     audit::record(&txn, now, Kind::Register, outcome::SUCCESS, &actor).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered {

@@ -1,7 +1,7 @@
 //! `sendsms`: a new 6-digit code for a phone, within the send limits, handed
 //! to the configured sender.
 
-use super::error::FlowError;
+use super::{error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, CodePurpose, Expect, Phone},
     sms_sender::SmsMessage,
@@ -9,8 +9,8 @@ use crate::{
     store::{
         self,
         audit::{self, Actor, Kind, outcome},
-        codes,
-        limits::{self, RetryAfter},
+        codes::{self, Stored},
+        limits::{self, Limit, RetryAfter},
         users,
     },
 };
@@ -34,8 +34,10 @@ pub enum SendOutcome {
 /// or password reset), superseding any earlier one.
 ///
 /// Order of checks: registration against `expect` (-1), then the limits
-/// (429), so a refused request never spends a send. Test numbers skip the
-/// limits and the sender.
+/// (429): first whether the earlier code is dead (killed by its wrong tries,
+/// for a fixed time after the last one), then the daily budget and the
+/// phone's and the address's sends; so a refused request never spends a
+/// send. Test numbers skip the send limits and the sender, not a dead code.
 pub async fn send_code(
     state: &AppState,
     phone: &Phone,
@@ -61,9 +63,33 @@ pub async fn send_code(
 
     let purpose = CodePurpose::from(expect);
     let key = &state.code_key;
-    if let Some(fixed_code) = state.policy.test_code(phone, now) {
+    let rules = state.policy.code_rules();
+    let test_code = state.policy.test_code(phone, now);
+    if let Some(dead) = codes::dead_wait(&state.db, phone, purpose, rules, now).await? {
+        let mut wait = RetryAfter(dead);
+        if test_code.is_none() {
+            // Plain reads (a refusal takes nothing), so Retry-After is the
+            // longest of every limit in the way.
+            let limits = &state.policy.limits;
+            let phone_wait = limits::check_phone_sends(&state.db, limits, phone.as_str(), now);
+            wait = wait.longest_with(phone_wait.await?);
+            if let Some(client) = client {
+                let address_wait = limits::check_address_sends(&state.db, limits, client, now);
+                wait = wait.longest_with(address_wait.await?);
+            }
+        }
+        count_refusal(state, now, Kind::SmsSend, Limit::DeadCode, &actor).await?;
+        return Ok(SendOutcome::RateLimited(wait));
+    }
+    if let Some(fixed_code) = test_code {
         let txn = store::begin_write(&state.db).await?;
-        codes::store(&txn, key, phone, purpose, fixed_code, now).await?;
+        if let Stored::Dead(wait) =
+            codes::store(&txn, key, phone, purpose, fixed_code, rules, now).await?
+        {
+            txn.rollback().await?;
+            count_refusal(state, now, Kind::SmsSend, Limit::DeadCode, &actor).await?;
+            return Ok(SendOutcome::RateLimited(RetryAfter(wait)));
+        }
         audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
         txn.commit().await?;
         return Ok(SendOutcome::TestNumber);
@@ -74,7 +100,7 @@ pub async fn send_code(
     if let Some(wait) =
         limits::take_from_daily_budget(&state.db, limits.daily_sms_budget, now).await?
     {
-        audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, &actor).await?;
+        count_refusal(state, now, Kind::SmsSend, Limit::DailySmsBudget, &actor).await?;
         return Ok(SendOutcome::RateLimited(wait));
     }
     let txn = store::begin_write(&state.db).await?;
@@ -89,16 +115,24 @@ pub async fn send_code(
             Some(client) => limits::check_address_sends(&state.db, limits, client, now).await?,
             None => None,
         };
-        return refuse_send(state, now, &actor, wait.longest_with(address_wait)).await;
+        let wait = wait.longest_with(address_wait);
+        return refuse_send(state, now, &actor, Limit::SendsPerPhone, wait).await;
     }
-    let code_id = codes::store(&txn, key, phone, purpose, &code, now).await?;
+    let code_id = match codes::store(&txn, key, phone, purpose, &code, rules, now).await? {
+        Stored::Code(id) => id,
+        Stored::Dead(wait) => {
+            // Killed by a wrong try since the check above.
+            txn.rollback().await?;
+            return refuse_send(state, now, &actor, Limit::DeadCode, RetryAfter(wait)).await;
+        }
+    };
     if let Some(client) = client {
         // Last, and only for the address's read and the audit row that
         // counts there: every send from one address waits for this lock.
         store::lock_keys(&txn, &[limits::address_send_lock_key(client)]).await?;
         if let Some(wait) = limits::check_address_sends(&txn, limits, client, now).await? {
             txn.rollback().await?;
-            return refuse_send(state, now, &actor, wait).await;
+            return refuse_send(state, now, &actor, Limit::SendsPerAddress, wait).await;
         }
     }
     let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
@@ -119,16 +153,17 @@ pub async fn send_code(
     Ok(SendOutcome::Sent)
 }
 
-/// A send refused by a limit after it took from the daily budget: the budget
-/// gets it back and the refusal is audited.
+/// A send refused by `limit` after it took from the daily budget: the
+/// budget gets it back and the refusal is counted.
 async fn refuse_send(
     state: &AppState,
     now: chrono::DateTime<chrono::Utc>,
     actor: &Actor<'_>,
+    limit: Limit,
     wait: RetryAfter,
 ) -> Result<SendOutcome, FlowError> {
     limits::return_to_daily_budget(&state.db, now).await?;
-    audit::record(&state.db, now, Kind::SmsSend, outcome::RATE_LIMITED, actor).await?;
+    count_refusal(state, now, Kind::SmsSend, limit, actor).await?;
     Ok(SendOutcome::RateLimited(wait))
 }
 

@@ -14,6 +14,7 @@ use crate::{
     domain::ClientIp,
     state::AppState,
     store::{
+        self,
         audit::{self, Actor, Kind, outcome},
         sessions,
         users::{self, AccountView},
@@ -107,8 +108,8 @@ pub async fn live_sessions(
 }
 
 /// Revokes `target` among the live sessions of the account of a presented
-/// token, auditing each revocation; another account's session is never
-/// touched.
+/// token in one statement, auditing each revocation; another account's
+/// session is never touched.
 pub async fn revoke_sessions(
     state: &AppState,
     token: &str,
@@ -119,31 +120,34 @@ pub async fn revoke_sessions(
     let Some((current, user)) = authenticated(state, token, now).await? else {
         return Ok(RevokeOutcome::SessionInvalid);
     };
-    let live = sessions::live_of(&state.db, &user.id, now).await?;
-    let chosen = live.iter().filter(|session| match target {
-        RevokeTarget::One(id) => session.id == id,
-        RevokeTarget::Others => session.id != current.id,
-    });
-    let mut revoked = 0;
-    for session in chosen {
-        // Conditional: a session revoked meanwhile is neither counted nor audited twice.
-        if sessions::revoke_of(&state.db, &user.id, session.id, now).await? {
-            revoked += 1;
-            let actor = Actor {
-                phone: Some(user.phone.as_str()),
-                client,
-                device: Some(session.device_identifier.as_str()),
-            };
-            audit::record(
-                &state.db,
-                now,
-                Kind::SessionRevoke,
-                outcome::SUCCESS,
-                &actor,
-            )
-            .await?;
-        }
-    }
+    let txn = store::begin_write(&state.db).await?;
+    store::lock_keys(&txn, &[sessions::account_lock_key(&user.id)]).await?;
+    let live = sessions::live_of(&txn, &user.id, now).await?;
+    let chosen: Vec<&Session> = live
+        .iter()
+        .filter(|session| match target {
+            RevokeTarget::One(id) => session.id == id,
+            RevokeTarget::Others => session.id != current.id,
+        })
+        .collect();
+    let ids: Vec<i64> = chosen.iter().map(|session| session.id).collect();
+    let revoked = sessions::revoke_many_of(&txn, &user.id, &ids, now).await?;
+    // A session logged out meanwhile (another connection) is neither
+    // counted nor audited twice: audit what this statement revoked.
+    let revoked_now = match revoked == ids.len() as u64 {
+        true => chosen.into_iter().cloned().collect(),
+        false => sessions::revoked_at(&txn, &user.id, &ids, now).await?,
+    };
+    let actors: Vec<Actor> = revoked_now
+        .iter()
+        .map(|session| Actor {
+            phone: Some(user.phone.as_str()),
+            client,
+            device: Some(session.device_identifier.as_str()),
+        })
+        .collect();
+    audit::record_each(&txn, now, Kind::SessionRevoke, outcome::SUCCESS, &actors).await?;
+    txn.commit().await?;
     Ok(match target {
         RevokeTarget::One(_) if revoked == 0 => RevokeOutcome::NoSuchSession,
         _ => RevokeOutcome::Revoked(revoked),

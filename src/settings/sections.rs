@@ -333,6 +333,16 @@ pub struct LimitSettings {
     /// client address (IPv6: its /64) per hour (verification on).
     #[arg(long, env = "ACCOUNT_API_RESET_ATTEMPTS_PER_ADDRESS_PER_HOUR", default_value_t = LimitSettings::default().reset_attempts_per_address_per_hour)]
     pub reset_attempts_per_address_per_hour: u32,
+    /// Seconds a code killed by `--code-max-tries` wrong tries stays dead,
+    /// from its last wrong try (1 to 86400): meanwhile `sendsms` for that
+    /// phone and purpose answers 429 and sends nothing; after it, a new send
+    /// gives a fresh code with no wrong tries.
+    #[arg(long, env = "ACCOUNT_API_DEAD_CODE_LOCKOUT_SECS", default_value_t = LimitSettings::default().dead_code_lockout_secs)]
+    pub dead_code_lockout_secs: u32,
+    /// Most live sessions of one account (1 to 10000); a login or
+    /// registration past it ends the oldest.
+    #[arg(long, env = "ACCOUNT_API_MAX_SESSIONS_PER_ACCOUNT", default_value_t = LimitSettings::default().max_sessions_per_account)]
+    pub max_sessions_per_account: u32,
 }
 
 impl Default for LimitSettings {
@@ -349,6 +359,8 @@ impl Default for LimitSettings {
             code_max_tries: 5,
             reset_attempts_per_phone_per_hour: 10,
             reset_attempts_per_address_per_hour: 30,
+            dead_code_lockout_secs: 900,
+            max_sessions_per_account: 20,
         }
     }
 }

@@ -114,6 +114,18 @@ impl Settings {
             1..=1440,
         )?;
 
+        // At most a day: wrong tries start over after a day without a send.
+        in_range(
+            "--dead-code-lockout-secs",
+            limits.dead_code_lockout_secs.into(),
+            1..=86_400,
+        )?;
+        in_range(
+            "--max-sessions-per-account",
+            limits.max_sessions_per_account.into(),
+            1..=10_000,
+        )?;
+
         in_range("--session-ttl-days", self.session_ttl_days.into(), 1..=3650)?;
         in_range(
             "--audit-retention-days",
@@ -200,6 +212,8 @@ mod tests {
         assert_eq!(limits.reset_attempts_per_address_per_hour, 30);
         assert_eq!(limits.login_failures_per_address_per_hour, 100);
         assert_eq!(settings.audit_retention_days, 90);
+        assert_eq!(limits.dead_code_lockout_secs, 900);
+        assert_eq!(limits.max_sessions_per_account, 20);
         let connections = &settings.connections;
         assert!(connections.header_read_timeout_secs <= 30);
         assert!(connections.body_read_timeout_secs <= 30);

@@ -1,12 +1,14 @@
 //! The audit ledger: every send, registration, login, lockout, reset,
 //! logout and session revocation, with time, phone, client address and
-//! device — never a secret.
+//! device — never a secret; and the requests refused by a limit, counted
+//! per key per hour rather than written one by one.
 
-use chrono::{DateTime, Utc};
-use entity::audit_events;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use entity::{audit_events, audit_refusals};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 
 use crate::domain::ClientIp;
@@ -57,7 +59,8 @@ pub mod outcome {
     pub const FAILED: &str = "failed";
     /// A test number: nothing sent, no limit counted.
     pub const TEST_NUMBER: &str = "test_number";
-    /// Refused by a limit or lockout.
+    /// Refused by a limit or lockout (before refusals were counted in
+    /// `audit_refusals`; no longer written).
     pub const RATE_LIMITED: &str = "rate_limited";
     /// The action succeeded.
     pub const SUCCESS: &str = "success";
@@ -112,6 +115,33 @@ pub async fn record(
         .last_insert_id)
 }
 
+/// Appends one event of `kind` and `outcome` per actor, in one statement.
+pub async fn record_each(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: Kind,
+    outcome: &str,
+    actors: &[Actor<'_>],
+) -> Result<(), DbErr> {
+    if actors.is_empty() {
+        return Ok(());
+    }
+    let events = actors.iter().map(|actor| audit_events::ActiveModel {
+        created_at: Set(now),
+        kind: Set(kind.as_str().to_owned()),
+        outcome: Set(outcome.to_owned()),
+        phone: Set(actor.phone.map(str::to_owned)),
+        client_ip: Set(actor.client.map(ClientIp::address)),
+        client_network: Set(actor.client.map(ClientIp::network)),
+        device: Set(actor.device.map(str::to_owned)),
+        ..Default::default()
+    });
+    audit_events::Entity::insert_many(events)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Changes the outcome of event `id` (a reservation that ended, a send that failed).
 pub async fn set_outcome(db: &impl ConnectionTrait, id: i64, outcome: &str) -> Result<(), DbErr> {
     audit_events::Entity::update_many()
@@ -122,15 +152,83 @@ pub async fn set_outcome(db: &impl ConnectionTrait, id: i64, outcome: &str) -> R
     Ok(())
 }
 
+/// The window refusals are counted in: a row per key per UTC hour.
+pub const REFUSAL_WINDOW: Duration = Duration::hours(1);
+
+/// Counts one request of `kind` that `limit` refused (a 429) in the row of
+/// its phone and client network for the hour of `now`.
+///
+/// One upsert: however many refusals arrive at once, on however many
+/// instances, each adds exactly one to the count, and a flood of them adds
+/// one row per key per hour.
+pub async fn record_refusal(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: Kind,
+    limit: &str,
+    actor: &Actor<'_>,
+) -> Result<(), DbErr> {
+    let window_start = now.duration_trunc(REFUSAL_WINDOW).unwrap_or(now);
+    let row = audit_refusals::ActiveModel {
+        window_start: Set(window_start),
+        kind: Set(kind.as_str().to_owned()),
+        limit_name: Set(limit.to_owned()),
+        phone: Set(actor.phone.unwrap_or_default().to_owned()),
+        client_network: Set(actor.client.map(ClientIp::network).unwrap_or_default()),
+        count: Set(1),
+        first_at: Set(now),
+        last_at: Set(now),
+        ..Default::default()
+    };
+    audit_refusals::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                audit_refusals::Column::WindowStart,
+                audit_refusals::Column::Kind,
+                audit_refusals::Column::LimitName,
+                audit_refusals::Column::Phone,
+                audit_refusals::Column::ClientNetwork,
+            ])
+            .value(
+                audit_refusals::Column::Count,
+                Expr::col((audit_refusals::Entity, audit_refusals::Column::Count)).add(1),
+            )
+            .update_column(audit_refusals::Column::LastAt)
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Events deleted by one statement of [`purge_older_than`], so that a purge
 /// of millions of rows never holds the write lock for long.
 const PURGE_BATCH: u64 = 1_000;
 
-/// Deletes every event older than `cutoff`, in batches; how many.
+/// Deletes every event older than `cutoff`, and the refusal counts of hours
+/// that began before it, in batches; how many events.
 pub async fn purge_older_than(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    loop {
+        let batch = audit_refusals::Entity::find()
+            .select_only()
+            .column(audit_refusals::Column::Id)
+            .filter(audit_refusals::Column::WindowStart.lt(cutoff))
+            .order_by_asc(audit_refusals::Column::WindowStart)
+            .limit(PURGE_BATCH)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        audit_refusals::Entity::delete_many()
+            .filter(audit_refusals::Column::Id.is_in(batch))
+            .exec(db)
+            .await?;
+    }
     let mut deleted = 0;
     loop {
         let batch = audit_events::Entity::find()

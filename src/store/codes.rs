@@ -19,6 +19,35 @@ pub const RESET_WINDOW: Duration = Duration::minutes(10);
 /// After this long without a send, a phone's count of wrong tries starts over.
 pub const TRIES_RESET_AFTER: Duration = Duration::days(1);
 
+/// How many wrong tries kill a code, and for how long a killed code stays
+/// dead (from its last counted wrong try).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRules {
+    /// Wrong tries after which the code is dead.
+    pub max_tries: u32,
+    /// How long a dead code stays dead after its last wrong try.
+    pub dead_for: Duration,
+}
+
+impl CodeRules {
+    fn max_tries(self) -> i32 {
+        i32::try_from(self.max_tries).unwrap_or(i32::MAX)
+    }
+
+    /// Whether `row`'s code was killed by its wrong tries.
+    fn is_dead(self, row: &sms_codes::Model) -> bool {
+        row.failed_tries >= self.max_tries()
+    }
+
+    /// How long `row`'s code stays dead after `now`; `None` when it is not
+    /// dead, or its dead state has ended.
+    fn dead_wait(self, row: &sms_codes::Model, now: DateTime<Utc>) -> Option<Duration> {
+        let last_failed = row.last_failed_at.filter(|_| self.is_dead(row))?;
+        let ends = last_failed + self.dead_for;
+        (ends > now).then(|| ends - now)
+    }
+}
+
 /// A code presented by a client, for [`use_code`].
 #[derive(Debug, Clone, Copy)]
 pub struct CodeAttempt<'a> {
@@ -32,22 +61,51 @@ pub struct CodeAttempt<'a> {
     pub client: Option<&'a ClientIp>,
 }
 
-/// Stores `code` as the live code of (`phone`, `purpose`) and returns the row id.
+/// How long the code of (`phone`, `purpose`) stays dead after `now`; `None`
+/// when it is not dead (or was never sent), or its dead state has ended.
+pub async fn dead_wait(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+    purpose: CodePurpose,
+    rules: CodeRules,
+    now: DateTime<Utc>,
+) -> Result<Option<Duration>, DbErr> {
+    Ok(find(db, phone, purpose)
+        .await?
+        .and_then(|row| rules.dead_wait(&row, now)))
+}
+
+/// What [`store`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The code is stored in the row with this id.
+    Code(i64),
+    /// Nothing: the earlier code is dead for this much longer.
+    Dead(Duration),
+}
+
+/// Stores `code` as the live code of (`phone`, `purpose`), unless the
+/// earlier code is dead.
 ///
 /// A resend keeps the count of wrong tries unless the last send is older
-/// than [`TRIES_RESET_AFTER`], so resending does not buy more guesses.
+/// than [`TRIES_RESET_AFTER`], so resending does not buy more guesses; a
+/// code whose dead state has ended is replaced by one with no wrong tries.
 pub async fn store(
     db: &impl ConnectionTrait,
     key: &CodeKey,
     phone: &Phone,
     purpose: CodePurpose,
     code: &str,
+    rules: CodeRules,
     now: DateTime<Utc>,
-) -> Result<i64, DbErr> {
+) -> Result<Stored, DbErr> {
     let previous = find(db, phone, purpose).await?;
+    if let Some(wait) = previous.as_ref().and_then(|row| rules.dead_wait(row, now)) {
+        return Ok(Stored::Dead(wait));
+    }
     let reset_tries = previous
         .as_ref()
-        .is_none_or(|row| row.created_at < now - TRIES_RESET_AFTER);
+        .is_none_or(|row| row.created_at < now - TRIES_RESET_AFTER || rules.is_dead(row));
     let row = sms_codes::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
         purpose: Set(purpose.as_stored()),
@@ -58,6 +116,7 @@ pub async fn store(
         consumed_at: Set(None),
         reset_window_expires_at: Set(None),
         reset_window_client: Set(None),
+        last_failed_at: Set(None),
         ..Default::default()
     };
     let mut replaced = vec![
@@ -70,11 +129,20 @@ pub async fn store(
     ];
     if reset_tries {
         replaced.push(sms_codes::Column::FailedTries);
+        replaced.push(sms_codes::Column::LastFailedAt);
     }
-    sms_codes::Entity::insert(row)
+    let column = |column| Expr::col((sms_codes::Entity, column));
+    // The read above decided; this keeps a code killed since (by a wrong
+    // try committed meanwhile on another connection) from being replaced.
+    let still_alive = column(sms_codes::Column::FailedTries)
+        .lt(rules.max_tries())
+        .or(column(sms_codes::Column::LastFailedAt).is_null())
+        .or(column(sms_codes::Column::LastFailedAt).lte(now - rules.dead_for));
+    let written = sms_codes::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([sms_codes::Column::Phone, sms_codes::Column::Purpose])
                 .update_columns(replaced)
+                .action_and_where(still_alive)
                 .to_owned(),
         )
         .exec_without_returning(db)
@@ -82,7 +150,11 @@ pub async fn store(
     let stored = find(db, phone, purpose)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the code just stored".to_owned()))?;
-    Ok(stored.id)
+    if written == 0 {
+        let wait = rules.dead_wait(&stored, now);
+        return Ok(Stored::Dead(wait.unwrap_or(Duration::seconds(1))));
+    }
+    Ok(Stored::Code(stored.id))
 }
 
 /// The code row of (`phone`, `purpose`), if one was ever sent.
@@ -115,7 +187,8 @@ pub async fn withdraw(
 
 /// Uses the live code of (`phone`, `purpose`) if `code` is it.
 ///
-/// A wrong code counts a try; after the limit the code is dead. A right
+/// A wrong code counts a try (and its time); after `rules.max_tries` the
+/// code is dead. A right
 /// code is used once: it is marked consumed, and for a reset code the
 /// password-reset window opens for `client` alone. Returns whether `code`
 /// was accepted.
@@ -123,7 +196,7 @@ pub async fn use_code(
     db: &impl ConnectionTrait,
     key: &CodeKey,
     attempt: CodeAttempt<'_>,
-    max_tries: u32,
+    rules: CodeRules,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let CodeAttempt {
@@ -135,17 +208,21 @@ pub async fn use_code(
     let Some(row) = find(db, phone, purpose).await? else {
         return Ok(false);
     };
-    let max_tries = i32::try_from(max_tries).unwrap_or(i32::MAX);
-    if row.failed_tries >= max_tries || row.consumed_at.is_some() || row.expires_at <= now {
+    let max_tries = rules.max_tries();
+    if rules.is_dead(&row) || row.consumed_at.is_some() || row.expires_at <= now {
         return Ok(false);
     }
     if !key.matches(phone, purpose, code, &row.code_hash) {
+        // Conditional: tries beyond the limit (concurrent ones) are not
+        // counted, and so do not move the end of the dead state.
         sms_codes::Entity::update_many()
             .col_expr(
                 sms_codes::Column::FailedTries,
                 Expr::col(sms_codes::Column::FailedTries).add(1),
             )
+            .col_expr(sms_codes::Column::LastFailedAt, Expr::value(Some(now)))
             .filter(sms_codes::Column::Id.eq(row.id))
+            .filter(sms_codes::Column::FailedTries.lt(max_tries))
             .exec(db)
             .await?;
         return Ok(false);

@@ -12,6 +12,60 @@ use sea_orm::{
 use super::audit::{Kind, outcome};
 use crate::{domain::ClientIp, settings::LimitSettings};
 
+/// The limit behind a refusal (a 429), as metrics and the refusal counts
+/// of the audit ledger name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Sends per phone (a minute, an hour, a day).
+    SendsPerPhone,
+    /// Sends per client address an hour.
+    SendsPerAddress,
+    /// The whole service's sends a day.
+    DailySmsBudget,
+    /// A code killed by its wrong tries, while it stays dead.
+    DeadCode,
+    /// A phone's login locked after wrong passwords.
+    LoginLockout,
+    /// Wrong passwords per client address an hour.
+    LoginFailuresPerAddress,
+    /// Unverified password resets per phone an hour.
+    ResetAttemptsPerPhone,
+    /// Unverified password resets per client address an hour.
+    ResetAttemptsPerAddress,
+    /// Every hashing thread busy and the queue full.
+    HashQueue,
+}
+
+impl Limit {
+    /// Every limit, for listing them.
+    pub const ALL: [Self; 9] = [
+        Self::SendsPerPhone,
+        Self::SendsPerAddress,
+        Self::DailySmsBudget,
+        Self::DeadCode,
+        Self::LoginLockout,
+        Self::LoginFailuresPerAddress,
+        Self::ResetAttemptsPerPhone,
+        Self::ResetAttemptsPerAddress,
+        Self::HashQueue,
+    ];
+
+    /// Its name in metrics and in `audit_refusals.limit_name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SendsPerPhone => "sends_per_phone",
+            Self::SendsPerAddress => "sends_per_address",
+            Self::DailySmsBudget => "daily_sms_budget",
+            Self::DeadCode => "dead_code",
+            Self::LoginLockout => "login_lockout",
+            Self::LoginFailuresPerAddress => "login_failures_per_address",
+            Self::ResetAttemptsPerPhone => "reset_attempts_per_phone",
+            Self::ResetAttemptsPerAddress => "reset_attempts_per_address",
+            Self::HashQueue => "hash_queue",
+        }
+    }
+}
+
 /// A refusal and when to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub Duration);
@@ -339,26 +393,33 @@ fn unverified_resets() -> sea_orm::Select<audit_events::Entity> {
 }
 
 /// Whether `phone`, or `client`, has used up its password reset attempts
-/// without a verified window for the hour, and for how long. Call it inside
-/// the transaction that records the attempt, under the phone's and the
-/// client's locks.
+/// without a verified window for the hour, for how long, and which of the
+/// two holds it back longest. Call it inside the transaction that records
+/// the attempt, under the phone's and the client's locks.
 pub async fn reset_attempts(
     db: &impl ConnectionTrait,
     limits: &LimitSettings,
     phone: &str,
     client: Option<&ClientIp>,
     now: DateTime<Utc>,
-) -> Result<Option<RetryAfter>, DbErr> {
+) -> Result<Option<(RetryAfter, Limit)>, DbErr> {
     let of_phone = unverified_resets().filter(audit_events::Column::Phone.eq(phone));
-    let mut longest =
-        wait_in_hour(db, of_phone, limits.reset_attempts_per_phone_per_hour, now).await?;
-    if let Some(client) = client {
-        let from_client =
-            unverified_resets().filter(audit_events::Column::ClientNetwork.eq(client.network()));
-        let limit = limits.reset_attempts_per_address_per_hour;
-        longest = RetryAfter::longest(longest, wait_in_hour(db, from_client, limit, now).await?);
-    }
-    Ok(longest)
+    let phone_wait = wait_in_hour(db, of_phone, limits.reset_attempts_per_phone_per_hour, now)
+        .await?
+        .map(|wait| (wait, Limit::ResetAttemptsPerPhone));
+    let Some(client) = client else {
+        return Ok(phone_wait);
+    };
+    let from_client =
+        unverified_resets().filter(audit_events::Column::ClientNetwork.eq(client.network()));
+    let limit = limits.reset_attempts_per_address_per_hour;
+    let address_wait = wait_in_hour(db, from_client, limit, now)
+        .await?
+        .map(|wait| (wait, Limit::ResetAttemptsPerAddress));
+    Ok(match (phone_wait, address_wait) {
+        (Some(phone), Some(address)) if address.0.0 > phone.0.0 => Some(address),
+        (phone, address) => phone.or(address),
+    })
 }
 
 #[cfg(test)]

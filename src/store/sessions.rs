@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{sessions, users};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::Expr,
+    QueryOrder, QuerySelect, QueryTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -146,22 +146,80 @@ pub async fn live_of(
         .await
 }
 
-/// Revokes session `id` if it is a live session of `user_id`; whether it was.
-pub async fn revoke_of(
+/// The lock that serializes opening, capping and revoking the sessions of
+/// account `user_id` (see [`crate::store::lock_keys`]).
+pub fn account_lock_key(user_id: &str) -> String {
+    format!("sessions:user:{user_id}")
+}
+
+/// The filter of the live sessions of `user_id` at `now`.
+fn live(user_id: &str, now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(sessions::Column::UserId.eq(user_id))
+        .add(sessions::Column::RevokedAt.is_null())
+        .add(sessions::Column::ExpiresAt.gt(now))
+}
+
+/// Ends every live session of `user_id` but the newest `cap`, in one
+/// statement; how many it ended. Call it after [`open`], in the same
+/// transaction, under the account's lock ([`account_lock_key`]), so that
+/// concurrent logins never leave more than `cap` live sessions.
+pub async fn keep_newest(
     db: &impl ConnectionTrait,
     user_id: &str,
-    id: i64,
+    cap: u32,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let revoked = sessions::Entity::update_many()
+) -> Result<u64, DbErr> {
+    let newest = sessions::Entity::find()
+        .select_only()
+        .column(sessions::Column::Id)
+        .filter(live(user_id, now))
+        .order_by_desc(sessions::Column::CreatedAt)
+        .order_by_desc(sessions::Column::Id)
+        .limit(u64::from(cap))
+        .into_query();
+    let ended = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(sessions::Column::Id.eq(id))
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(live(user_id, now))
+        .filter(sessions::Column::Id.not_in_subquery(newest))
         .exec(db)
         .await?;
-    Ok(revoked.rows_affected > 0)
+    Ok(ended.rows_affected)
+}
+
+/// Revokes the sessions `ids` that are live sessions of `user_id`, in one
+/// statement; how many it revoked.
+pub async fn revoke_many_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let revoked = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(live(user_id, now))
+        .filter(sessions::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(revoked.rows_affected)
+}
+
+/// The sessions `ids` of `user_id` revoked at exactly `now`.
+pub async fn revoked_at(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<sessions::Model>, DbErr> {
+    sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::Id.is_in(ids.iter().copied()))
+        .filter(sessions::Column::RevokedAt.eq(now))
+        .all(db)
+        .await
 }
 
 /// Marks every live session of `user_id` revoked at `now`.

@@ -59,6 +59,11 @@ pub struct Limits {
     pub reset_attempts_per_address_per_hour: u32,
     /// Days a session stays valid.
     pub session_ttl_days: u32,
+    /// Seconds a code killed by its wrong tries stays dead, from its last
+    /// counted wrong try (section 10).
+    pub dead_code_lockout_secs: u32,
+    /// Most live sessions of one account; a login past it ends the oldest.
+    pub max_sessions_per_account: u32,
 }
 
 impl Default for Limits {
@@ -75,6 +80,8 @@ impl Default for Limits {
             reset_attempts_per_phone_per_hour: 10,
             reset_attempts_per_address_per_hour: 30,
             session_ttl_days: 30,
+            dead_code_lockout_secs: 900,
+            max_sessions_per_account: 20,
         }
     }
 }
@@ -114,6 +121,11 @@ impl Limits {
     /// Unverified resets a phone may attempt within an hour.
     pub(super) fn max_unverified_resets(&self) -> usize {
         count(self.reset_attempts_per_phone_per_hour)
+    }
+
+    /// How long a dead code stays dead after the try that killed it.
+    pub(super) fn dead_code_lockout(&self) -> Ms {
+        Ms::from(self.dead_code_lockout_secs) * SECOND
     }
 
     /// How long a session lives.

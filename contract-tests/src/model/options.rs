@@ -75,6 +75,12 @@ pub struct ModelArgs {
     /// The deployment's `--session-ttl-days`.
     #[arg(long, default_value_t = Limits::default().session_ttl_days)]
     pub session_ttl_days: u32,
+    /// The deployment's `--dead-code-lockout-secs`.
+    #[arg(long, default_value_t = Limits::default().dead_code_lockout_secs)]
+    pub dead_code_lockout_secs: u32,
+    /// The deployment's `--max-sessions-per-account`.
+    #[arg(long, default_value_t = Limits::default().max_sessions_per_account)]
+    pub max_sessions_per_account: u32,
 }
 
 impl ModelArgs {
@@ -92,6 +98,8 @@ impl ModelArgs {
             reset_attempts_per_phone_per_hour: self.reset_attempts_per_phone_per_hour,
             reset_attempts_per_address_per_hour: self.reset_attempts_per_address_per_hour,
             session_ttl_days: self.session_ttl_days,
+            dead_code_lockout_secs: self.dead_code_lockout_secs,
+            max_sessions_per_account: self.max_sessions_per_account,
         }
     }
 }

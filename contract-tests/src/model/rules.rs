@@ -14,8 +14,9 @@ use super::{
 
 impl Model {
     /// sendsms for pool phone `i`: registration against `expect` (-1), then
-    /// the limits (429), then a new code for (phone, purpose) superseding the
-    /// last (section 4.1 and 6).
+    /// the limits (429: a dead code, the sends of the phone and of the
+    /// address, the longest wait of those in the way), then a new code for
+    /// (phone, purpose) superseding the last (section 4.1, 6 and 10).
     pub(super) fn send(&mut self, i: usize, expect: u8) -> Expected {
         use Code::Text;
         match (expect, self.accounts[i].is_some()) {
@@ -23,15 +24,28 @@ impl Model {
             (1, false) => return plain(Text("-1"), PHONE_NOT_REGISTERED),
             _ => {}
         }
-        if let Some((wait, why)) = self.send_wait(i) {
+        let purpose = usize::from(expect);
+        let dead = self
+            .dead_wait(i, purpose)
+            .map(|wait| (wait, "the code is dead"));
+        if let Some((wait, why)) = dead
+            .into_iter()
+            .chain(self.send_wait(i))
+            .max_by_key(|&(wait, _)| wait)
+        {
             return self.too_many(Text("429"), wait, why);
         }
         self.sends[i].push(self.now);
         self.address_sends.push(self.now);
         let now = self.now;
-        let code = &mut self.codes[i][usize::from(expect)];
+        let max_tries = self.setup.limits.code_max_tries;
+        let code = &mut self.codes[i][purpose];
         let mut why = "";
-        if code.sent_at.is_none_or(|at| at < now - TRIES_KEPT_FOR) {
+        if code.wrong_tries >= max_tries {
+            why = "a fresh code after the dead code's lockout";
+            code.wrong_tries = 0;
+            code.killed_at = None;
+        } else if code.sent_at.is_none_or(|at| at < now - TRIES_KEPT_FOR) {
             if code.wrong_tries > 0 {
                 why = "wrong tries start over after a day";
             }
@@ -67,6 +81,16 @@ impl Model {
             })
             .chain(address)
             .max_by_key(|&(wait, _)| wait)
+    }
+
+    /// How long the code of phone `i` for `purpose` stays dead: killed by
+    /// its wrong tries less than the lockout ago (section 10); `None` when
+    /// it is not dead, or its lockout has ended.
+    pub(super) fn dead_wait(&self, i: usize, purpose: usize) -> Option<Ms> {
+        let code = &self.codes[i][purpose];
+        let ends = code.killed_at? + self.setup.limits.dead_code_lockout();
+        (code.wrong_tries >= self.setup.limits.code_max_tries && ends > self.now)
+            .then(|| ends - self.now)
     }
 
     /// How long until logins from the first address are allowed again
@@ -288,6 +312,9 @@ impl Model {
         }
         if *code != CodeArg::Right {
             state.wrong_tries += 1;
+            if state.wrong_tries >= self.setup.limits.code_max_tries {
+                state.killed_at = Some(now);
+            }
             return Err(match code {
                 CodeArg::Previous if state.sent >= 2 => "a superseded code",
                 CodeArg::OtherPurpose if other_sent => "the other purpose's code",
@@ -302,12 +329,25 @@ impl Model {
         Ok(())
     }
 
+    /// Opens a session of `phone`; past the cap of live sessions per
+    /// account, the oldest live ones end.
     pub(super) fn open_session(&mut self, phone: usize) {
         self.sessions.push(Session {
             phone,
             revoked: false,
             opened: self.now,
         });
+        let (now, lifetime) = (self.now, self.setup.limits.session_lifetime());
+        let cap = usize::try_from(self.setup.limits.max_sessions_per_account).unwrap_or(usize::MAX);
+        let mut live: Vec<&mut Session> = self
+            .sessions
+            .iter_mut()
+            .filter(|s| s.phone == phone && !s.revoked && s.opened + lifetime > now)
+            .collect();
+        let over = live.len().saturating_sub(cap);
+        for session in live.iter_mut().take(over) {
+            session.revoked = true;
+        }
     }
 
     /// The pool index of a well-formed phone; `None` for a malformed or missing one.

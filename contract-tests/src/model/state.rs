@@ -63,6 +63,9 @@ pub(super) struct CodeState {
     pub(super) wrong_tries: u32,
     /// How many of them the live code inherited from the codes before it.
     pub(super) inherited_tries: u32,
+    /// When the wrong try that killed the code was made (section 10: it
+    /// stays dead for the lockout from then; later tries do not count).
+    pub(super) killed_at: Option<Ms>,
     /// Reset codes: the password-reset window the verified code opened.
     pub(super) window: Window,
     /// An unverified reset was refused while the window was open (for the

@@ -71,8 +71,8 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
         (0..PHONES).any(|i| (2..limits.max_login_failures()).contains(&state.recent_failures(i)));
     // Each phone's next step along sign-up, then password reset: send the
     // code that fits, use it, reset the password while the window is open,
-    // and wait out the minute between sends. A code that died is resent,
-    // and the resent code tried: the wrong tries are kept, so it is dead too.
+    // and wait out the minute between sends. A code that died is resent:
+    // refused (429) while it stays dead, a fresh code once its lockout ended.
     let flow: Vec<Step> = (0..PHONES)
         .map(|i| {
             let purpose = usize::from(registered[i]);
@@ -323,6 +323,18 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
         .collect();
     if !reset_waits.is_empty() {
         steps.push((10, wait(reset_waits)));
+    }
+    // Waits to either side of the end of a dead code's lockout.
+    let dead_waits: Vec<u32> = (0..PHONES)
+        .flat_map(|i| [SIGN_UP, RESET].map(|purpose| state.dead_wait(i, purpose)))
+        .flatten()
+        .flat_map(|wait| {
+            let seconds = u32::try_from(retry_seconds(wait)).unwrap_or(u32::MAX);
+            [seconds, seconds.saturating_sub(1).max(1)]
+        })
+        .collect();
+    if !dead_waits.is_empty() {
+        steps.push((5, wait(dead_waits)));
     }
     if (0..PHONES).any(|i| state.lockout(i).is_some()) {
         steps.push((1, wait(vec![lockout, lockout.saturating_sub(1)])));

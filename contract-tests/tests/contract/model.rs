@@ -123,6 +123,7 @@ fn with_verification_on_the_server_answers_every_step_as_the_reference_model_pre
         &[
             "the phone's unverified resets within the hour",
             "the other address's window",
+            "the code is dead",
         ],
     );
 }

@@ -76,6 +76,8 @@ impl TestServer {
             set.code_max_tries = limits.code_max_tries;
             set.reset_attempts_per_phone_per_hour = limits.reset_attempts_per_phone_per_hour;
             set.reset_attempts_per_address_per_hour = limits.reset_attempts_per_address_per_hour;
+            set.dead_code_lockout_secs = limits.dead_code_lockout_secs;
+            set.max_sessions_per_account = limits.max_sessions_per_account;
         };
         let options = ServerOptions {
             clock: Some(Arc::clone(&clock)),

@@ -21,7 +21,10 @@
 //!   `audit` (the ledger, and no secret in the database).
 //! - `sandbox` (`account-api sandbox` driven end to end: inbox, clock,
 //!   fixtures) and `cors` (pages on other origins).
-//! - Attacks, each refused: `reset_window` (a verified window is its
+//! - Attacks, each refused: `dead_codes` (no SMS for a phone whose code
+//!   its wrong tries killed, until its lockout ends), `refusal_counts`
+//!   (refusals by a limit are counted, not written one by one),
+//!   `reset_window` (a verified window is its
 //!   verifier's; polling `forget_password`), `login_races` (concurrent wrong
 //!   passwords, spraying from one address, hashing floods),
 //!   `config_file` (the configuration file, checked by its schema and
@@ -45,6 +48,7 @@ mod cors;
 mod database_files;
 mod database_outage;
 mod database_settings;
+mod dead_codes;
 mod demo;
 mod durability;
 mod forget_password;
@@ -59,6 +63,7 @@ mod observability;
 mod original_examples;
 mod postgres;
 mod query_plans;
+mod refusal_counts;
 mod register;
 mod reset_window;
 mod sandbox;

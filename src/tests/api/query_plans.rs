@@ -20,11 +20,12 @@ use crate::helpers::{
 };
 
 /// The tables the server writes rows to as it serves: none may be scanned.
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "users",
     "sessions",
     "sms_codes",
     "audit_events",
+    "audit_refusals",
     "applications",
     "enterprises",
     "server_secrets",

@@ -1,7 +1,8 @@
 //! Sessions: `/me` and `/logout` with every way of presenting a token,
 //! expiry, revocation, purging, and re-hashing outdated password hashes;
 //! the list of logged-in devices and revoking them in `devices`, when each
-//! session was last used in `last_used`.
+//! session was last used in `last_used`, the cap of live sessions per
+//! account in `cap`.
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -12,6 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse, sha256_hex};
 
+mod cap;
 mod devices;
 mod last_used;
 
