@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Runs every command README.md shows, as written, so a broken instruction
-fails CI.
+"""Runs every command README.md and the other pages show, as written, so a
+broken instruction fails CI.
 
-Every ```sh block of README.md must be listed in BLOCKS below (matched by its
-first line), with what it needs around it: a server on 127.0.0.1:5000 (with
+The pages are every Markdown file git tracks (README.md, openapi/README.md,
+src/OPERATIONS.md, contract-tests/README.md, ...). Every ```sh block of every
+page must be listed in BLOCKS below (matched by its first line), with what it needs around it: a server on 127.0.0.1:5000 (with
 or without the demo users), a virtual environment, a scratch directory, or
 nothing. A block that is not listed fails the run: a new instruction needs a
 way to be checked. A block that starts a server runs in the background until
@@ -34,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 PORT = 5000
 BASE = f"http://127.0.0.1:{PORT}"
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -84,6 +84,12 @@ SHORT_LOAD = {
 BLOCKS = {
     "cargo run --release": Block(serves=True, writes=["account-api.db*"]),
     "cargo test --workspace": Block(needs="ci"),
+    'curl -s "http://127.0.0.1:5000/api/v4.0/isregister/13126939916?expect=1"': Block(
+        needs="server", compare_answers=True
+    ),
+    "cargo run -q -- migrate --database-url sqlite://account-api.db": Block(
+        writes=["account-api.db*"]
+    ),
     "cargo run --release -- --listen 0.0.0.0:5000 --sms-verification on": Block(
         serves=True, writes=["account-api.db*"]
     ),
@@ -226,7 +232,7 @@ def compare_answers(body, output):
 
 def run_block(number, line, body, spec, binary):
     first = body.strip().splitlines()[0].split("  #")[0].strip()
-    say(f"\n== block {number} (README.md line {line}): {first}")
+    say(f"\n== block {number} ({line}): {first}")
     if spec.needs == "ci":
         say("   run by .ci/run itself (its test step)")
         return True
@@ -320,10 +326,46 @@ def commands(body):
     return result
 
 
+def pages():
+    """The Markdown pages of the repository (those git tracks or would), README.md first."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.md"], cwd=ROOT, check=True, text=True,
+                            capture_output=True).stdout.split()
+    return sorted((Path(name) for name in listed), key=lambda path: (path != Path("README.md"), str(path)))
+
+
+def slug(heading):
+    """GitHub's anchor of a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def broken_links():
+    """The relative links of the pages whose file, or heading, is not there."""
+    broken = []
+    for page in pages():
+        text = Path(ROOT, page).read_text()
+        # Code blocks hold no links.
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (ROOT / page.parent / path).resolve() if path else ROOT / page
+            if not file.exists():
+                broken.append(f"{page}: {target} (no such file)")
+            elif anchor and file.suffix == ".md":
+                headings = re.findall(r"^#+ (.*)$", re.sub(r"^```.*?^```", "", file.read_text(),
+                                                          flags=re.S | re.M), re.M)
+                if anchor not in {slug(heading) for heading in headings}:
+                    broken.append(f"{page}: {target} (no such heading)")
+    return broken
+
+
 def prepare_scratch(cwd, body):
-    """What a block "in your app" expects to find: README's `src/main.ts`."""
+    """What a block "in your app" expects to find: the `src/main.ts` of the page that shows it."""
     if "src/main.ts" in body:
-        text = README.read_text()
+        text = next(text for text in (Path(ROOT, page).read_text() for page in pages())
+                    if "// src/main.ts\n" in text)
         match = re.search(r"```ts\n(// src/main\.ts\n.*?)```", text, re.S)
         (cwd / "src").mkdir()
         (cwd / "src" / "main.ts").write_text(match.group(1))
@@ -342,24 +384,31 @@ def main():
                         help="serve the blocks that need a server with the debug build")
     args = parser.parse_args()
 
-    blocks = sh_blocks(README.read_text())
+    broken = broken_links()
+    if broken:
+        say("Links between the pages that lead nowhere:")
+        for entry in broken:
+            say(f"  {entry}")
+        return 1
+    blocks = [(f"{page} line {line}", body)
+              for page in pages() for line, body in sh_blocks(Path(ROOT, page).read_text())]
     unknown = []
     plan = []
     for number, (line, body) in enumerate(blocks, 1):
         first = body.strip().splitlines()[0]
         key = next((k for k in BLOCKS if first.split("  #")[0].strip() == k), None)
         if key is None:
-            unknown.append(f"README.md line {line}: {first}")
+            unknown.append(f"{line}: {first}")
         else:
             plan.append((number, line, body, BLOCKS[key]))
     if unknown:
-        say("README shows commands this runner does not know how to check; add them to BLOCKS:")
+        say("The pages show commands this runner does not know how to check; add them to BLOCKS:")
         for entry in unknown:
             say(f"  {entry}")
         return 1
     if args.list:
         for number, line, body, spec in plan:
-            say(f"{number:2}  line {line:4}  needs {spec.needs:11}  {body.strip().splitlines()[0]}")
+            say(f"{number:2}  {line:40}  needs {spec.needs:11}  {body.strip().splitlines()[0]}")
         return 0
 
     profile = "debug" if args.debug else "release"
@@ -372,11 +421,11 @@ def main():
         if args.only and number not in args.only:
             continue
         if not run_block(number, line, body, spec, binary):
-            failed.append(f"block {number} (README.md line {line})")
+            failed.append(f"block {number} ({line})")
     if failed:
         say(f"\nFAILED: {', '.join(failed)}")
         return 1
-    say("\nevery README command did what README says")
+    say("\nevery command of every page did what the page says")
     return 0
 
 

@@ -264,7 +264,7 @@ fn layered<T: Serialize + DeserializeOwned>(parsed: T, file: Option<T>, matches:
 }
 
 /// The keys leading to `key` in `tree`, if it is there.
-fn path_of(tree: &Value, key: &str) -> Option<Vec<String>> {
+pub(super) fn path_of(tree: &Value, key: &str) -> Option<Vec<String>> {
     let object = tree.as_object()?;
     if object.contains_key(key) {
         return Some(vec![key.to_owned()]);
@@ -449,12 +449,12 @@ mod tests {
         }
     }
 
-    /// The example configuration file of README.md.
+    /// The example configuration file of the operators' page.
     fn readme_example() -> String {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../OPERATIONS.md");
         let start = readme
             .find("```toml\n# account-api.toml\n")
-            .expect("README shows an example account-api.toml");
+            .expect("src/OPERATIONS.md shows an example account-api.toml");
         let text = &readme[start + "```toml\n".len()..];
         text[..text.find("```").expect("the block ends")].to_owned()
     }

@@ -11,6 +11,8 @@
 
 mod allowed_origins;
 mod command_line;
+#[cfg(test)]
+mod flag_table;
 mod sections;
 mod validation;
 

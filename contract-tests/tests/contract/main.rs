@@ -24,7 +24,7 @@
 //! - `diff`: the breaking-change gate (`contract-tests diff`): the committed
 //!   document against `openapi/released/4.0.json`, and each rule on
 //!   documents broken on purpose.
-//! - `readme`: README's CI recipes call the binary as it parses.
+//! - `readme`: the CI recipes of `contract-tests/README.md` call the binary as it parses.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 

@@ -1,5 +1,5 @@
-//! README's CI recipes (the ```yaml blocks of its "Contract tests" section,
-//! GitHub Actions and GitLab CI) call the binary as it parses: every
+//! The CI recipes of `contract-tests/README.md` (the ```yaml blocks of its
+//! "In CI" section, GitHub Actions and GitLab CI) call the binary as it parses: every
 //! `contract-tests` command line in them is parsed with the binary's own
 //! [`Cli`], and each recipe both runs the suite with its reports and runs
 //! the breaking-change gate.
@@ -9,9 +9,9 @@ use std::path::Path;
 use clap::Parser;
 use contract_tests::cli::{Cli, Command};
 
-/// The ```yaml blocks of README's section `heading` (up to the next `## `).
+/// The ```yaml blocks of the page's section `heading` (up to the next `## `).
 fn yaml_blocks(readme: &str, heading: &str) -> Vec<String> {
-    let start = readme.find(heading).expect("README has the section");
+    let start = readme.find(heading).expect("contract-tests/README.md has the section");
     let section = &readme[start + heading.len()..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
     section
@@ -82,14 +82,13 @@ fn shell_words_split_as_a_shell_does() {
 }
 
 #[test]
-fn every_contract_tests_command_of_readmes_ci_recipes_parses() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .expect("README.md");
-    let blocks = yaml_blocks(&readme, "## Contract tests (for frontend CI)");
+fn every_contract_tests_command_of_the_ci_recipes_parses() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("contract-tests/README.md");
+    let blocks = yaml_blocks(&readme, "## In CI: JUnit, coverage and the breaking-change gate");
     assert!(
         blocks.len() >= 2,
-        "README shows a GitHub Actions and a GitLab CI recipe"
+        "the page shows a GitHub Actions and a GitLab CI recipe"
     );
     for block in &blocks {
         let commands = command_lines(block);
@@ -101,7 +100,7 @@ fn every_contract_tests_command_of_readmes_ci_recipes_parses() {
         let mut gate = false;
         for words in &commands {
             let cli = Cli::try_parse_from(words).unwrap_or_else(|err| {
-                panic!("README's `{}` does not parse:\n{err}", words.join(" "))
+                panic!("the recipe's `{}` does not parse:\n{err}", words.join(" "))
             });
             match &cli.command {
                 Some(Command::Diff { old, new }) => {
