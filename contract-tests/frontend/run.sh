@@ -24,6 +24,9 @@
 # Debian, npm ci, pip into .venv), quietly and only once. Artifacts
 # (screenshots, schemathesis reports, server and sandbox logs) go to
 # target/frontend/. Exit status 1 if any step fails.
+#
+# `run.sh --tools` only installs the tools and exits (CI starts it early, in
+# the background, so the downloads overlap the build).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +66,9 @@ if [ "$(cat .venv/.run-sh-requirements 2>/dev/null)" != "$requirements_sum" ]; t
   echo "$requirements_sum" >.venv/.run-sh-requirements
 fi
 echo "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), node $(node --version), $(.venv/bin/schemathesis --version), openapi-python-client $(.venv/bin/openapi-python-client --version | awk '{print $NF}')"
+if [ "${1:-}" = "--tools" ]; then
+  exit 0
+fi
 
 # ---- the server
 
