@@ -16,6 +16,7 @@ mod client_address;
 pub mod cors;
 pub mod document;
 pub mod envelope;
+mod field_schemas;
 mod http_edges;
 pub mod messages;
 mod request_fields;

@@ -1,3 +1,4 @@
+use super::request_field::RequestField;
 use super::{
     character_classes::CONTROL_CLASS,
     invalid::{Invalid, MISSING},
@@ -37,17 +38,11 @@ impl DeviceId {
     }
 }
 
-super::openapi_field::string_field!(
-    DeviceId,
-    "device_identifier",
-    "设备唯一标示, 1-128个字符, 不含控制字符 (opaque identifier of the device, 1 to 128 characters, no control characters)",
-    "uuid",
-    |s| {
-        s.min_length = Some(1);
-        s.max_length = Some(DeviceId::MAX_CHARS);
-        s.pattern = Some(DeviceId::pattern());
+impl RequestField for DeviceId {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
     }
-);
+}
 
 #[cfg(test)]
 mod tests {

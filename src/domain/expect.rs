@@ -1,12 +1,6 @@
-use std::borrow::Cow;
-
-use poem_openapi::{
-    registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
-};
 use serde_json::Value;
 
-use super::{invalid::Invalid, openapi_field::RequestField};
+use super::{invalid::Invalid, request_field::RequestField};
 
 /// Why an `expect` was refused.
 const NOT_ZERO_OR_ONE: Invalid = Invalid("应为0或1 (must be 0 or 1)");
@@ -60,49 +54,6 @@ impl RequestField for Expect {
     }
 }
 
-impl Type for Expect {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "expect".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        let mut schema = MetaSchema::new_with_format("integer", "int32");
-        schema.description = Some(
-            "期望: 0(默认)是期望没注册(用于注册), 1是期望注册过(用于忘记密码) \
-             (0, the default: the phone should not be registered yet, for sign-up; \
-             1: it should be registered, for a password reset)",
-        );
-        schema.enum_items = vec![Value::from(0), Value::from(1)];
-        schema.default = Some(Value::from(0));
-        schema.example = Some(Value::from(1));
-        MetaSchemaRef::Inline(Box::new(schema))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(std::iter::once(self))
-    }
-}
-
-impl ParseFromJSON for Expect {
-    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-        Self::from_optional_json(value).map_err(ParseError::custom)
-    }
-}
-
-impl ToJSON for Expect {
-    fn to_json(&self) -> Option<Value> {
-        Some(Value::from(self.as_number()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,16 +69,19 @@ mod tests {
 
     #[test]
     fn json_takes_numbers_or_strings_and_defaults_to_zero() {
-        assert_eq!(Expect::parse_from_json(None).unwrap(), Expect::Unregistered);
         assert_eq!(
-            Expect::parse_from_json(Some(Value::from(1))).unwrap(),
+            Expect::from_optional_json(None).unwrap(),
+            Expect::Unregistered
+        );
+        assert_eq!(
+            Expect::from_optional_json(Some(Value::from(1))).unwrap(),
             Expect::Registered
         );
         assert_eq!(
-            Expect::parse_from_json(Some(Value::from("1"))).unwrap(),
+            Expect::from_optional_json(Some(Value::from("1"))).unwrap(),
             Expect::Registered
         );
-        assert!(Expect::parse_from_json(Some(Value::from(2))).is_err());
-        assert!(Expect::parse_from_json(Some(Value::Bool(true))).is_err());
+        assert!(Expect::from_optional_json(Some(Value::from(2))).is_err());
+        assert!(Expect::from_optional_json(Some(Value::Bool(true))).is_err());
     }
 }

@@ -1,14 +1,8 @@
-use std::borrow::Cow;
-
-use poem_openapi::{
-    registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
-};
 use serde_json::Value;
 
 use super::{
     invalid::{Invalid, MISSING},
-    openapi_field::RequestField,
+    request_field::RequestField,
 };
 
 /// Why a flag was refused.
@@ -51,42 +45,6 @@ impl RequestField for Flag {
     }
 }
 
-impl Type for Flag {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "flag".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        let mut schema = MetaSchema::new("boolean");
-        schema.description = Some("true或false (true or false)");
-        MetaSchemaRef::Inline(Box::new(schema))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(std::iter::once(self))
-    }
-}
-
-impl ParseFromJSON for Flag {
-    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-        Self::from_optional_json(value).map_err(ParseError::custom)
-    }
-}
-
-impl ToJSON for Flag {
-    fn to_json(&self) -> Option<Value> {
-        Some(Value::Bool(self.0))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,13 +62,13 @@ mod tests {
     #[test]
     fn json_takes_booleans_or_the_words() {
         assert_eq!(
-            Flag::parse_from_json(Some(Value::Bool(true))).unwrap(),
+            Flag::from_optional_json(Some(Value::Bool(true))).unwrap(),
             Flag(true)
         );
         assert_eq!(
-            Flag::parse_from_json(Some(Value::from("false"))).unwrap(),
+            Flag::from_optional_json(Some(Value::from("false"))).unwrap(),
             Flag(false)
         );
-        assert!(Flag::parse_from_json(Some(Value::from(1))).is_err());
+        assert!(Flag::from_optional_json(Some(Value::from(1))).is_err());
     }
 }

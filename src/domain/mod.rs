@@ -2,9 +2,9 @@
 //!
 //! Every value a client sends is turned into one of these types at the edge,
 //! once. Each type has a private field and a `parse` constructor, so no code
-//! can hold an unchecked phone number or password. The OpenAPI side of each
-//! type (schema, parsing from any request field) lives in `openapi_field`,
-//! shared by all of them.
+//! can hold an unchecked phone number or password; [`RequestField`] reads
+//! each from any request field. No web framework is known here: how each
+//! type appears in the OpenAPI document lives in `api::field_schemas`.
 
 mod character_classes;
 mod client_ip;
@@ -14,9 +14,9 @@ mod expect;
 mod flag;
 mod invalid;
 mod name;
-mod openapi_field;
 mod password;
 mod phone;
+mod request_field;
 mod session_id;
 mod sms_code;
 
@@ -27,8 +27,8 @@ pub use expect::Expect;
 pub use flag::Flag;
 pub use invalid::{Invalid, MISSING};
 pub use name::Name;
-pub use openapi_field::RequestField;
 pub use password::Password;
 pub use phone::{Mobile, Phone};
+pub use request_field::RequestField;
 pub use session_id::SessionId;
 pub use sms_code::SmsCodeInput;

@@ -1,3 +1,4 @@
+use super::request_field::RequestField;
 use super::{
     character_classes::{CONTROL_CLASS, WHITE_SPACE_CLASS},
     invalid::{Invalid, MISSING},
@@ -43,16 +44,11 @@ impl Name {
     }
 }
 
-super::openapi_field::string_field!(
-    Name,
-    "name",
-    "姓名, 去掉首尾空白后1-32个字符, 不含控制字符 (display name, 1 to 32 characters after trimming surrounding white space, no control characters)",
-    "于连林",
-    |s| {
-        s.min_length = Some(1);
-        s.pattern = Some(Name::pattern());
+impl RequestField for Name {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
     }
-);
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,3 +1,4 @@
+use super::request_field::RequestField;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::invalid::{Invalid, MISSING};
@@ -33,18 +34,11 @@ impl Password {
     }
 }
 
-super::openapi_field::string_field!(
-    Password,
-    "password",
-    "密码, 前端不加密, 6-14位 (password in clear over TLS, 6 to 14 characters)",
-    "123456",
-    |s| {
-        s.min_length = Some(Password::MIN_CHARS);
-        s.max_length = Some(Password::MAX_CHARS);
-        s.format = Some("password");
-    },
-    secret
-);
+impl RequestField for Password {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
 use super::invalid::{Invalid, MISSING};
+use super::request_field::RequestField;
 
 /// A mainland mobile number: 11 ASCII digits starting with `1` (`^1[0-9]{10}$`).
 ///
@@ -26,21 +27,10 @@ impl Phone {
     }
 }
 
-super::openapi_field::string_field!(
-    Phone,
-    "phone",
-    "手机号, 1开头的11位数字 (mainland mobile number, 11 digits starting with 1)",
-    "13126939916",
-    |s| {
-        constrain_phone_schema(&mut s);
+impl RequestField for Phone {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
     }
-);
-
-/// The schema constraints of a phone number, under either name.
-fn constrain_phone_schema(schema: &mut poem_openapi::registry::MetaSchema) {
-    schema.pattern = Some("^1[0-9]{10}$".to_owned());
-    schema.min_length = Some(11);
-    schema.max_length = Some(11);
 }
 
 /// The `mobile` path parameter of sendsms: a [`Phone`] under the original's other name.
@@ -64,15 +54,11 @@ impl Mobile {
     }
 }
 
-super::openapi_field::string_field!(
-    Mobile,
-    "mobile",
-    "手机号, 1开头的11位数字 (mainland mobile number, 11 digits starting with 1)",
-    "13126939916",
-    |s| {
-        constrain_phone_schema(&mut s);
+impl RequestField for Mobile {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
     }
-);
+}
 
 #[cfg(test)]
 mod tests {

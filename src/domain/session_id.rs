@@ -1,14 +1,8 @@
-use std::borrow::Cow;
-
-use poem_openapi::{
-    registry::{MetaSchema, MetaSchemaRef},
-    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
-};
 use serde_json::Value;
 
 use super::{
     invalid::{Invalid, MISSING},
-    openapi_field::RequestField,
+    request_field::RequestField,
 };
 
 /// Why a session id was refused.
@@ -55,44 +49,6 @@ impl RequestField for SessionId {
     }
 }
 
-impl Type for SessionId {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "id".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        let mut schema = MetaSchema::new_with_format("integer", "int64");
-        schema.description = Some("会话id, 正整数 (a session's id, a positive integer)");
-        schema.minimum = Some(1.0);
-        schema.example = Some(Value::from(2));
-        MetaSchemaRef::Inline(Box::new(schema))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self> + 'a> {
-        Box::new(std::iter::once(self))
-    }
-}
-
-impl ParseFromJSON for SessionId {
-    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
-        Self::from_optional_json(value).map_err(ParseError::custom)
-    }
-}
-
-impl ToJSON for SessionId {
-    fn to_json(&self) -> Option<Value> {
-        Some(Value::from(self.0))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,11 +80,11 @@ mod tests {
     #[test]
     fn json_takes_integers_or_digit_strings() {
         assert_eq!(
-            SessionId::parse_from_json(Some(Value::from(7))).unwrap(),
+            SessionId::from_optional_json(Some(Value::from(7))).unwrap(),
             SessionId(7)
         );
         assert_eq!(
-            SessionId::parse_from_json(Some(Value::from("7"))).unwrap(),
+            SessionId::from_optional_json(Some(Value::from("7"))).unwrap(),
             SessionId(7)
         );
         for bad in [
@@ -138,10 +94,10 @@ mod tests {
             serde_json::json!([1]),
         ] {
             assert!(
-                SessionId::parse_from_json(Some(bad.clone())).is_err(),
+                SessionId::from_optional_json(Some(bad.clone())).is_err(),
                 "{bad}"
             );
         }
-        assert!(SessionId::parse_from_json(None).is_err());
+        assert!(SessionId::from_optional_json(None).is_err());
     }
 }

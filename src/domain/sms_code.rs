@@ -1,4 +1,5 @@
 use super::invalid::Invalid;
+use super::request_field::RequestField;
 
 /// The `code` a client sends with `register` or `verify_code`.
 ///
@@ -25,16 +26,11 @@ impl SmsCodeInput {
     }
 }
 
-super::openapi_field::string_field!(
-    SmsCodeInput,
-    "code",
-    "短信验证码, 6位数字; 校验关闭时(默认)服务器不校验 (SMS code, 6 digits; not checked while verification is off, the default)",
-    "123456",
-    |s| {
-        s.pattern = None;
-    },
-    secret
-);
+impl RequestField for SmsCodeInput {
+    fn from_text(text: &str) -> Result<Self, Invalid> {
+        Self::parse(text)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -54,7 +54,9 @@ fn markdown() -> String {
             .unwrap_or_default()
             .replace('|', "\\|")
             .replace('\n', " ");
-        rows.push(format!("| `--{long}` | {env} | {key} | {default} | {help} |"));
+        rows.push(format!(
+            "| `--{long}` | {env} | {key} | {default} | {help} |"
+        ));
     }
     rows.join("\n") + "\n"
 }
@@ -110,7 +112,10 @@ mod tests {
         assert!(listen.contains("| `listen` |"), "{listen}");
         assert!(listen.contains("`127.0.0.1:5000`"), "{listen}");
         let url = row("database-url");
-        assert!(url.contains("`DATABASE_URL`") && url.contains("`database.database_url`"), "{url}");
+        assert!(
+            url.contains("`DATABASE_URL`") && url.contains("`database.database_url`"),
+            "{url}"
+        );
         assert!(row("login-max-failures").contains("`limits.login_max_failures`"));
         assert!(row("config").contains("`ACCOUNT_API_CONFIG`"));
         assert!(!table.contains("--help"));

@@ -11,7 +11,9 @@ use contract_tests::cli::{Cli, Command};
 
 /// The ```yaml blocks of the page's section `heading` (up to the next `## `).
 fn yaml_blocks(readme: &str, heading: &str) -> Vec<String> {
-    let start = readme.find(heading).expect("contract-tests/README.md has the section");
+    let start = readme
+        .find(heading)
+        .expect("contract-tests/README.md has the section");
     let section = &readme[start + heading.len()..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
     section
@@ -85,7 +87,10 @@ fn shell_words_split_as_a_shell_does() {
 fn every_contract_tests_command_of_the_ci_recipes_parses() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("contract-tests/README.md");
-    let blocks = yaml_blocks(&readme, "## In CI: JUnit, coverage and the breaking-change gate");
+    let blocks = yaml_blocks(
+        &readme,
+        "## In CI: JUnit, coverage and the breaking-change gate",
+    );
     assert!(
         blocks.len() >= 2,
         "the page shows a GitHub Actions and a GitLab CI recipe"
