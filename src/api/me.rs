@@ -4,12 +4,11 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 
 use super::{
+    account_data::{LoginData, login_data},
     document::ApiTags,
     envelope::{Answer, reply_union, status_envelope, success_envelope},
-    login::{LoginData, login_data},
     messages,
-    session_token::SessionToken,
-    wire_types::code_set,
+    session_token::{SessionFailureCodes, SessionToken},
 };
 use crate::{flows::sessions::session_account, state::AppState};
 
@@ -30,10 +29,10 @@ impl MeApi {
             return Answer::ok(session_invalid());
         };
         match session_account(&state, token).await {
-            Ok(Some(account)) => match login_data(account, token, false) {
-                Ok(data) => Answer::ok(MeReply::Success(MeSuccess::new(messages::FETCHED, data))),
-                Err(err) => Answer::failed("me", &err),
-            },
+            Ok(Some(account)) => Answer::ok(MeReply::Success(MeSuccess::new(
+                messages::FETCHED,
+                login_data(account, token, false),
+            ))),
             Ok(None) => Answer::ok(session_invalid()),
             Err(err) => Answer::failed("me", &err),
         }
@@ -43,12 +42,6 @@ impl MeApi {
 fn session_invalid() -> MeReply {
     MeReply::failure(401, messages::SESSION_INVALID)
 }
-
-code_set!(
-    /// Failure codes of the session extensions.
-    SessionFailureCodes = [400, 401, 429],
-    "401 登录已失效 (token missing, unknown, expired or revoked); 400 参数错误; 429 操作太频繁"
-);
 
 success_envelope!(
     /// The session's account (`/me`): `data` is the login `data` of the account,

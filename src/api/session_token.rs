@@ -7,6 +7,14 @@ use poem_openapi::{
     auth::{ApiKey, Bearer},
 };
 
+use super::wire_types::code_set;
+
+code_set!(
+    /// Failure codes of the session extensions.
+    SessionFailureCodes = [400, 401, 429],
+    "401 登录已失效 (token missing, unknown, expired or revoked); 400 参数错误; 429 操作太频繁"
+);
+
 /// `Authorization: Bearer <token>`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "32 lowercase hex characters")]

@@ -15,9 +15,8 @@ use serde_json::Value;
 use super::{
     document::ApiTags,
     envelope::{Answer, reply_union, status_envelope, success_envelope},
-    me::SessionFailureCodes,
     messages,
-    session_token::SessionToken,
+    session_token::{SessionFailureCodes, SessionToken},
 };
 use crate::{
     flows::sessions::{LiveSession, live_sessions},

@@ -215,18 +215,6 @@ pub enum ApplyState {
     Approved,
 }
 
-impl ApplyState {
-    /// The state stored in `applications.state` (-1, 0 or 1); `None` for any other value.
-    pub fn from_stored(state: i16) -> Option<Self> {
-        match state {
-            -1 => Some(Self::Rejected),
-            0 => Some(Self::Pending),
-            1 => Some(Self::Approved),
-            _ => None,
-        }
-    }
-}
-
 /// The user's latest application to join an enterprise.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
 #[oai(example)]

@@ -3,7 +3,7 @@
 
 use entity::users::Model as User;
 
-use super::{error::FlowError, refusals::count_refusal};
+use super::{account::Account, error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, DeviceId, Password, Phone},
     password_hasher::{HashError, HashTicket},
@@ -13,7 +13,7 @@ use crate::{
         audit::{self, Actor, Kind, outcome},
         limits::{self, Limit, RetryAfter},
         sessions::{self, Token},
-        users::{self, AccountView},
+        users,
     },
 };
 
@@ -30,7 +30,7 @@ pub enum LoginOutcome {
     /// A new session is open.
     LoggedIn {
         /// The account.
-        account: AccountView,
+        account: Account,
         /// The new session's token.
         token: Token,
         /// Whether the device differs from the one the account was bound to.
@@ -116,7 +116,7 @@ pub async fn login(
     let token = open_session(state, &txn, &user.id, device, now).await?;
     audit::set_outcome(&txn, reservation, outcome::SUCCESS).await?;
     txn.commit().await?;
-    let account = users::account_view(&state.db, user).await?;
+    let account = Account::from_view(users::account_view(&state.db, user).await?)?;
     Ok(LoginOutcome::LoggedIn {
         account,
         token,

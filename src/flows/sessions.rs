@@ -9,15 +9,14 @@
 use chrono::{DateTime, Utc};
 use entity::{sessions::Model as Session, users::Model as User};
 
-use super::error::FlowError;
+use super::{account::Account, error::FlowError};
 use crate::{
     domain::ClientIp,
     state::AppState,
     store::{
         self,
         audit::{self, Actor, Kind, outcome},
-        sessions,
-        users::{self, AccountView},
+        sessions, users,
     },
 };
 
@@ -73,12 +72,11 @@ async fn authenticated(
 
 /// The account of a presented session token; `None` when the token is
 /// unknown, expired or revoked.
-pub async fn session_account(
-    state: &AppState,
-    token: &str,
-) -> Result<Option<AccountView>, FlowError> {
+pub async fn session_account(state: &AppState, token: &str) -> Result<Option<Account>, FlowError> {
     match authenticated(state, token, state.clock.now()).await? {
-        Some((_, user)) => Ok(Some(users::account_view(&state.db, user).await?)),
+        Some((_, user)) => Ok(Some(Account::from_view(
+            users::account_view(&state.db, user).await?,
+        )?)),
         None => Ok(None),
     }
 }

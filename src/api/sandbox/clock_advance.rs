@@ -4,7 +4,7 @@ use chrono::Duration;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 
-use super::{SandboxTags, clock::SandboxClockReply};
+use super::{SandboxTags, replies::SandboxClockReply};
 use crate::{
     api::{
         envelope::Answer,

@@ -3,7 +3,7 @@
 use poem::web::Data;
 use poem_openapi::OpenApi;
 
-use super::{SandboxTags, clock::SandboxClockReply};
+use super::{SandboxTags, replies::SandboxClockReply};
 use crate::{
     api::{
         envelope::Answer,

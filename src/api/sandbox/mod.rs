@@ -7,6 +7,7 @@ mod clock;
 mod clock_advance;
 mod clock_freeze;
 mod fields;
+mod replies;
 mod reset;
 mod sms;
 mod sms_latest;

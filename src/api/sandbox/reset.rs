@@ -3,7 +3,7 @@
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi};
 
-use super::{SandboxTags, sms::SandboxFailure};
+use super::{SandboxTags, replies::SandboxFailure};
 use crate::{
     api::envelope::{Answer, reply_union, success_envelope},
     demo::{DEMO_PASSWORD, DemoUser},

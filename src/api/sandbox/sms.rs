@@ -1,54 +1,16 @@
 //! `GET /sandbox/sms`: every SMS code the sandbox "sent", newest first.
 
 use poem::web::Data;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
-use super::SandboxTags;
-use crate::{
-    api::envelope::{Answer, reply_union, status_envelope, success_envelope},
-    domain::CodePurpose,
-    sandbox::{Sandbox, inbox::InboxMessage},
+use super::{
+    SandboxTags,
+    replies::{SandboxFailure, SandboxSms},
 };
-
-/// 用途 (what a code is for: `sign_up` for register, `password_reset` for verify_code)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case", rename = "SandboxCodePurpose")]
-pub enum PurposeName {
-    /// Sent with `expect=0`, for `register`.
-    SignUp,
-    /// Sent with `expect=1`, for `verify_code`.
-    PasswordReset,
-}
-
-/// One SMS the sandbox "sent".
-#[derive(Debug, Object)]
-pub struct SandboxSms {
-    /// 手机号 (the phone it went to)
-    pub phone: String,
-    /// 验证码 (the 6-digit code, to type into the app)
-    pub code: String,
-    // A bare `$ref`: `SandboxCodePurpose` describes itself.
-    #[allow(missing_docs, reason = "a bare `$ref`")]
-    pub purpose: PurposeName,
-    /// 发送时间, 按沙箱时钟 (when it was sent, by the sandbox's clock, RFC 3339 UTC)
-    pub sent_at: String,
-}
-
-impl From<InboxMessage> for SandboxSms {
-    fn from(message: InboxMessage) -> Self {
-        Self {
-            phone: message.phone,
-            code: message.code,
-            purpose: match message.purpose {
-                CodePurpose::SignUp => PurposeName::SignUp,
-                CodePurpose::PasswordReset => PurposeName::PasswordReset,
-            },
-            sent_at: message
-                .sent_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        }
-    }
-}
+use crate::{
+    api::envelope::{Answer, reply_union, success_envelope},
+    sandbox::Sandbox,
+};
 
 /// The inbox.
 #[derive(Debug, Object)]
@@ -57,24 +19,11 @@ pub struct SandboxInbox {
     pub messages: Vec<SandboxSms>,
 }
 
-crate::api::wire_types::code_set!(
-    /// Codes of the sandbox's failures.
-    SandboxFailureCodes = [-1, 400],
-    "-1 见msg; 400 参数错误 (-1 see msg; 400 bad parameter)"
-);
-
 success_envelope!(
     /// The inbox.
     SandboxInboxSuccess,
     SandboxInbox,
     "获取成功"
-);
-
-status_envelope!(
-    /// A refused sandbox request.
-    SandboxFailure,
-    SandboxFailureCodes,
-    "-1 见msg, 400 参数错误"
 );
 
 reply_union!(

@@ -5,7 +5,7 @@ use poem_openapi::OpenApi;
 
 use super::{
     SandboxTags,
-    sms::{SandboxFailure, SandboxSms},
+    replies::{SandboxFailure, SandboxSms},
 };
 use crate::{
     api::{
