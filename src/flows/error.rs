@@ -1,15 +1,17 @@
 //! What a flow fails with when something unexpected happens.
 
-use sea_orm::DbErr;
-
-use crate::{password_hasher::HashError, sms_sender::SmsError, store::StoreError};
+use crate::{
+    password_hasher::HashError,
+    sms_sender::SmsError,
+    store::{DatabaseError, StoreError},
+};
 
 /// An unexpected failure: logged with its cause, shown to the app as `服务器内部错误`.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
     /// The database failed.
     #[error("database error")]
-    Database(#[from] DbErr),
+    Database(#[from] DatabaseError),
     /// Password hashing failed.
     #[error("password hashing failed")]
     Hash(#[from] HashError),

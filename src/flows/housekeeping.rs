@@ -1,21 +1,19 @@
 //! What the hourly task deletes: expired and long-revoked sessions, audit
 //! events past their retention, and the SMS budget counters of past days.
 
-use sea_orm::DbErr;
-
 use crate::{
     state::AppState,
-    store::{audit, limits, sessions},
+    store::{DatabaseError, audit, limits, sessions},
 };
 
 /// Deletes expired and long-revoked sessions; how many.
-pub async fn purge_sessions(state: &AppState) -> Result<u64, DbErr> {
+pub async fn purge_sessions(state: &AppState) -> Result<u64, DatabaseError> {
     sessions::purge(&state.db, state.clock.now()).await
 }
 
 /// Deletes audit events older than the retention, and the SMS budget
 /// counters of past days; how many events.
-pub async fn purge_audit_events(state: &AppState) -> Result<u64, DbErr> {
+pub async fn purge_audit_events(state: &AppState) -> Result<u64, DatabaseError> {
     let now = state.clock.now();
     limits::purge_budget_days(&state.db, now).await?;
     audit::purge_older_than(&state.db, now - state.policy.audit_retention).await

@@ -1,15 +1,13 @@
 //! `login`: a password checked within the lockout, the device binding
 //! moved, a new session opened.
 
-use entity::users::Model as User;
-
 use super::{account::Account, error::FlowError, refusals::count_refusal};
 use crate::{
     domain::{ClientIp, DeviceId, Password, Phone},
     password_hasher::{HashError, HashTicket},
     state::AppState,
     store::{
-        self,
+        self, LockKey,
         audit::{self, Actor, Kind, outcome},
         limits::{self, Limit, RetryAfter},
         sessions::{self, Token},
@@ -130,12 +128,12 @@ pub async fn login(
 /// live sessions than the cap.
 async fn open_session(
     state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &store::Transaction,
     user_id: &str,
     device: &DeviceId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Token, FlowError> {
-    store::lock_keys(txn, &[sessions::account_lock_key(user_id)]).await?;
+    store::lock_keys(txn, &[LockKey::sessions_of(user_id)]).await?;
     let token = sessions::open(txn, user_id, device, now, state.policy.session_lifetime).await?;
     let cap = state.policy.limits.max_sessions_per_account;
     sessions::keep_newest(txn, user_id, cap, now).await?;
@@ -152,9 +150,9 @@ async fn reserve_login(
     actor: &Actor<'_>,
 ) -> Result<Result<i64, (RetryAfter, Limit)>, FlowError> {
     let limits = &state.policy.limits;
-    let mut keys = vec![format!("login:phone:{}", phone.as_str())];
+    let mut keys = vec![LockKey::logins_of(phone)];
     if let Some(client) = client {
-        keys.push(format!("login:network:{}", client.network()));
+        keys.push(LockKey::logins_from(client));
     }
     let txn = store::begin_write(&state.db).await?;
     store::lock_keys(&txn, &keys).await?;
@@ -185,7 +183,7 @@ async fn verify_password(
     ticket: HashTicket,
     phone: &Phone,
     password: &Password,
-) -> Result<Option<User>, FlowError> {
+) -> Result<Option<users::User>, FlowError> {
     let user = users::by_phone(&state.db, phone).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matches = ticket.verify(password, stored_hash).await?;

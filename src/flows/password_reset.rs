@@ -8,7 +8,7 @@ use crate::{
     password_hasher::HashError,
     state::AppState,
     store::{
-        self,
+        self, LockKey,
         audit::{self, Actor, Kind, outcome},
         codes::{self, CodeAttempt},
         limits::{self, Limit, RetryAfter},
@@ -139,9 +139,9 @@ async fn refuse_unverified_reset(
         Some(_) => (outcome::WRONG_CODE, ResetOutcome::WrongCode),
         None => (outcome::NO_WINDOW, ResetOutcome::NotVerified),
     };
-    let mut keys = vec![format!("reset:phone:{}", request.phone.as_str())];
+    let mut keys = vec![LockKey::resets_of(request.phone)];
     if let Some(client) = client {
-        keys.push(format!("reset:network:{}", client.network()));
+        keys.push(LockKey::resets_from(client));
     }
     let txn = store::begin_write(&state.db).await?;
     store::lock_keys(&txn, &keys).await?;

@@ -7,7 +7,7 @@ use crate::{
     sms_sender::SmsMessage,
     state::AppState,
     store::{
-        self,
+        self, LockKey,
         audit::{self, Actor, Kind, outcome},
         codes::{self, Stored},
         limits::{self, Limit, RetryAfter},
@@ -106,7 +106,7 @@ pub async fn send_code(
     let txn = store::begin_write(&state.db).await?;
     // Serializes this phone's check-then-insert, across instances too, so no
     // two can both take a window's last send.
-    store::lock_keys(&txn, &[limits::phone_send_lock_key(phone.as_str())]).await?;
+    store::lock_keys(&txn, &[LockKey::sends_to(phone)]).await?;
     if let Some(wait) = limits::check_phone_sends(&txn, limits, phone.as_str(), now).await? {
         txn.rollback().await?;
         // The address's wait too (a plain read: a refusal takes nothing), so
@@ -129,7 +129,7 @@ pub async fn send_code(
     if let Some(client) = client {
         // Last, and only for the address's read and the audit row that
         // counts there: every send from one address waits for this lock.
-        store::lock_keys(&txn, &[limits::address_send_lock_key(client)]).await?;
+        store::lock_keys(&txn, &[LockKey::sends_from(client)]).await?;
         if let Some(wait) = limits::check_address_sends(&txn, limits, client, now).await? {
             txn.rollback().await?;
             return refuse_send(state, now, &actor, Limit::SendsPerAddress, wait).await;

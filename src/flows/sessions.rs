@@ -7,14 +7,13 @@
 //! [`sessions::touch`]).
 
 use chrono::{DateTime, Utc};
-use entity::{sessions::Model as Session, users::Model as User};
 
 use super::{account::Account, error::FlowError};
 use crate::{
     domain::ClientIp,
     state::AppState,
     store::{
-        self,
+        self, LockKey,
         audit::{self, Actor, Kind, outcome},
         sessions, users,
     },
@@ -62,7 +61,7 @@ async fn authenticated(
     state: &AppState,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(Session, User)>, FlowError> {
+) -> Result<Option<(sessions::Session, users::User)>, FlowError> {
     let Some((session, user)) = sessions::authenticate(&state.db, token, now).await? else {
         return Ok(None);
     };
@@ -119,9 +118,9 @@ pub async fn revoke_sessions(
         return Ok(RevokeOutcome::SessionInvalid);
     };
     let txn = store::begin_write(&state.db).await?;
-    store::lock_keys(&txn, &[sessions::account_lock_key(&user.id)]).await?;
+    store::lock_keys(&txn, &[LockKey::sessions_of(&user.id)]).await?;
     let live = sessions::live_of(&txn, &user.id, now).await?;
-    let chosen: Vec<&Session> = live
+    let chosen: Vec<&sessions::Session> = live
         .iter()
         .filter(|session| match target {
             RevokeTarget::One(id) => session.id == id,

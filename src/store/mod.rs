@@ -14,10 +14,18 @@ pub mod audit;
 pub mod codes;
 mod error;
 pub mod limits;
+mod lock_keys;
 pub mod secrets;
 pub mod sessions;
 mod transactions;
 pub mod users;
 
 pub use error::StoreError;
+pub use lock_keys::LockKey;
 pub use transactions::{begin_write, lock_keys};
+
+/// A transaction the flows open ([`begin_write`]) and commit; the store's
+/// functions take it where several writes must commit together.
+pub use sea_orm::DatabaseTransaction as Transaction;
+/// A failure of the database, as the store's functions report it.
+pub use sea_orm::DbErr as DatabaseError;

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::DeviceId;
 
+/// A stored session (a row of `sessions`).
+pub type Session = sessions::Model;
+
 /// How long revoked sessions are kept (for the record) before the purge removes them.
 pub const KEEP_REVOKED: Duration = Duration::days(1);
 
@@ -144,12 +147,6 @@ pub async fn live_of(
         .order_by_desc(sessions::Column::Id)
         .all(db)
         .await
-}
-
-/// The lock that serializes opening, capping and revoking the sessions of
-/// account `user_id` (see [`crate::store::lock_keys`]).
-pub fn account_lock_key(user_id: &str) -> String {
-    format!("sessions:user:{user_id}")
 }
 
 /// The filter of the live sessions of `user_id` at `now`.

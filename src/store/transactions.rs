@@ -6,6 +6,8 @@ use sea_orm::{
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+use super::LockKey;
+
 /// Begins a transaction that writes.
 ///
 /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at once,
@@ -31,11 +33,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// each other in a circle; READ COMMITTED then lets the reads after it see
 /// what the previous holder committed. SQLite needs nothing: `BEGIN
 /// IMMEDIATE` already holds the one write lock of the database.
-pub async fn lock_keys(txn: &DatabaseTransaction, keys: &[String]) -> Result<(), DbErr> {
+pub async fn lock_keys(txn: &DatabaseTransaction, keys: &[LockKey]) -> Result<(), DbErr> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    let mut sorted: Vec<&String> = keys.iter().collect();
+    let mut sorted: Vec<String> = keys.iter().map(ToString::to_string).collect();
     sorted.sort();
     sorted.dedup();
     for key in sorted {

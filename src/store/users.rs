@@ -16,6 +16,9 @@ use crate::{
     domain::{DeviceId, Name, Phone},
 };
 
+/// A stored account (a row of `users`).
+pub type User = users::Model;
+
 /// The users with `phone` (at most one: the column is unique).
 fn with_phone(phone: &str) -> Select<users::Entity> {
     users::Entity::find().filter(users::Column::Phone.eq(phone))
