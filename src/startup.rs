@@ -125,7 +125,7 @@ impl Application {
                     observer(info.statement);
                 }
                 if logged {
-                    database::log_statement(&info.statement.to_string());
+                    database::log_statement(info.statement);
                 }
             });
         }
