@@ -4,13 +4,15 @@
 
 use std::collections::BTreeSet;
 
+/// A name and its value, each the text its bytes spell or `Err` with the
+/// bytes when they are not UTF-8.
+pub type Pair = (Result<String, Vec<u8>>, Result<String, Vec<u8>>);
+
 /// The `(name, value)` pairs of a URL-encoded form or query string, in
 /// order: `+` is a space and `%HH` a byte, and each side is the text those
 /// bytes spell, or `Err` with the bytes when they are not UTF-8 (raw bytes
 /// that are not UTF-8 are refused the same way as encoded ones).
-pub fn form_pairs(
-    encoded: &[u8],
-) -> impl Iterator<Item = (Result<String, Vec<u8>>, Result<String, Vec<u8>>)> + '_ {
+pub fn form_pairs(encoded: &[u8]) -> impl Iterator<Item = Pair> + '_ {
     encoded
         .split(|byte| *byte == b'&')
         .filter(|pair| !pair.is_empty())
@@ -160,7 +162,7 @@ fn is_text(literal: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn pairs(encoded: &str) -> Vec<(Result<String, Vec<u8>>, Result<String, Vec<u8>>)> {
+    fn pairs(encoded: &str) -> Vec<Pair> {
         form_pairs(encoded.as_bytes()).collect()
     }
 
