@@ -21,10 +21,12 @@ use sea_orm::{
 use crate::settings::DatabaseSettings;
 
 mod sqlite_file;
+mod statement_log;
 
 pub use sqlite_file::{
     DatabasePlace, companion_files, database_place, link_target, sqlite_file, with_suffix,
 };
+pub use statement_log::{REDACTED, SECRET_COLUMNS, loggable};
 
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -129,12 +131,13 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// The log target of every statement the server runs, with its values in
 /// place, at DEBUG (`RUST_LOG=info,account_api::sql=debug`): the load
-/// harness explains each one's query plan on a large database.
+/// harness explains each one's query plan on a large database. The values
+/// of the secret columns ([`SECRET_COLUMNS`]) are shown as `'<redacted>'`.
 pub const STATEMENT_LOG: &str = "account_api::sql";
 
-/// Logs `statement` under [`STATEMENT_LOG`].
-pub fn log_statement(statement: &str) {
-    tracing::debug!(target: STATEMENT_LOG, statement, "statement");
+/// Logs `statement` under [`STATEMENT_LOG`], its secrets redacted ([`loggable`]).
+pub fn log_statement(statement: &Statement) {
+    tracing::debug!(target: STATEMENT_LOG, statement = loggable(statement), "statement");
 }
 
 /// SQLite connections held out of the pool for point lookups on hot paths
@@ -200,7 +203,11 @@ impl LookupConnections {
             },
         };
         if tracing::enabled!(target: STATEMENT_LOG, tracing::Level::DEBUG) {
-            log_statement(&sql.replacen('?', &format!("'{}'", parameter.replace('\'', "''")), 1));
+            log_statement(&Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                sql,
+                [parameter.into()],
+            ));
         }
         let found = connection
             .prepare_cached(sql)

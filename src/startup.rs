@@ -77,6 +77,20 @@ pub struct Overrides {
     /// The sandbox: its inbox takes the codes and its clock gives the time
     /// (unless the two above say otherwise), and its operations are served.
     pub sandbox: Option<Sandbox>,
+    /// Whether the hourly purge runs (first at start-up).
+    pub background_tasks: BackgroundTasks,
+}
+
+/// Whether the server runs its periodic tasks (the hourly purge of expired
+/// sessions and old audit events, whose first run is at start-up).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum BackgroundTasks {
+    /// They run: what a deployed server does.
+    #[default]
+    Run,
+    /// They do not run: tests that call the purges themselves, or that need
+    /// every connection of a small pool, are not raced by them.
+    Held,
 }
 
 /// A function shown every statement the server runs.
@@ -91,6 +105,7 @@ pub struct Application {
     connections: ConnectionSettings,
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
+    background_tasks: BackgroundTasks,
     state: AppState,
 }
 
@@ -125,7 +140,7 @@ impl Application {
                     observer(info.statement);
                 }
                 if logged {
-                    database::log_statement(&info.statement.to_string());
+                    database::log_statement(info.statement);
                 }
             });
         }
@@ -155,6 +170,7 @@ impl Application {
         )
         .await?;
         let sandbox = overrides.sandbox;
+        let background_tasks = overrides.background_tasks;
         let sms_sender = match (overrides.sms_sender, &sandbox) {
             (Some(sender), _) => sender,
             (None, Some(sandbox)) => sandbox.inbox.clone(),
@@ -190,6 +206,7 @@ impl Application {
             connections: settings.connections.clone(),
             cors,
             sandbox,
+            background_tasks,
             state,
         })
     }
@@ -232,7 +249,8 @@ impl Application {
             tracing::info!(metrics_address = %address, "serving /metrics on its own address");
         }
         tracing::info!(address = %self.local_addr, "listening");
-        let purge = tokio::spawn(purge_periodically(self.state.clone()));
+        let purge = (self.background_tasks == BackgroundTasks::Run)
+            .then(|| tokio::spawn(purge_periodically(self.state.clone())));
         let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
         let options = api::AppOptions {
             body_read_timeout,
@@ -262,7 +280,9 @@ impl Application {
             GRACE_PERIOD,
         );
         let (served, metrics_served) = tokio::join!(served, metrics_served);
-        purge.abort();
+        if let Some(purge) = purge {
+            purge.abort();
+        }
         tracing::info!("stopped");
         served.and(metrics_served)
     }

@@ -210,7 +210,15 @@ impl HttpEdges {
                     // The router refuses a path segment it cannot decode
                     // before any operation runs: name the path's parameter.
                     let field = path_parameter(&path).unwrap_or("request");
-                    bad_request(style, field, "无法解析 (could not be parsed)")
+                    let reason = if percent_encoding::percent_decode_str(&path)
+                        .decode_utf8()
+                        .is_err()
+                    {
+                        crate::domain::NOT_UTF8.0
+                    } else {
+                        "无法解析 (could not be parsed)"
+                    };
+                    bad_request(style, field, reason)
                 } else {
                     transport_failure(style, StatusCode::INTERNAL_SERVER_ERROR)
                 }

@@ -22,6 +22,7 @@ mod http_edges;
 pub mod messages;
 mod request_fields;
 mod session_token;
+mod utf8_fields;
 pub mod wire_types;
 
 mod forget_password;

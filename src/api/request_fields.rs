@@ -4,6 +4,8 @@
 //! ([`QueryFields`], the GET operations) or from one path segment
 //! ([`Path`]) — reporting a bad field by its name ([`BadField`]).
 
+use std::collections::BTreeSet;
+
 use poem::{Request, RequestBody};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
@@ -12,8 +14,8 @@ use poem_openapi::{
 };
 use serde_json::{Map, Value};
 
-use super::bad_request::BadField;
-use crate::domain::RequestField;
+use super::{bad_request::BadField, utf8_fields};
+use crate::domain::{NOT_UTF8, RequestField};
 
 /// A request object: an OpenAPI object (its schema, with a doc on every
 /// field) whose fields are read one by one, each refused by its name.
@@ -23,26 +25,71 @@ pub trait RequestFields: ParseFromJSON {
 }
 
 /// The raw fields of a request, by name: JSON values, or strings for a form
-/// or a query string.
-pub struct FieldMap(Map<String, Value>);
+/// or a query string; and the fields whose value is not UTF-8 text.
+#[derive(Default)]
+pub struct FieldMap {
+    values: Map<String, Value>,
+    not_utf8: BTreeSet<String>,
+}
 
 impl FieldMap {
     /// The field `name`, parsed; absent fields are what the type makes of
-    /// absence (refused, `None`, or a default).
+    /// absence (refused, `None`, or a default); a value that is not UTF-8
+    /// text is refused.
     pub fn take<T: RequestField>(&mut self, name: &'static str) -> Result<T, BadField> {
-        T::from_optional_json(self.0.remove(name)).map_err(|reason| BadField::new(name, reason))
+        if self.not_utf8.contains(name) {
+            return Err(BadField::new(name, NOT_UTF8));
+        }
+        T::from_optional_json(self.values.remove(name))
+            .map_err(|reason| BadField::new(name, reason))
     }
 
     /// The fields of a URL-encoded form or query string, as strings; the
-    /// first of repeated fields counts.
+    /// first of repeated fields counts. Names that are not UTF-8 name no
+    /// field a request reads and are ignored, as unknown fields are.
     fn from_form(encoded: &[u8]) -> Self {
-        let mut fields = Map::new();
-        for (name, value) in form_urlencoded::parse(encoded) {
-            fields
-                .entry(name.into_owned())
-                .or_insert_with(|| Value::String(value.into_owned()));
+        let mut fields = Self::default();
+        for (name, value) in utf8_fields::form_pairs(encoded) {
+            let Ok(name) = name else { continue };
+            if fields.values.contains_key(&name) || fields.not_utf8.contains(&name) {
+                continue;
+            }
+            match value {
+                Ok(value) => {
+                    fields.values.insert(name, Value::String(value));
+                }
+                Err(_) => {
+                    fields.not_utf8.insert(name);
+                }
+            }
         }
-        Self(fields)
+        fields
+    }
+
+    /// The fields of a JSON body, which must be an object. A string that is
+    /// not UTF-8 text makes its top-level field refused when it is read.
+    fn from_json(body: &[u8]) -> Result<Self, BadField> {
+        let not_an_object =
+            || BadField::body("应为JSON对象或表单 (must be a JSON object or a form)");
+        let not_json = || BadField::body("不是合法的JSON (not valid JSON)");
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(values)) => Ok(Self {
+                values,
+                not_utf8: BTreeSet::new(),
+            }),
+            Ok(_) => Err(not_an_object()),
+            Err(_) => {
+                let repaired = utf8_fields::repair_json(body).ok_or_else(not_json)?;
+                match serde_json::from_slice(&repaired.json) {
+                    Ok(Value::Object(values)) => Ok(Self {
+                        values,
+                        not_utf8: repaired.not_utf8,
+                    }),
+                    Ok(_) => Err(not_an_object()),
+                    Err(_) => Err(not_json()),
+                }
+            }
+        }
     }
 }
 
@@ -141,16 +188,7 @@ impl<'a, T: RequestFields> ApiExtractor<'a> for FormOrJson<T> {
             FieldMap::from_form(request.uri().query().unwrap_or_default().as_bytes())
         } else {
             match media_type(request.content_type()) {
-                Some(JSON) => match serde_json::from_slice(&bytes) {
-                    Ok(Value::Object(object)) => FieldMap(object),
-                    Ok(_) => {
-                        return Err(BadField::body(
-                            "应为JSON对象或表单 (must be a JSON object or a form)",
-                        )
-                        .into());
-                    }
-                    Err(_) => return Err(BadField::body("不是合法的JSON (not valid JSON)").into()),
-                },
+                Some(JSON) => FieldMap::from_json(&bytes)?,
                 Some(FORM) => FieldMap::from_form(&bytes),
                 _ => {
                     return Err(BadField::body(
@@ -278,14 +316,37 @@ impl<T> std::ops::Deref for Path<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Name, Password, Phone};
 
     #[test]
     fn the_first_of_repeated_form_fields_wins() {
-        let FieldMap(fields) = FieldMap::from_form(b"phone=13126939916&phone=2&name=%E4%BA%8E+x");
+        let fields = FieldMap::from_form(b"phone=13126939916&phone=2&name=%E4%BA%8E+x");
         assert_eq!(
-            Value::Object(fields),
+            Value::Object(fields.values),
             serde_json::json!({"phone": "13126939916", "name": "于 x"})
         );
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_refused_by_its_field_name() {
+        let mut fields =
+            FieldMap::from_form(b"password=%FF%FF&password=123456&name=ok&phone=%FE%80&%FF=x");
+        let refused = fields.take::<Password>("password").unwrap_err();
+        assert_eq!(
+            refused.message(),
+            "参数错误: password 不是合法的UTF-8文本 (not valid UTF-8)"
+        );
+        assert_eq!(fields.take::<Name>("name").unwrap().as_str(), "ok");
+        assert!(fields.take::<Option<Phone>>("phone").is_err());
+        // A valid first value wins over a later one that is not text.
+        let mut fields = FieldMap::from_form(b"name=a&name=%FF");
+        assert_eq!(fields.take::<Name>("name").unwrap().as_str(), "a");
+
+        let mut fields = FieldMap::from_json(b"{\"name\":\"\\udc80\",\"phone\":\"1\"}").unwrap();
+        assert_eq!(fields.take::<Name>("phone").unwrap().as_str(), "1");
+        assert_eq!(fields.take::<Name>("name").unwrap_err().field, "name");
+        assert!(FieldMap::from_json(b"[\"\xFF\"]").is_err());
+        assert!(FieldMap::from_json(b"{\"a\":\"\xFF\"").is_err());
     }
 
     #[test]

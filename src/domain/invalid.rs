@@ -7,3 +7,9 @@ pub struct Invalid(pub &'static str);
 
 /// The reason given for a parameter that is absent or empty.
 pub const MISSING: Invalid = Invalid("缺少参数 (missing)");
+
+/// The reason given for a field whose bytes are not UTF-8 text (a form or
+/// query string's `%FF`, raw bytes, or a JSON string's lone surrogate
+/// `\udc80`): refused rather than read with replacement characters, which
+/// would make different bytes the same password.
+pub const NOT_UTF8: Invalid = Invalid("不是合法的UTF-8文本 (not valid UTF-8)");

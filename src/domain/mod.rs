@@ -25,7 +25,7 @@ pub use code_purpose::CodePurpose;
 pub use device_id::DeviceId;
 pub use expect::Expect;
 pub use flag::Flag;
-pub use invalid::{Invalid, MISSING};
+pub use invalid::{Invalid, MISSING, NOT_UTF8};
 pub use name::Name;
 pub use password::Password;
 pub use phone::{Mobile, Phone};

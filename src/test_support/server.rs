@@ -16,7 +16,7 @@ use crate::{
     Application,
     settings::Settings,
     sms_sender::SmsSender,
-    startup::{Overrides, StatementObserver},
+    startup::{BackgroundTasks, Overrides, StatementObserver},
     state::AppState,
 };
 
@@ -31,6 +31,10 @@ pub struct ServerOptions {
     pub clock: Option<Arc<ManualClock>>,
     /// Shown every statement the server runs through its pool.
     pub statement_observer: Option<StatementObserver>,
+    /// Whether the hourly purge runs (first at start-up); held when `None`,
+    /// so that it races no test for the database: tests call the purges
+    /// themselves, or ask for it.
+    pub background_tasks: Option<BackgroundTasks>,
 }
 
 /// A running server, stopped when dropped (its database after it).
@@ -71,6 +75,7 @@ impl TestServer {
             clock: Some(clock.clone()),
             statement_observer: options.statement_observer,
             sandbox: None,
+            background_tasks: options.background_tasks.unwrap_or(BackgroundTasks::Held),
         };
         let application = Application::build_with(settings, overrides)
             .await

@@ -19,7 +19,7 @@ use std::{
 use account_api::{
     settings::Settings,
     sms_sender::SmsSender,
-    startup::StatementObserver,
+    startup::{BackgroundTasks, StatementObserver},
     state::AppState,
     test_support::{
         Backend, ManualClock, RecordingSender, ServerOptions, TestDatabase, TestServer, say,
@@ -148,6 +148,21 @@ impl TestApp {
         Self::spawn_custom_on(database, configure, sms.clone(), sms).await
     }
 
+    /// As [`TestApp::spawn_on`], with the hourly purge running as in a
+    /// deployed server (its first run at start-up); the other servers of
+    /// the tests hold it, so that it races none of them.
+    pub async fn spawn_on_with_background_tasks(
+        database: TestDatabase,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let sms = Arc::new(RecordingSender::default());
+        let options = ServerOptions {
+            background_tasks: Some(BackgroundTasks::Run),
+            ..ServerOptions::default()
+        };
+        Self::spawn_full(database, configure, sms.clone(), sms, options).await
+    }
+
     /// As [`TestApp::spawn_with`], also recording every statement the
     /// server runs through its pool (after its migrations).
     pub async fn spawn_recording_statements(
@@ -159,12 +174,16 @@ impl TestApp {
             recorder.lock().unwrap().push(statement.clone());
         });
         let sms = Arc::new(RecordingSender::default());
+        let options = ServerOptions {
+            statement_observer: Some(observer),
+            ..ServerOptions::default()
+        };
         let app = Self::spawn_full(
             TestDatabase::create().await,
             configure,
             sms.clone(),
             sms,
-            Some(observer),
+            options,
         )
         .await;
         (app, recorded)
@@ -185,15 +204,17 @@ impl TestApp {
         sender: Arc<dyn SmsSender>,
         sms: Arc<RecordingSender>,
     ) -> Self {
-        Self::spawn_full(database, configure, sender, sms, None).await
+        Self::spawn_full(database, configure, sender, sms, ServerOptions::default()).await
     }
 
+    /// A server over `database` with `sender`, and `options` beyond its
+    /// database and sender.
     async fn spawn_full(
         database: TestDatabase,
         configure: impl FnOnce(&mut Settings),
         sender: Arc<dyn SmsSender>,
         sms: Arc<RecordingSender>,
-        statement_observer: Option<StatementObserver>,
+        options: ServerOptions,
     ) -> Self {
         log_server_warnings();
         let configure = |settings: &mut Settings| {
@@ -210,8 +231,7 @@ impl TestApp {
         let options = ServerOptions {
             database: Some(database),
             sender: Some(sender),
-            statement_observer,
-            ..ServerOptions::default()
+            ..options
         };
         let server = TestServer::start(configure, options).await;
         Self {

@@ -38,6 +38,7 @@
 //!   (two server processes on one database), and `server_process` (the
 //!   binary as a child process).
 //! - `command_output`: the printing subcommands into a closed pipe.
+//! - `statement_log`: the statement log shows no secret.
 
 mod audit;
 mod bad_requests;
@@ -72,6 +73,7 @@ mod server_process;
 mod sessions;
 mod slow_clients;
 mod startup_refusals;
+mod statement_log;
 mod transport;
 mod verification;
 mod verify_code;

@@ -77,16 +77,27 @@ impl ServerProcess {
         Self::spawn_command(command, &[]).await
     }
 
+    /// As [`ServerProcess::start`], with `env` added to its environment
+    /// (which may replace its `RUST_LOG=info`).
+    pub async fn start_with_env(
+        database_url: &str,
+        flags: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_account-api"));
+        command.args(["serve", "--listen", "127.0.0.1:0", "--database-url"]);
+        Self::spawn_command(command.arg(database_url).args(flags), env).await
+    }
+
     /// Starts `command` with an environment of `RUST_LOG=info` and `env`
-    /// only, and waits until it listens.
+    /// only (`env` may set another `RUST_LOG`), and waits until it listens.
     pub async fn spawn_command(command: &mut Command, env: &[(&str, &std::ffi::OsStr)]) -> Self {
         // No DATABASE_URL, ACCOUNT_API_* or RUST_LOG from the test's environment.
-        command.env_clear();
+        command.env_clear().env("RUST_LOG", "info");
         for (name, value) in env {
             command.env(name, value);
         }
         let mut child = command
-            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
