@@ -89,6 +89,8 @@ pub struct Application {
     /// `/metrics`'s own listener (`--metrics-listen`), and its address.
     metrics: Option<(TcpListener, SocketAddr)>,
     connections: ConnectionSettings,
+    /// Whether a proxy is trusted (the per-address cap's default follows it).
+    trust_forwarded_for: bool,
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
     state: AppState,
@@ -188,6 +190,7 @@ impl Application {
             local_addr,
             metrics,
             connections: settings.connections.clone(),
+            trust_forwarded_for: settings.trust_forwarded_for,
             cors,
             sandbox,
             state,
@@ -240,7 +243,8 @@ impl Application {
             sandbox: self.sandbox,
             serve_metrics: self.metrics.is_none(),
         };
-        let limits = http_server::ConnectionLimits::from(&self.connections);
+        let limits =
+            http_server::ConnectionLimits::new(&self.connections, self.trust_forwarded_for);
         let stop = stop.boxed().shared();
         let metrics_served = {
             let stop = stop.clone();
