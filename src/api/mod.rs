@@ -16,6 +16,7 @@ mod client_address;
 pub mod cors;
 pub mod document;
 pub mod envelope;
+pub mod forwarded_for;
 mod http_edges;
 pub mod messages;
 mod request_fields;
