@@ -316,6 +316,20 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
 
 /// Warns about settings that are allowed but unsafe in production.
 fn warn_about_unsafe_settings(settings: &Settings) {
+    let connections = &settings.connections;
+    if let Some(per_address) = connections.max_connections_per_address
+        && settings.trust_forwarded_for
+        && per_address < connections.max_connections
+    {
+        tracing::warn!(
+            max_connections_per_address = per_address,
+            max_connections = connections.max_connections,
+            "--max-connections-per-address {per_address} counts connections by their peer, \
+             and with --trust-forwarded-for the peer is the proxy: it may hold only \
+             {per_address} connections at once; unset it to allow the proxy \
+             --max-connections"
+        );
+    }
     if settings.sms.verification() == Verification::Off {
         tracing::warn!(
             "SMS verification is OFF (the original document's behaviour): registration \

@@ -169,6 +169,34 @@ fn connection_settings_of_zero_are_refused_from_the_environment_and_the_file() {
 }
 
 #[test]
+fn a_per_address_cap_behind_a_proxy_is_announced_as_the_proxys() {
+    let lines = log_until_listening(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--trust-forwarded-for",
+            "--max-connections-per-address",
+            "8",
+        ],
+        &[],
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("--max-connections-per-address 8 counts connections")),
+        "{lines:?}"
+    );
+    // Unset, it is the proxy's --max-connections: nothing to say.
+    let unset = log_until_listening(&["--listen", "127.0.0.1:0", "--trust-forwarded-for"], &[]);
+    assert!(
+        !unset
+            .iter()
+            .any(|line| line.contains("--max-connections-per-address")),
+        "{unset:?}"
+    );
+}
+
+#[test]
 fn a_per_address_cap_above_the_global_one_starts() {
     // Clamped to --max-connections (documented), not refused.
     log_until_listening(
