@@ -22,7 +22,7 @@
 //!   configured rules ([`state::Policy`]).
 //! - [`settings`]: flags, environment, the configuration file, defaults.
 //! - [`startup`]: [`Application`] binds, migrates and serves;
-//!   [`http_server`] accepts connections under their deadlines and cap.
+//!   [`http_server`] accepts connections under their deadlines and caps.
 //! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: the
 //!   outside effects.
 //! - [`demo`]: fixtures for `account-api demo`; [`metrics`]: `/metrics`.

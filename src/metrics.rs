@@ -6,7 +6,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// The registry every metric below is registered in.
@@ -105,6 +106,52 @@ pub static REFUSALS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+/// Connections refused with the 503 envelope at accept, by the `cap` they
+/// were over (`max_connections`, `max_connections_per_address`).
+pub static CONNECTIONS_REFUSED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(
+        IntCounterVec::new(
+            Opts::new(
+                "http_connections_refused_total",
+                "Connections refused with 503 at accept, by the cap they were over",
+            ),
+            &["cap"],
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Connections closed because an answer made no progress for
+/// `--write-timeout-secs` (the client read none of it).
+pub static WRITE_TIMEOUTS: LazyLock<IntCounter> = LazyLock::new(|| {
+    registered(
+        IntCounter::new(
+            "http_write_timeouts_total",
+            "Connections closed because their answer made no progress for --write-timeout-secs",
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Requests whose client address was taken from the connection's peer
+/// although `--trust-forwarded-for` is on, by `reason`: `missing` (no
+/// forwarded header, or no `for=` in its last element) or `unparsable`
+/// (its right-most entry is no address, or an obfuscated one such as
+/// `for=_hidden` or `for=unknown`).
+pub static CLIENT_ADDRESS_FALLBACKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    registered(
+        IntCounterVec::new(
+            Opts::new(
+                "client_address_fallbacks_total",
+                "Requests whose trusted forwarded header named no usable client address, \
+                 so the peer address was used, by reason",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 /// The text exposition of every metric.
 pub fn render() -> String {
     // Touch each metric so it is listed even before its first use.
@@ -114,6 +161,9 @@ pub fn render() -> String {
     LazyLock::force(&HASHING);
     LazyLock::force(&SMS_SENDS);
     LazyLock::force(&REFUSALS);
+    LazyLock::force(&CONNECTIONS_REFUSED);
+    LazyLock::force(&WRITE_TIMEOUTS);
+    LazyLock::force(&CLIENT_ADDRESS_FALLBACKS);
     let mut text = Vec::new();
     TextEncoder::new()
         .encode(&REGISTRY.gather(), &mut text)
@@ -162,7 +212,25 @@ mod tests {
         LATENCY.with_label_values(&["test"]).observe(0.001);
         SMS_SENDS.with_label_values(&["sent"]).inc();
         REFUSALS.with_label_values(&["login_lockout"]).inc();
+        CONNECTIONS_REFUSED
+            .with_label_values(&["max_connections_per_address"])
+            .inc();
+        CLIENT_ADDRESS_FALLBACKS
+            .with_label_values(&["unparsable"])
+            .inc();
         let text = render();
+        assert!(
+            text.contains("# TYPE http_write_timeouts_total counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("http_connections_refused_total{cap=\"max_connections_per_address\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("client_address_fallbacks_total{reason=\"unparsable\"}"),
+            "{text}"
+        );
         assert!(
             text.contains("# TYPE password_hashes_in_flight gauge"),
             "{text}"

@@ -103,6 +103,8 @@ pub struct Application {
     /// `/metrics`'s own listener (`--metrics-listen`), and its address.
     metrics: Option<(TcpListener, SocketAddr)>,
     connections: ConnectionSettings,
+    /// Whether a proxy is trusted (the per-address cap's default follows it).
+    trust_forwarded_for: bool,
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
     background_tasks: BackgroundTasks,
@@ -204,6 +206,7 @@ impl Application {
             local_addr,
             metrics,
             connections: settings.connections.clone(),
+            trust_forwarded_for: settings.trust_forwarded_for,
             cors,
             sandbox,
             background_tasks,
@@ -258,7 +261,8 @@ impl Application {
             sandbox: self.sandbox,
             serve_metrics: self.metrics.is_none(),
         };
-        let limits = http_server::ConnectionLimits::from(&self.connections);
+        let limits =
+            http_server::ConnectionLimits::new(&self.connections, self.trust_forwarded_for);
         let stop = stop.boxed().shared();
         let metrics_served = {
             let stop = stop.clone();
@@ -332,6 +336,20 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
 
 /// Warns about settings that are allowed but unsafe in production.
 fn warn_about_unsafe_settings(settings: &Settings) {
+    let connections = &settings.connections;
+    if let Some(per_address) = connections.max_connections_per_address
+        && settings.trust_forwarded_for
+        && per_address < connections.max_connections
+    {
+        tracing::warn!(
+            max_connections_per_address = per_address,
+            max_connections = connections.max_connections,
+            "--max-connections-per-address {per_address} counts connections by their peer, \
+             and with --trust-forwarded-for the peer is the proxy: it may hold only \
+             {per_address} connections at once; unset it to allow the proxy \
+             --max-connections"
+        );
+    }
     if settings.sms.verification() == Verification::Off {
         tracing::warn!(
             "SMS verification is OFF (the original document's behaviour): registration \

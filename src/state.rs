@@ -11,7 +11,7 @@ use crate::{
     database::LookupConnections,
     domain::Phone,
     password_hasher::PasswordHasher,
-    settings::{LimitSettings, Settings, TestNumber, Verification},
+    settings::{ForwardedHeader, LimitSettings, Settings, TestNumber, Verification},
     sms_sender::SmsSender,
     store::{codes::CodeRules, secrets::CodeKey},
 };
@@ -48,8 +48,10 @@ pub struct Policy {
     pub test_numbers_until: Option<NaiveDate>,
     /// How long a session lasts.
     pub session_lifetime: Duration,
-    /// Whether `X-Forwarded-For` names the client.
+    /// Whether a trusted proxy's header names the client.
     pub trust_forwarded_for: bool,
+    /// The header it names the client in.
+    pub forwarded_header: ForwardedHeader,
     /// How long audit events are kept.
     pub audit_retention: Duration,
 }
@@ -64,6 +66,7 @@ impl Policy {
             test_numbers_until: settings.sms.test_numbers_until,
             session_lifetime: Duration::days(i64::from(settings.session_ttl_days)),
             trust_forwarded_for: settings.trust_forwarded_for,
+            forwarded_header: settings.forwarded_header,
             audit_retention: Duration::days(i64::from(settings.audit_retention_days)),
         }
     }

@@ -18,6 +18,7 @@ pub mod cors;
 pub mod document;
 pub mod envelope;
 mod field_schemas;
+pub mod forwarded_for;
 mod http_edges;
 pub mod messages;
 mod request_fields;

@@ -3,7 +3,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 /// A client's IP address as the server sees it (the connection's peer, or a
-/// trusted proxy's `X-Forwarded-For` entry).
+/// trusted proxy's `X-Forwarded-For` or `Forwarded` entry).
 ///
 /// Per-address limits and the reset window's binding use its
 /// [`network`](ClientIp::network): an IPv4 address as it is, an IPv6 address
@@ -29,11 +29,20 @@ impl ClientIp {
 
     /// What per-address limits count by: `1.2.3.4`, or `2001:db8:1:2::/64`.
     pub fn network(&self) -> String {
-        match self.0 {
+        match self.network_address() {
             IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("{v6}/64"),
+        }
+    }
+
+    /// The first address of [`network`](ClientIp::network): the IPv4
+    /// address itself, or the IPv6 address with its last 64 bits zero.
+    pub fn network_address(&self) -> IpAddr {
+        match self.0 {
+            IpAddr::V4(v4) => IpAddr::V4(v4),
             IpAddr::V6(v6) => {
                 let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-                format!("{}/64", Ipv6Addr::from(prefix))
+                IpAddr::V6(Ipv6Addr::from(prefix))
             }
         }
     }

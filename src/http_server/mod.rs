@@ -20,9 +20,13 @@
 //!   here, because hyper reads no head while one is in flight. 0 turns
 //!   keep-alive off (`Connection: close` on every answer).
 //! - **Bodies**: timed where they are read, in `api::http_edges` (HTTP 408).
-//! - **Cap**: each connection holds a semaphore permit from accept to close.
-//!   When none is free, the new connection gets a canned 503 envelope at
-//!   once, without its request being read, and is closed.
+//! - **Answers**: a write that makes no progress for `write_timeout_secs`
+//!   (the client reads nothing) closes the connection (`write_deadline`).
+//! - **Cap**: each connection holds a semaphore permit from accept to close,
+//!   and a slot of its client's address (`address_slots`, at most
+//!   `max_connections_per_address` per address, an IPv6 client counted by
+//!   its /64). When either is full, the new connection gets a canned 503
+//!   envelope at once, without its request being read, and is closed.
 //! - **Accept errors** (EMFILE, ENFILE, ...) are logged, then accepting
 //!   pauses for a moment, so the loop does not spin at full speed.
 //! - **Stop** works as poem's graceful shutdown did: no new connections,
@@ -50,12 +54,16 @@ use tokio::{
 
 use crate::{api::messages, settings::ConnectionSettings};
 
+mod address_slots;
 mod keep_alive;
 mod open_files;
+mod write_deadline;
 
 pub use open_files::{OpenFileLimit, raise_open_file_limit};
 
+use address_slots::{AddressSlot, AddressSlots};
 use keep_alive::{Activity, CountingIo, HeadTimer};
+use write_deadline::WriteDeadline;
 
 /// How long accepting pauses after an error such as EMFILE.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
@@ -72,17 +80,25 @@ pub struct ConnectionLimits {
     /// How long an idle keep-alive connection waits for the next request;
     /// `None`: no keep-alive, one answer per connection.
     pub keep_alive_timeout: Option<Duration>,
+    /// How long writing an answer may make no progress.
+    pub write_timeout: Duration,
     /// Most connections served at once.
     pub max_connections: u32,
+    /// Most connections served at once from one client address (IPv6: /64).
+    pub max_connections_per_address: u32,
 }
 
-impl From<&ConnectionSettings> for ConnectionLimits {
-    fn from(settings: &ConnectionSettings) -> Self {
+impl ConnectionLimits {
+    /// The limits of `settings`; `trust_forwarded_for` sets the per-address
+    /// cap's default (see [`ConnectionSettings::connections_per_address`]).
+    pub fn new(settings: &ConnectionSettings, trust_forwarded_for: bool) -> Self {
         Self {
             header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
             keep_alive_timeout: (settings.keep_alive_timeout_secs > 0)
                 .then(|| Duration::from_secs(settings.keep_alive_timeout_secs)),
+            write_timeout: Duration::from_secs(settings.write_timeout_secs),
             max_connections: settings.max_connections,
+            max_connections_per_address: settings.connections_per_address(trust_forwarded_for),
         }
     }
 }
@@ -114,6 +130,7 @@ where
     let endpoint = Arc::new(endpoint);
     let max_connections = limits.max_connections.max(1);
     let permits = Arc::new(Semaphore::new(max_connections as usize));
+    let address_slots = AddressSlots::new(limits.max_connections_per_address);
     let busy: Arc<[u8]> = busy_response().into();
     let (phase, watching) = watch::channel(Phase::Serving);
     tokio::pin!(stop);
@@ -124,8 +141,8 @@ where
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, remote_addr)) => match Arc::clone(&permits).try_acquire_owned() {
-                Ok(permit) => {
+            Ok((stream, remote_addr)) => match take_slots(&permits, &address_slots, remote_addr) {
+                Ok(slots) => {
                     tokio::spawn(serve_connection(
                         stream,
                         Addresses {
@@ -135,11 +152,19 @@ where
                         Arc::clone(&endpoint),
                         limits,
                         watching.clone(),
-                        permit,
+                        slots,
                     ));
                 }
-                Err(_) => {
-                    tracing::debug!(%remote_addr, max_connections, "connection refused: too many open");
+                Err(cap) => {
+                    crate::metrics::CONNECTIONS_REFUSED
+                        .with_label_values(&[cap.label()])
+                        .inc();
+                    tracing::debug!(
+                        %remote_addr,
+                        cap = cap.label(),
+                        limit = cap.limit(&limits),
+                        "connection refused: too many open"
+                    );
                     tokio::spawn(refuse(stream, Arc::clone(&busy)));
                 }
             },
@@ -181,6 +206,54 @@ where
     Ok(())
 }
 
+/// What a connection holds from accept to close: its place under each cap.
+struct Slots {
+    _permit: OwnedSemaphorePermit,
+    _address: AddressSlot,
+}
+
+/// The cap a refused connection is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cap {
+    /// `--max-connections`.
+    Total,
+    /// `--max-connections-per-address`.
+    PerAddress,
+}
+
+impl Cap {
+    /// Its label in `http_connections_refused_total`.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Total => "max_connections",
+            Self::PerAddress => "max_connections_per_address",
+        }
+    }
+
+    fn limit(self, limits: &ConnectionLimits) -> u32 {
+        match self {
+            Self::Total => limits.max_connections,
+            Self::PerAddress => limits.max_connections_per_address,
+        }
+    }
+}
+
+/// A place under both caps for a connection from `peer`, or the cap it is over.
+fn take_slots(
+    permits: &Arc<Semaphore>,
+    address_slots: &Arc<AddressSlots>,
+    peer: SocketAddr,
+) -> Result<Slots, Cap> {
+    let permit = Arc::clone(permits)
+        .try_acquire_owned()
+        .map_err(|_| Cap::Total)?;
+    let address = address_slots.try_take(peer.ip()).ok_or(Cap::PerAddress)?;
+    Ok(Slots {
+        _permit: permit,
+        _address: address,
+    })
+}
+
 /// Whether an accept error concerns only the connection being accepted.
 fn is_about_one_connection(err: &io::Error) -> bool {
     matches!(
@@ -207,15 +280,18 @@ async fn serve_connection<E>(
     endpoint: Arc<E>,
     limits: ConnectionLimits,
     mut phase: watch::Receiver<Phase>,
-    _permit: OwnedSemaphorePermit,
+    _slots: Slots,
 ) where
     E: Endpoint + 'static,
 {
     let activity = Arc::new(Activity::default());
-    let io = TokioIo::new(CountingIo {
-        inner: stream,
-        activity: Arc::clone(&activity),
-    });
+    let io = TokioIo::new(WriteDeadline::new(
+        CountingIo {
+            inner: stream,
+            activity: Arc::clone(&activity),
+        },
+        limits.write_timeout,
+    ));
     let service = {
         let activity = Arc::clone(&activity);
         let local_addr = LocalAddr(addresses.local.into());
@@ -263,9 +339,24 @@ async fn serve_connection<E>(
         }
     };
     if let Err(err) = served {
-        // Header deadlines, clients going away, unparsable requests.
+        // Header and write deadlines, clients going away, unparsable requests.
+        if is_write_timeout(&err) {
+            crate::metrics::WRITE_TIMEOUTS.inc();
+        }
         tracing::debug!(remote_addr = %addresses.remote, error = %err, "connection closed");
     }
+}
+
+/// Whether hyper ended a connection because its write deadline ran out.
+fn is_write_timeout(err: &hyper::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return io.kind() == io::ErrorKind::TimedOut;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Completes once the server is at `phase` or later (or gone).
@@ -333,10 +424,52 @@ mod tests {
     fn a_keep_alive_of_zero_turns_keep_alive_off() {
         let mut settings = ConnectionSettings::default();
         assert_eq!(
-            ConnectionLimits::from(&settings).keep_alive_timeout,
+            ConnectionLimits::new(&settings, false).keep_alive_timeout,
             Some(Duration::from_secs(75))
         );
         settings.keep_alive_timeout_secs = 0;
-        assert_eq!(ConnectionLimits::from(&settings).keep_alive_timeout, None);
+        assert_eq!(
+            ConnectionLimits::new(&settings, false).keep_alive_timeout,
+            None
+        );
+    }
+
+    #[test]
+    fn the_limits_carry_the_write_deadline_and_the_per_address_cap() {
+        let mut settings = ConnectionSettings::default();
+        let limits = ConnectionLimits::new(&settings, false);
+        assert_eq!(limits.write_timeout, Duration::from_secs(30));
+        assert_eq!(limits.max_connections_per_address, 64);
+        assert_eq!(
+            ConnectionLimits::new(&settings, true).max_connections_per_address,
+            settings.max_connections
+        );
+        settings.max_connections_per_address = Some(5000);
+        assert_eq!(
+            ConnectionLimits::new(&settings, false).max_connections_per_address,
+            settings.max_connections,
+            "clamped to --max-connections"
+        );
+    }
+
+    #[test]
+    fn a_connection_over_either_cap_is_refused_naming_it() {
+        let permits = Arc::new(Semaphore::new(3));
+        let slots = AddressSlots::new(2);
+        let peer = |ip: &str| SocketAddr::new(ip.parse().unwrap(), 40000);
+        let first = take_slots(&permits, &slots, peer("192.0.2.1")).unwrap();
+        let _second = take_slots(&permits, &slots, peer("192.0.2.1")).unwrap();
+        assert_eq!(
+            take_slots(&permits, &slots, peer("192.0.2.1")).err(),
+            Some(Cap::PerAddress)
+        );
+        // The refusal gave its permit back: another address gets the last one.
+        let _third = take_slots(&permits, &slots, peer("192.0.2.2")).unwrap();
+        assert_eq!(
+            take_slots(&permits, &slots, peer("192.0.2.3")).err(),
+            Some(Cap::Total)
+        );
+        drop(first);
+        assert!(take_slots(&permits, &slots, peer("192.0.2.1")).is_ok());
     }
 }

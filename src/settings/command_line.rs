@@ -536,6 +536,44 @@ mod tests {
     }
 
     #[test]
+    fn the_connection_and_proxy_settings_come_from_their_flags_and_the_file() {
+        use crate::settings::ForwardedHeader;
+        let defaults = serve(&[]);
+        assert_eq!(defaults.connections.write_timeout_secs, 30);
+        assert_eq!(defaults.connections.max_connections_per_address, None);
+        assert_eq!(defaults.forwarded_header, ForwardedHeader::XForwardedFor);
+        let flagged = serve(&[
+            "--write-timeout-secs",
+            "7",
+            "--max-connections-per-address",
+            "9",
+            "--trust-forwarded-for",
+            "--forwarded-header",
+            "forwarded",
+        ]);
+        assert_eq!(flagged.connections.write_timeout_secs, 7);
+        assert_eq!(flagged.connections.max_connections_per_address, Some(9));
+        assert_eq!(flagged.forwarded_header, ForwardedHeader::Forwarded);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(
+            &path,
+            "trust_forwarded_for = true\nforwarded_header = \"forwarded\"\n\n\
+             [connections]\nwrite_timeout_secs = 5\nmax_connections_per_address = 8\n",
+        )
+        .unwrap();
+        let config = path.to_str().unwrap();
+        let from_file = serve(&["--config", config]);
+        assert_eq!(from_file.connections.write_timeout_secs, 5);
+        assert_eq!(from_file.connections.max_connections_per_address, Some(8));
+        assert_eq!(from_file.forwarded_header, ForwardedHeader::Forwarded);
+        assert_eq!(from_file.validate(), Ok(()));
+        let overridden = serve(&["--config", config, "--max-connections-per-address", "3"]);
+        assert_eq!(overridden.connections.max_connections_per_address, Some(3));
+    }
+
+    #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }

@@ -22,7 +22,8 @@ pub use command_line::{
     config_schema,
 };
 pub use sections::{
-    ConnectionSettings, DEFAULT_DATABASE_URL, DatabaseSettings, LimitSettings, SenderKind,
-    Settings, SmsSettings, TestNumber, Verification,
+    ConnectionSettings, DEFAULT_DATABASE_URL, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    DatabaseSettings, ForwardedHeader, LimitSettings, SenderKind, Settings, SmsSettings,
+    TestNumber, Verification,
 };
 pub use validation::SettingsError;

@@ -26,10 +26,19 @@ pub struct Settings {
     #[arg(long, env = "ACCOUNT_API_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
-    /// Trust the right-most `X-Forwarded-For` entry as the client address (set
-    /// only behind a proxy that appends it); otherwise the connection's peer.
+    /// Trust the right-most entry of the `--forwarded-header` as the client
+    /// address (set only behind a proxy that appends it); otherwise the
+    /// connection's peer. An entry that does not parse falls back to the
+    /// peer, counted in `client_address_fallbacks_total` and warned about.
     #[arg(long, env = "ACCOUNT_API_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+
+    /// The header the trusted proxy names the client in:
+    /// `x-forwarded-for` (`X-Forwarded-For: ADDR`, with or without a port)
+    /// or `forwarded` (RFC 7239, `Forwarded: for=ADDR`). Used only with
+    /// `--trust-forwarded-for`.
+    #[arg(long, env = "ACCOUNT_API_FORWARDED_HEADER", value_enum, default_value_t = Settings::default().forwarded_header)]
+    pub forwarded_header: ForwardedHeader,
 
     /// How many days a session token stays valid (1 to 3650).
     #[arg(long, env = "ACCOUNT_API_SESSION_TTL_DAYS", default_value_t = Settings::default().session_ttl_days)]
@@ -76,6 +85,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             metrics_listen: None,
             trust_forwarded_for: false,
+            forwarded_header: ForwardedHeader::XForwardedFor,
             session_ttl_days: 30,
             audit_retention_days: 90,
             hash_queue_depth: 64,
@@ -100,6 +110,18 @@ impl Settings {
             ..Self::default()
         }
     }
+}
+
+/// The header a trusted proxy names the client in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: 198.51.100.7` (also `198.51.100.7:5555`,
+    /// `[2001:db8::1]:443`, quoted): its right-most entry.
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=198.51.100.7` (also quoted, with a port,
+    /// `for="[2001:db8::1]:443"`): the `for` of its right-most element.
+    Forwarded,
 }
 
 /// Where the data lives.
@@ -385,10 +407,44 @@ pub struct ConnectionSettings {
     #[arg(long, env = "ACCOUNT_API_KEEP_ALIVE_TIMEOUT_SECS", default_value_t = ConnectionSettings::default().keep_alive_timeout_secs)]
     pub keep_alive_timeout_secs: u64,
 
+    /// Seconds an answer may make no progress (the client reads none of it)
+    /// before its connection is closed (1 to 3600).
+    #[arg(long, env = "ACCOUNT_API_WRITE_TIMEOUT_SECS", default_value_t = ConnectionSettings::default().write_timeout_secs)]
+    pub write_timeout_secs: u64,
+
     /// Most connections open at once; beyond it a new connection gets the
     /// 503 envelope at once and is closed.
     #[arg(long, env = "ACCOUNT_API_MAX_CONNECTIONS", default_value_t = ConnectionSettings::default().max_connections)]
     pub max_connections: u32,
+
+    /// Most connections open at once from one client address (an IPv6
+    /// client: its /64); beyond it a new connection from there gets the 503
+    /// envelope at once and is closed. Counted by the connection's peer,
+    /// never by `X-Forwarded-For`. Unset: 64, or `--max-connections` with
+    /// `--trust-forwarded-for` (every connection then comes from the proxy).
+    /// Above `--max-connections` it is `--max-connections`.
+    #[arg(long, env = "ACCOUNT_API_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<u32>,
+}
+
+/// The per-address connection cap when `--max-connections-per-address` is
+/// not given and no proxy is trusted.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 64;
+
+impl ConnectionSettings {
+    /// The per-address connection cap in force: the one given, else the
+    /// default for a server behind a trusted proxy or not; never above
+    /// `--max-connections`.
+    pub fn connections_per_address(&self, trust_forwarded_for: bool) -> u32 {
+        let given = self
+            .max_connections_per_address
+            .unwrap_or(if trust_forwarded_for {
+                self.max_connections
+            } else {
+                DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+            });
+        given.min(self.max_connections)
+    }
 }
 
 impl Default for ConnectionSettings {
@@ -397,7 +453,9 @@ impl Default for ConnectionSettings {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 30,
             keep_alive_timeout_secs: 75,
+            write_timeout_secs: 30,
             max_connections: 1024,
+            max_connections_per_address: None,
         }
     }
 }

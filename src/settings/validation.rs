@@ -1,7 +1,7 @@
 //! Checks of every setting, so that none turns into a failure later: a
 //! refused value names its flag (and so its key in the configuration file).
 
-use super::sections::{SenderKind, Settings};
+use super::sections::{ForwardedHeader, SenderKind, Settings};
 
 /// A setting that makes no sense, named by its flag.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,10 +155,33 @@ impl Settings {
             0..=86_400,
         )?;
         in_range(
+            "--write-timeout-secs",
+            connections.write_timeout_secs,
+            1..=3600,
+        )?;
+        in_range(
             "--max-connections",
             connections.max_connections.into(),
             1..=1_000_000,
         )?;
+        // Above --max-connections it is --max-connections (documented):
+        // its unset default is above a small --max-connections.
+        if let Some(per_address) = connections.max_connections_per_address {
+            in_range(
+                "--max-connections-per-address",
+                per_address.into(),
+                1..=1_000_000,
+            )?;
+        }
+
+        if !self.trust_forwarded_for && self.forwarded_header != ForwardedHeader::XForwardedFor {
+            return Err(SettingsError {
+                flag: "--forwarded-header",
+                problem: "is read only with --trust-forwarded-for; give that too, or leave \
+                          --forwarded-header unset"
+                    .to_owned(),
+            });
+        }
 
         if let Err(problem) =
             super::allowed_origins::AllowedOrigins::parse(&self.cors_allowed_origins)
@@ -218,6 +241,30 @@ mod tests {
         assert!(connections.header_read_timeout_secs <= 30);
         assert!(connections.body_read_timeout_secs <= 30);
         assert!(connections.keep_alive_timeout_secs >= 60);
+        assert_eq!(connections.write_timeout_secs, 30);
+        assert_eq!(connections.max_connections_per_address, None);
+        assert_eq!(connections.connections_per_address(false), 64);
+        assert_eq!(
+            connections.connections_per_address(true),
+            connections.max_connections
+        );
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_per_address_cap_is_never_above_the_global_one() {
+        let mut settings = Settings::default();
+        settings.connections.max_connections = 10;
+        assert_eq!(settings.connections.connections_per_address(false), 10);
+        settings.connections.max_connections_per_address = Some(100);
+        assert_eq!(settings.connections.connections_per_address(false), 10);
+        settings.connections.max_connections_per_address = Some(4);
+        assert_eq!(settings.connections.connections_per_address(false), 4);
+        assert_eq!(
+            settings.connections.connections_per_address(true),
+            4,
+            "given, it applies behind a proxy too"
+        );
         assert_eq!(settings.validate(), Ok(()));
     }
 
@@ -236,6 +283,26 @@ mod tests {
         let mut settings = valid();
         settings.session_ttl_days = u32::MAX;
         assert_eq!(settings.validate().unwrap_err().flag, "--session-ttl-days");
+
+        let mut settings = valid();
+        settings.connections.write_timeout_secs = 0;
+        assert_eq!(
+            settings.validate().unwrap_err().flag,
+            "--write-timeout-secs"
+        );
+
+        let mut settings = valid();
+        settings.connections.max_connections_per_address = Some(0);
+        assert_eq!(
+            settings.validate().unwrap_err().flag,
+            "--max-connections-per-address"
+        );
+
+        let mut settings = valid();
+        settings.forwarded_header = crate::settings::ForwardedHeader::Forwarded;
+        assert_eq!(settings.validate().unwrap_err().flag, "--forwarded-header");
+        settings.trust_forwarded_for = true;
+        assert_eq!(settings.validate(), Ok(()));
 
         let mut settings = valid();
         settings.listen = "0.0.0.0:5000".parse().unwrap();

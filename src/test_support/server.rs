@@ -65,6 +65,11 @@ impl TestServer {
         };
         let mut settings =
             Settings::new("127.0.0.1:0".parse().expect("an address"), database.url());
+        // Every test client connects from 127.0.0.1 (or another loopback
+        // address), playing as many users as it likes: the per-address
+        // connection cap is as high as the global one unless a test sets it.
+        settings.connections.max_connections_per_address =
+            Some(settings.connections.max_connections);
         configure(&mut settings);
         let sms = Arc::new(RecordingSender::default());
         let clock = options

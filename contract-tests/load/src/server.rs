@@ -218,6 +218,10 @@ impl Server {
             .args(["--login-failures-per-address-per-hour", "1000000"])
             .arg("--max-connections")
             .arg(max_connections.to_string())
+            // Every connection of the harness comes from 127.0.0.1: the
+            // per-address cap must not be the one that binds.
+            .arg("--max-connections-per-address")
+            .arg(max_connections.to_string())
             .args(flags)
             .arg("--database-url")
             .arg(database_url)

@@ -14,8 +14,9 @@
 //! - One module per endpoint, `bad_requests` (the exact message of every bad
 //!   parameter in every encoding), `transport` for what surrounds them, and
 //!   `original_examples` for the original document's URLs replayed verbatim.
-//! - `slow_clients`: header, body and keep-alive deadlines and the
-//!   connection cap, against clients that trickle, stall or idle.
+//! - `slow_clients`: header, body, keep-alive and write deadlines and the
+//!   connection caps (total and per address), against clients that
+//!   trickle, stall, idle, never read, or open many connections.
 //! - Production mode: `verification` (codes on), `limits` (send limits and
 //!   login lockout), `sessions` (`/me`, `/logout`, expiry, re-hashing),
 //!   `audit` (the ledger, and no secret in the database).
@@ -25,7 +26,9 @@
 //!   its wrong tries killed, until its lockout ends), `refusal_counts`
 //!   (refusals by a limit are counted, not written one by one),
 //!   `reset_window` (a verified window is its
-//!   verifier's; polling `forget_password`), `login_races` (concurrent wrong
+//!   verifier's; polling `forget_password`), `forwarded_clients` (behind a
+//!   proxy, every form of the forwarded client is its own client; an entry
+//!   naming none is counted and warned about), `login_races` (concurrent wrong
 //!   passwords, spraying from one address, hashing floods),
 //!   `config_file` (the configuration file, checked by its schema and
 //!   honoured), `startup_refusals` (settings that make no sense, the unverified mode on
@@ -53,6 +56,7 @@ mod dead_codes;
 mod demo;
 mod durability;
 mod forget_password;
+mod forwarded_clients;
 mod helpers;
 mod isregister;
 mod lifecycle;

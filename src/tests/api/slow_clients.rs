@@ -8,6 +8,7 @@
 //! its requests properly, which is exactly what these clients do not do.
 
 use std::{
+    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -20,7 +21,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    net::{TcpSocket, TcpStream},
     time::timeout,
 };
 
@@ -663,4 +664,222 @@ async fn out_of_file_descriptors_the_server_pauses_accepting_instead_of_spinning
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A new connection to `app` from the loopback address `local` (on Linux
+/// all of 127.0.0.0/8 is loopback), with a receive buffer of about
+/// `receive_buffer` bytes if given.
+async fn connect_from(app: &TestApp, local: &str, receive_buffer: Option<u32>) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::new(local.parse().unwrap(), 0))
+        .expect("a loopback address");
+    if let Some(size) = receive_buffer {
+        socket.set_recv_buffer_size(size).unwrap();
+    }
+    socket
+        .connect(SocketAddr::from(([127, 0, 0, 1], app.port)))
+        .await
+        .expect("the server accepts")
+}
+
+/// Asks `GET /livez` on a new connection from `local` until it is served
+/// (a slot may take a moment to be given back); panics after `limit`.
+async fn served_within(app: &TestApp, local: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let mut stream = connect_from(app, local, None).await;
+        let request = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let (_, received) = read_until_closed(&mut stream, Instant::now(), 5 * PROMPT).await;
+        match complete_answer(&received).map(|answer| answer.0) {
+            Some(200) => return,
+            Some(503) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            _ => panic!(
+                "a client from {local} is still not served after {limit:?}: {:?}",
+                String::from_utf8_lossy(&received)
+            ),
+        }
+    }
+}
+
+/// The value of the counter `series` (e.g. `name{label="value"}`) at
+/// `/metrics`, 0 while it has no sample.
+fn counter(metrics: &str, series: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn clients_that_never_read_their_answers_lose_their_slots_at_the_write_deadline() {
+    let app = TestApp::spawn_with(|s| {
+        s.connections.max_connections = 3;
+        s.connections.write_timeout_secs = 1;
+        // Far longer: only the write deadline may close these connections.
+        s.connections.header_read_timeout_secs = 60;
+        s.connections.keep_alive_timeout_secs = 60;
+    })
+    .await;
+    // Far more answers than the sockets' buffers hold, asked for at once.
+    let requests = 300;
+    let answers = |received: &[u8]| {
+        String::from_utf8_lossy(received)
+            .matches("HTTP/1.1 200 OK\r\n")
+            .count()
+    };
+    let mut attackers = Vec::new();
+    while attackers.len() < 3 {
+        let mut stream = connect_from(&app, "127.0.0.1", Some(4096)).await;
+        let pipelined = get("/openapi.json").repeat(requests);
+        stream.write_all(pipelined.as_bytes()).await.unwrap();
+        // The first bytes only; then this client reads no more.
+        let mut first = [0; 64];
+        let read = timeout(5 * PROMPT, stream.read(&mut first))
+            .await
+            .expect("the first bytes of an answer")
+            .unwrap_or(0);
+        if first[..read].starts_with(b"HTTP/1.1 503") {
+            // The slot of the test client's document request is not free yet.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        assert!(
+            first[..read].starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&first[..read])
+        );
+        attackers.push(stream);
+    }
+
+    // Without reading a byte more (reading lets their answers go on), the
+    // three give their slots back once their write deadline passes: three
+    // other clients are served at once.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut served = Vec::new();
+    while served.len() < 3 {
+        let mut stream = connect(&app).await;
+        stream.write_all(get("/livez").as_bytes()).await.unwrap();
+        match read_answer(&mut stream, 5 * PROMPT).await.0 {
+            200 => served.push(stream),
+            503 if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            status => panic!("{} served, then {status}", served.len()),
+        }
+    }
+    drop(served);
+    // Each was closed, with a part of what it asked for sent.
+    for (n, stream) in attackers.iter_mut().enumerate() {
+        let (_, received) = read_until_closed(stream, Instant::now(), 5 * PROMPT).await;
+        eprintln!(
+            "the client that never read {n}: closed with {} more answers of {requests} in its buffers",
+            answers(&received)
+        );
+        assert!(answers(&received) < requests, "client {n} got every answer");
+    }
+    let metrics = app.get("/metrics").await.text;
+    assert!(
+        counter(&metrics, "http_write_timeouts_total") >= 3,
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_slot() {
+    let app = TestApp::spawn_with(|s| {
+        s.connections.max_connections = 10;
+        s.connections.max_connections_per_address = Some(2);
+        s.connections.header_read_timeout_secs = 30;
+        s.connections.keep_alive_timeout_secs = 30;
+    })
+    .await;
+    let series = "http_connections_refused_total{cap=\"max_connections_per_address\"}";
+    // Metrics from another address: this one is what the test counts.
+    let observer = app.client_from("127.0.0.3").await;
+    let refused_before = counter(&observer.get("/metrics").await.text, series);
+    let held = hold_connections(&app, 2).await;
+
+    // A third connection from the same address is refused at once.
+    let connected = Instant::now();
+    let mut third = connect(&app).await;
+    third.write_all(get("/livez").as_bytes()).await.unwrap();
+    let (_, received) = read_until_closed(&mut third, connected, 5 * PROMPT).await;
+    assert_busy(&received);
+
+    // Another address is served meanwhile.
+    let mut other = connect_from(&app, "127.0.0.2", None).await;
+    other.write_all(get("/livez").as_bytes()).await.unwrap();
+    let (status, headers, text) = read_answer(&mut other, 5 * PROMPT).await;
+    let response = app.checked("GET", "/livez", status, headers, text);
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.body, json!({"status": "ok"}));
+
+    // The refusal was counted.
+    let metrics = observer.get("/metrics").await.text;
+    assert!(counter(&metrics, series) > refused_before, "{metrics}");
+
+    // A connection closed gives its address a slot back.
+    drop(held);
+    served_within(&app, "127.0.0.1", Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn forty_connections_at_once_from_one_address_get_at_most_its_cap() {
+    let app = TestApp::spawn_with(|s| {
+        s.connections.max_connections = 64;
+        s.connections.max_connections_per_address = Some(4);
+        s.connections.keep_alive_timeout_secs = 30;
+    })
+    .await;
+    let port = app.port;
+    let clients: Vec<_> = (0..40)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                stream.write_all(get("/livez").as_bytes()).await.unwrap();
+                let mut received = Vec::new();
+                let mut buffer = [0; 4096];
+                let deadline = Instant::now() + 5 * PROMPT;
+                // Served connections stay open (keep-alive): read one answer.
+                while complete_answer(&received).is_none() {
+                    let read = tokio::time::timeout_at(deadline.into(), stream.read(&mut buffer))
+                        .await
+                        .expect("a prompt answer")
+                        .unwrap_or(0);
+                    if read == 0 {
+                        break;
+                    }
+                    received.extend_from_slice(&buffer[..read]);
+                }
+                (stream, received)
+            })
+        })
+        .collect();
+    let (mut served, mut refused, mut open) = (0, 0, Vec::new());
+    for client in clients {
+        let (stream, received) = client.await.expect("no client hangs");
+        match complete_answer(&received).map(|answer| answer.0) {
+            Some(200) => {
+                served += 1;
+                open.push(stream);
+            }
+            Some(503) => {
+                assert_busy(&received);
+                refused += 1;
+            }
+            _ => panic!("not 200 or 503: {:?}", String::from_utf8_lossy(&received)),
+        }
+    }
+    eprintln!(
+        "40 connections from one address, cap 4 per address: {served} served, {refused} refused"
+    );
+    assert_eq!(served + refused, 40);
+    assert!((1..=4).contains(&served), "{served} served at once");
+    // While they hold their address's slots, another address is served.
+    served_within(&app, "127.0.0.2", 5 * PROMPT).await;
+    drop(open);
 }

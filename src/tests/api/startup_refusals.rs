@@ -122,6 +122,11 @@ fn values_that_make_no_sense_are_refused_naming_the_flag() {
         ("--header-read-timeout-secs", "0"),
         ("--body-read-timeout-secs", "0"),
         ("--max-connections", "0"),
+        ("--write-timeout-secs", "0"),
+        ("--write-timeout-secs", "3601"),
+        ("--max-connections-per-address", "0"),
+        ("--forwarded-header", "forwarded"),
+        ("--forwarded-header", "x-real-ip"),
         ("--hash-queue-depth", "-1"),
         ("--cors-allowed-origins", "localhost:5173"),
         ("--cors-allowed-origins", "https://*.example.com"),
@@ -134,6 +139,77 @@ fn values_that_make_no_sense_are_refused_naming_the_flag() {
     assert_refused(&output, "--login-max-failures");
     // A refused start leaves no database behind.
     assert!(!dir.path().join("db.sqlite").exists());
+}
+
+#[test]
+fn connection_settings_of_zero_are_refused_from_the_environment_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (variable, flag) in [
+        ("ACCOUNT_API_WRITE_TIMEOUT_SECS", "--write-timeout-secs"),
+        (
+            "ACCOUNT_API_MAX_CONNECTIONS_PER_ADDRESS",
+            "--max-connections-per-address",
+        ),
+    ] {
+        assert_refused(&serve(&dir, &[], &[(variable, "0")]), flag);
+    }
+    for (key, flag) in [
+        ("write_timeout_secs", "--write-timeout-secs"),
+        (
+            "max_connections_per_address",
+            "--max-connections-per-address",
+        ),
+    ] {
+        let file = dir.path().join("account-api.toml");
+        std::fs::write(&file, format!("[connections]\n{key} = 0\n")).unwrap();
+        let output = serve(&dir, &["--config", file.to_str().unwrap()], &[]);
+        assert_refused(&output, flag);
+    }
+    assert!(!dir.path().join("db.sqlite").exists());
+}
+
+#[test]
+fn a_per_address_cap_behind_a_proxy_is_announced_as_the_proxys() {
+    let lines = log_until_listening(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--trust-forwarded-for",
+            "--max-connections-per-address",
+            "8",
+        ],
+        &[],
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("--max-connections-per-address 8 counts connections")),
+        "{lines:?}"
+    );
+    // Unset, it is the proxy's --max-connections: nothing to say.
+    let unset = log_until_listening(&["--listen", "127.0.0.1:0", "--trust-forwarded-for"], &[]);
+    assert!(
+        !unset
+            .iter()
+            .any(|line| line.contains("--max-connections-per-address")),
+        "{unset:?}"
+    );
+}
+
+#[test]
+fn a_per_address_cap_above_the_global_one_starts() {
+    // Clamped to --max-connections (documented), not refused.
+    log_until_listening(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "10",
+            "--max-connections-per-address",
+            "100",
+        ],
+        &[],
+    );
 }
 
 #[test]
