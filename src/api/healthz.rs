@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, OpenApi, payload::Json};
 
 use super::{
     document::ApiTags,
-    livez::{Check, CheckStatus},
+    health_check::{Check, CheckStatus},
 };
 use crate::state::AppState;
 

@@ -1,26 +1,11 @@
-//! `livez`: liveness, for load balancers and orchestrators; and the result
-//! type of both checks (`/healthz` answers it too).
+//! `livez`: liveness, for load balancers and orchestrators.
 
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::Json};
+use poem_openapi::{ApiResponse, OpenApi, payload::Json};
 
-use super::document::ApiTags;
-
-/// 检查结果: `ok` 或 `unavailable` (whether a check passed: `ok` or `unavailable`)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-pub enum CheckStatus {
-    /// The check passed.
-    Ok,
-    /// The check failed.
-    Unavailable,
-}
-
-/// The result of a check.
-#[derive(Debug, Object)]
-pub struct Check {
-    // A bare `$ref`: `CheckStatus` describes itself.
-    pub status: CheckStatus,
-}
+use super::{
+    document::ApiTags,
+    health_check::{Check, CheckStatus},
+};
 
 /// The answer of `/livez`.
 #[derive(ApiResponse)]

@@ -19,6 +19,7 @@ pub mod document;
 pub mod envelope;
 mod field_schemas;
 pub mod forwarded_for;
+mod health_check;
 mod http_edges;
 pub mod messages;
 mod request_fields;

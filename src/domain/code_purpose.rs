@@ -13,14 +13,6 @@ pub enum CodePurpose {
 }
 
 impl CodePurpose {
-    /// As stored in `sms_codes.purpose`.
-    pub fn as_stored(self) -> i16 {
-        match self {
-            Self::SignUp => entity::sms_codes::PURPOSE_SIGN_UP,
-            Self::PasswordReset => entity::sms_codes::PURPOSE_PASSWORD_RESET,
-        }
-    }
-
     /// What goes into the code's HMAC beside phone and code, so a code of one
     /// purpose never matches the other's hash.
     pub fn hash_tag(self) -> &'static [u8] {
@@ -47,9 +39,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_stored_purposes_are_those_of_the_wire_expect() {
-        assert_eq!(CodePurpose::from(Expect::Unregistered).as_stored(), 0);
-        assert_eq!(CodePurpose::from(Expect::Registered).as_stored(), 1);
+    fn the_purposes_are_those_of_the_wire_expect_and_hash_apart() {
+        assert_eq!(CodePurpose::from(Expect::Unregistered), CodePurpose::SignUp);
+        assert_eq!(
+            CodePurpose::from(Expect::Registered),
+            CodePurpose::PasswordReset
+        );
         assert_ne!(
             CodePurpose::SignUp.hash_tag(),
             CodePurpose::PasswordReset.hash_tag()

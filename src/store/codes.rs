@@ -108,7 +108,7 @@ pub async fn store(
         .is_none_or(|row| row.created_at < now - TRIES_RESET_AFTER || rules.is_dead(row));
     let row = sms_codes::ActiveModel {
         phone: Set(phone.as_str().to_owned()),
-        purpose: Set(purpose.as_stored()),
+        purpose: Set(stored_purpose(purpose)),
         code_hash: Set(key.hash(phone, purpose, code)),
         created_at: Set(now),
         expires_at: Set(now + CODE_LIFETIME),
@@ -165,7 +165,7 @@ async fn find(
 ) -> Result<Option<sms_codes::Model>, DbErr> {
     sms_codes::Entity::find()
         .filter(sms_codes::Column::Phone.eq(phone.as_str()))
-        .filter(sms_codes::Column::Purpose.eq(purpose.as_stored()))
+        .filter(sms_codes::Column::Purpose.eq(stored_purpose(purpose)))
         .one(db)
         .await
 }
@@ -303,11 +303,19 @@ pub async fn consume_reset_window(
             Expr::value(Option::<String>::None),
         )
         .filter(sms_codes::Column::Phone.eq(phone.as_str()))
-        .filter(sms_codes::Column::Purpose.eq(CodePurpose::PasswordReset.as_stored()))
+        .filter(sms_codes::Column::Purpose.eq(stored_purpose(CodePurpose::PasswordReset)))
         .filter(sms_codes::Column::ResetWindowExpiresAt.gt(now));
     closing = match window_client(client) {
         Some(network) => closing.filter(sms_codes::Column::ResetWindowClient.eq(network)),
         None => closing.filter(sms_codes::Column::ResetWindowClient.is_null()),
     };
     Ok(closing.exec(db).await?.rows_affected == 1)
+}
+
+/// A code's purpose as stored in `sms_codes.purpose`.
+fn stored_purpose(purpose: CodePurpose) -> i16 {
+    match purpose {
+        CodePurpose::SignUp => sms_codes::PURPOSE_SIGN_UP,
+        CodePurpose::PasswordReset => sms_codes::PURPOSE_PASSWORD_RESET,
+    }
 }

@@ -42,6 +42,7 @@
 //!   binary as a child process).
 //! - `command_output`: the printing subcommands into a closed pipe.
 //! - `statement_log`: the statement log shows no secret.
+//! - `layers`: the source keeps the layering of `src/lib.rs` (read with syn).
 
 mod audit;
 mod bad_requests;
@@ -59,6 +60,7 @@ mod forget_password;
 mod forwarded_clients;
 mod helpers;
 mod isregister;
+mod layers;
 mod lifecycle;
 mod limits;
 mod login;

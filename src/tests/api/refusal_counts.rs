@@ -9,11 +9,12 @@
 //! of logins follow, plus one `audit_refusals` row per address per hour.
 
 use account_api::{
+    clock::Clock,
     flows::housekeeping,
     settings::{DatabaseSettings, LimitSettings},
     test_support::TestDatabase,
 };
-use chrono::Duration;
+use chrono::{Duration, Timelike};
 use entity::{audit_events, audit_refusals};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -24,6 +25,16 @@ use crate::{
     helpers::{ApiClient, DEVICE, PASSWORD, PHONE, TestApp},
     server_process::ServerProcess,
 };
+
+/// Moves the test's clock to five minutes past the next full hour: the rows
+/// are per UTC hour, so what a test does within a few minutes must not
+/// straddle an hour's end, whatever the time it runs at.
+fn early_in_an_hour(app: &TestApp) {
+    let now = app.clock.now();
+    let into_the_hour = Duration::seconds(i64::from(now.minute() * 60 + now.second()));
+    app.clock
+        .advance(Duration::hours(1) - into_the_hour + Duration::minutes(5));
+}
 
 /// Wrong passwords that lock a phone (the default).
 const MAX_FAILURES: usize = 5;
@@ -93,6 +104,7 @@ fn expected_events() -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_and_fifty_logins_on_a_locked_phone_add_a_bounded_number_of_rows() {
     let app = TestApp::spawn().await;
+    early_in_an_hour(&app);
     app.registered(PHONE, PASSWORD, DEVICE).await;
     let (checked, refused) = wrong_logins(&app, 150).await;
     assert_eq!((checked, refused), (MAX_FAILURES, 150 - MAX_FAILURES));
@@ -148,6 +160,7 @@ async fn a_hundred_and_fifty_logins_on_a_locked_phone_add_a_bounded_number_of_ro
 #[tokio::test]
 async fn send_refusals_are_counted_and_the_send_limits_still_count_exactly() {
     let app = TestApp::spawn_with(|settings| settings.limits = LimitSettings::default()).await;
+    early_in_an_hour(&app);
     for _ in 0..10 {
         app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     }
