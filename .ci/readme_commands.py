@@ -75,6 +75,7 @@ SHORT_LOAD = {
     "LOAD_USERS": "200",
     "LOAD_BURST": "64",
     "LOAD_ARGON2_WINDOW_SECS": "1",
+    "LOAD_IDLE_CONNECTIONS": "2000",
     # The growth benchmark's large database, small enough for CI's budget.
     "LOAD_GROWTH_USERS": "20000",
     "LOAD_GROWTH_SESSIONS": "4000",
