@@ -8,7 +8,7 @@ use crate::{
     state::AppState,
     store::{
         self, LockKey,
-        audit::{self, Actor, Kind, outcome},
+        audit::{self, Actor, Kind, Outcome},
         limits::{self, Limit, RetryAfter},
         sessions::{self, Token},
         users,
@@ -80,19 +80,19 @@ pub async fn login(
         Ok(user) => user,
         Err(err) => {
             // Not a wrong password: the reservation stops counting.
-            let _ = audit::set_outcome(&state.db, reservation, outcome::FAILED).await;
+            let _ = audit::set_outcome(&state.db, reservation, Outcome::Failed).await;
             return Err(err);
         }
     };
     let now = state.clock.now();
     let Some(user) = user else {
-        audit::set_outcome(&state.db, reservation, outcome::WRONG_PASSWORD).await?;
+        audit::set_outcome(&state.db, reservation, Outcome::WrongPassword).await?;
         let limits = &state.policy.limits;
         if limits::login_lockout(&state.db, limits, phone.as_str(), now)
             .await?
             .is_some()
         {
-            audit::record(&state.db, now, Kind::Lockout, outcome::SUCCESS, &actor).await?;
+            audit::record(&state.db, now, Kind::Lockout, Outcome::Success, &actor).await?;
         }
         return Ok(LoginOutcome::WrongCredentials);
     };
@@ -112,7 +112,7 @@ pub async fn login(
         users::bind_device(&txn, &user.id, device, rehashed, now).await?;
     }
     let token = open_session(state, &txn, &user.id, device, now).await?;
-    audit::set_outcome(&txn, reservation, outcome::SUCCESS).await?;
+    audit::set_outcome(&txn, reservation, Outcome::Success).await?;
     txn.commit().await?;
     let account = Account::from_view(users::account_view(&state.db, user).await?)?;
     Ok(LoginOutcome::LoggedIn {
@@ -170,7 +170,7 @@ async fn reserve_login(
     let reservation = match refusal {
         // Counted by the caller, outside the locks: it counts towards nothing.
         Some(refusal) => Err(refusal),
-        None => Ok(audit::record(&txn, now, Kind::Login, outcome::VERIFYING, actor).await?),
+        None => Ok(audit::record(&txn, now, Kind::Login, Outcome::Verifying, actor).await?),
     };
     txn.commit().await?;
     Ok(reservation)

@@ -9,7 +9,7 @@ use crate::{
     state::AppState,
     store::{
         self, LockKey,
-        audit::{self, Actor, Kind, outcome},
+        audit::{self, Actor, Kind, Outcome},
         codes::{self, CodeAttempt},
         limits::{self, Limit, RetryAfter},
         sessions, users,
@@ -71,7 +71,7 @@ pub async fn reset_password(
             &state.db,
             state.clock.now(),
             Kind::PasswordReset,
-            outcome::REFUSED,
+            Outcome::Refused,
             &actor,
         )
         .await?;
@@ -102,7 +102,7 @@ pub async fn reset_password(
             &state.db,
             now,
             Kind::PasswordReset,
-            outcome::NO_WINDOW,
+            Outcome::NoWindow,
             &actor,
         )
         .await?;
@@ -110,7 +110,7 @@ pub async fn reset_password(
     }
     users::set_password_hash(&txn, &user.id, password_hash, now).await?;
     sessions::revoke_all(&txn, &user.id, now).await?;
-    audit::record(&txn, now, Kind::PasswordReset, outcome::SUCCESS, &actor).await?;
+    audit::record(&txn, now, Kind::PasswordReset, Outcome::Success, &actor).await?;
     txn.commit().await?;
     Ok(ResetOutcome::Changed)
 }
@@ -136,8 +136,8 @@ async fn refuse_unverified_reset(
         {
             return Ok(None);
         }
-        Some(_) => (outcome::WRONG_CODE, ResetOutcome::WrongCode),
-        None => (outcome::NO_WINDOW, ResetOutcome::NotVerified),
+        Some(_) => (Outcome::WrongCode, ResetOutcome::WrongCode),
+        None => (Outcome::NoWindow, ResetOutcome::NotVerified),
     };
     let mut keys = vec![LockKey::resets_of(request.phone)];
     if let Some(client) = client {
@@ -196,9 +196,9 @@ pub async fn verify_reset_code(
         device: None,
     };
     let recorded = if correct {
-        outcome::SUCCESS
+        Outcome::Success
     } else {
-        outcome::WRONG_CODE
+        Outcome::WrongCode
     };
     audit::record(
         &state.db,

@@ -7,7 +7,7 @@ use crate::{
     state::AppState,
     store::{
         self,
-        audit::{self, Actor, Kind, outcome},
+        audit::{self, Actor, Kind, Outcome},
         codes::{self, CodeAttempt},
         limits::Limit,
         sessions::{self, Token},
@@ -64,7 +64,7 @@ pub async fn register(
         client,
         device: Some(request.device.as_str()),
     };
-    let refused = async |outcome: &str| {
+    let refused = async |outcome: Outcome| {
         audit::record(
             &state.db,
             state.clock.now(),
@@ -76,7 +76,7 @@ pub async fn register(
     };
     // Cheap early answer for the common case; the unique index is the real guard.
     if users::is_registered(&state.db, &state.lookups, &request.phone).await? {
-        refused(outcome::REFUSED).await?;
+        refused(Outcome::Refused).await?;
         return Ok(RegisterOutcome::PhoneTaken);
     }
     // A place in the hashing queue before the code is used up: a busy
@@ -100,7 +100,7 @@ pub async fn register(
         let rules = state.policy.code_rules();
         let now = state.clock.now();
         if !codes::use_code(&state.db, &state.code_key, attempt, rules, now).await? {
-            refused(outcome::WRONG_CODE).await?;
+            refused(Outcome::WrongCode).await?;
             return Ok(RegisterOutcome::WrongCode);
         }
     }
@@ -117,14 +117,14 @@ pub async fn register(
     let txn = store::begin_write(&state.db).await?;
     if !users::insert(&txn, user, now).await? {
         drop(txn);
-        refused(outcome::REFUSED).await?;
+        refused(Outcome::Refused).await?;
         return Ok(RegisterOutcome::PhoneTaken);
     }
     let lifetime = state.policy.session_lifetime;
     let token = sessions::open(&txn, &user_id, &request.device, now, lifetime).await?;
     // A new account has no other session: the cap holds (imported accounts
     // are capped at their next login).
-    audit::record(&txn, now, Kind::Register, outcome::SUCCESS, &actor).await?;
+    audit::record(&txn, now, Kind::Register, Outcome::Success, &actor).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered {
         user_id,

@@ -8,7 +8,7 @@ use crate::{
     state::AppState,
     store::{
         self, LockKey,
-        audit::{self, Actor, Kind, outcome},
+        audit::{self, Actor, Kind, Outcome},
         codes::{self, Stored},
         limits::{self, Limit, RetryAfter},
         users,
@@ -57,7 +57,7 @@ pub async fn send_code(
         _ => None,
     };
     if let Some(refusal) = refusal {
-        audit::record(&state.db, now, Kind::SmsSend, outcome::REFUSED, &actor).await?;
+        audit::record(&state.db, now, Kind::SmsSend, Outcome::Refused, &actor).await?;
         return Ok(refusal);
     }
 
@@ -90,7 +90,7 @@ pub async fn send_code(
             count_refusal(state, now, Kind::SmsSend, Limit::DeadCode, &actor).await?;
             return Ok(SendOutcome::RateLimited(RetryAfter(wait)));
         }
-        audit::record(&txn, now, Kind::SmsSend, outcome::TEST_NUMBER, &actor).await?;
+        audit::record(&txn, now, Kind::SmsSend, Outcome::TestNumber, &actor).await?;
         txn.commit().await?;
         return Ok(SendOutcome::TestNumber);
     }
@@ -135,7 +135,7 @@ pub async fn send_code(
             return refuse_send(state, now, &actor, Limit::SendsPerAddress, wait).await;
         }
     }
-    let event = audit::record(&txn, now, Kind::SmsSend, outcome::SENT, &actor).await?;
+    let event = audit::record(&txn, now, Kind::SmsSend, Outcome::Sent, &actor).await?;
     txn.commit().await?;
 
     let message = SmsMessage {
@@ -146,7 +146,7 @@ pub async fn send_code(
     if let Err(err) = state.sms_sender.send(message).await {
         // The code never reached the phone: withdraw it and do not count the send.
         codes::withdraw(&state.db, code_id, now).await?;
-        audit::set_outcome(&state.db, event, outcome::FAILED).await?;
+        audit::set_outcome(&state.db, event, Outcome::Failed).await?;
         limits::return_to_daily_budget(&state.db, now).await?;
         return Err(err.into());
     }

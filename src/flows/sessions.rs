@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
     store::{
         self, LockKey,
-        audit::{self, Actor, Kind, outcome},
+        audit::{self, Actor, Kind, Outcome},
         sessions, users,
     },
 };
@@ -143,7 +143,7 @@ pub async fn revoke_sessions(
             device: Some(session.device_identifier.as_str()),
         })
         .collect();
-    audit::record_each(&txn, now, Kind::SessionRevoke, outcome::SUCCESS, &actors).await?;
+    audit::record_each(&txn, now, Kind::SessionRevoke, Outcome::Success, &actors).await?;
     txn.commit().await?;
     Ok(match target {
         RevokeTarget::One(_) if revoked == 0 => RevokeOutcome::NoSuchSession,
@@ -168,7 +168,7 @@ pub async fn logout(
             client,
             device: Some(session.device_identifier.as_str()),
         };
-        audit::record(&state.db, now, Kind::Logout, outcome::SUCCESS, &actor).await?;
+        audit::record(&state.db, now, Kind::Logout, Outcome::Success, &actor).await?;
     }
     Ok(revoked)
 }

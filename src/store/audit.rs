@@ -51,33 +51,52 @@ impl Kind {
     }
 }
 
-/// Stored outcomes.
-pub mod outcome {
+/// How an event ended, as stored in `audit_events.outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
     /// An SMS code was handed to the sender (counts against the send limits).
-    pub const SENT: &str = "sent";
+    Sent,
     /// The sender failed; the code was withdrawn.
-    pub const FAILED: &str = "failed";
+    Failed,
     /// A test number: nothing sent, no limit counted.
-    pub const TEST_NUMBER: &str = "test_number";
+    TestNumber,
     /// Refused by a limit or lockout (before refusals were counted in
     /// `audit_refusals`; no longer written).
-    pub const RATE_LIMITED: &str = "rate_limited";
+    RateLimited,
     /// The action succeeded.
-    pub const SUCCESS: &str = "success";
+    Success,
     /// A wrong password (counts towards the lockout).
-    pub const WRONG_PASSWORD: &str = "wrong_password";
+    WrongPassword,
     /// A wrong or dead SMS code (a password reset's `code` other than the
     /// verified one counts towards the reset attempt limits).
-    pub const WRONG_CODE: &str = "wrong_code";
+    WrongCode,
     /// A password reset without a verified reset window of this client
     /// (counts towards the reset attempt limits).
-    pub const NO_WINDOW: &str = "no_window";
+    NoWindow,
     /// A login whose password is being verified: reserved before hashing, so
     /// it counts towards the lockout until it turns into `success` or
     /// `wrong_password`.
-    pub const VERIFYING: &str = "verifying";
+    Verifying,
     /// Refused because the phone is (not) registered.
-    pub const REFUSED: &str = "refused";
+    Refused,
+}
+
+impl Outcome {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::TestNumber => "test_number",
+            Self::RateLimited => "rate_limited",
+            Self::Success => "success",
+            Self::WrongPassword => "wrong_password",
+            Self::WrongCode => "wrong_code",
+            Self::NoWindow => "no_window",
+            Self::Verifying => "verifying",
+            Self::Refused => "refused",
+        }
+    }
 }
 
 /// Who did it.
@@ -96,13 +115,13 @@ pub async fn record(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     kind: Kind,
-    outcome: &str,
+    outcome: Outcome,
     actor: &Actor<'_>,
 ) -> Result<i64, DbErr> {
     let event = audit_events::ActiveModel {
         created_at: Set(now),
         kind: Set(kind.as_str().to_owned()),
-        outcome: Set(outcome.to_owned()),
+        outcome: Set(outcome.as_str().to_owned()),
         phone: Set(actor.phone.map(str::to_owned)),
         client_ip: Set(actor.client.map(ClientIp::address)),
         client_network: Set(actor.client.map(ClientIp::network)),
@@ -120,7 +139,7 @@ pub async fn record_each(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     kind: Kind,
-    outcome: &str,
+    outcome: Outcome,
     actors: &[Actor<'_>],
 ) -> Result<(), DbErr> {
     if actors.is_empty() {
@@ -129,7 +148,7 @@ pub async fn record_each(
     let events = actors.iter().map(|actor| audit_events::ActiveModel {
         created_at: Set(now),
         kind: Set(kind.as_str().to_owned()),
-        outcome: Set(outcome.to_owned()),
+        outcome: Set(outcome.as_str().to_owned()),
         phone: Set(actor.phone.map(str::to_owned)),
         client_ip: Set(actor.client.map(ClientIp::address)),
         client_network: Set(actor.client.map(ClientIp::network)),
@@ -143,9 +162,13 @@ pub async fn record_each(
 }
 
 /// Changes the outcome of event `id` (a reservation that ended, a send that failed).
-pub async fn set_outcome(db: &impl ConnectionTrait, id: i64, outcome: &str) -> Result<(), DbErr> {
+pub async fn set_outcome(
+    db: &impl ConnectionTrait,
+    id: i64,
+    outcome: Outcome,
+) -> Result<(), DbErr> {
     audit_events::Entity::update_many()
-        .col_expr(audit_events::Column::Outcome, Expr::value(outcome))
+        .col_expr(audit_events::Column::Outcome, Expr::value(outcome.as_str()))
         .filter(audit_events::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -11,7 +11,7 @@ use super::*;
 /// reservation counts as a failure until it ends, so however many logins
 /// arrive at once, no more passwords are verified than the lockout allows).
 fn login_failures() -> sea_orm::Select<audit_events::Entity> {
-    events(Kind::Login, &[outcome::WRONG_PASSWORD, outcome::VERIFYING])
+    events(Kind::Login, &[Outcome::WrongPassword, Outcome::Verifying])
 }
 
 /// Whether login for `phone` is locked at `now`, and for how long.
@@ -26,7 +26,7 @@ pub async fn login_lockout(
     now: DateTime<Utc>,
 ) -> Result<Option<RetryAfter>, DbErr> {
     let window = Duration::minutes(i64::from(limits.login_lockout_minutes));
-    let last_reset = events(Kind::PasswordReset, &[outcome::SUCCESS])
+    let last_reset = events(Kind::PasswordReset, &[Outcome::Success])
         .filter(audit_events::Column::Phone.eq(phone))
         .order_by_desc(audit_events::Column::CreatedAt)
         .one(db)

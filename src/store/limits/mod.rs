@@ -20,7 +20,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::audit::{Kind, outcome};
+use super::audit::{Kind, Outcome};
 use crate::{domain::ClientIp, settings::LimitSettings};
 
 pub use budget::{purge_budget_days, return_to_daily_budget, take_from_daily_budget};
@@ -118,10 +118,12 @@ fn wait_for_window(
 }
 
 /// The events of `kind` that ended with one of `outcomes`.
-fn events(kind: Kind, outcomes: &[&str]) -> sea_orm::Select<audit_events::Entity> {
+fn events(kind: Kind, outcomes: &[Outcome]) -> sea_orm::Select<audit_events::Entity> {
     audit_events::Entity::find()
         .filter(audit_events::Column::Kind.eq(kind.as_str()))
-        .filter(audit_events::Column::Outcome.is_in(outcomes.iter().copied()))
+        .filter(
+            audit_events::Column::Outcome.is_in(outcomes.iter().map(|outcome| outcome.as_str())),
+        )
 }
 
 /// How long until fewer than `limit` events of `query` fall in the last

@@ -12,7 +12,7 @@ use super::*;
 fn unverified_resets() -> sea_orm::Select<audit_events::Entity> {
     events(
         Kind::PasswordReset,
-        &[outcome::NO_WINDOW, outcome::WRONG_CODE],
+        &[Outcome::NoWindow, Outcome::WrongCode],
     )
 }
 

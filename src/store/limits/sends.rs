@@ -59,5 +59,5 @@ pub async fn check_address_sends(
 
 /// The sends that reached a phone (or are being made).
 fn sends() -> sea_orm::Select<audit_events::Entity> {
-    events(Kind::SmsSend, &[outcome::SENT])
+    events(Kind::SmsSend, &[Outcome::Sent])
 }
