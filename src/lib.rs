@@ -8,6 +8,11 @@
 //!
 //! A request goes down one way: [`api`] (HTTP) → [`flows`] (the business
 //! flows) → [`store`] (every read and write) → the `entity` crate (tables).
+//! No layer names one above it; the flows name no ORM type (the store hands
+//! them its own); [`domain`] knows no layer, web framework or ORM; no flow
+//! uses another and no endpoint file another (what two share lives in a
+//! module both import). `src/tests/api/layers.rs` reads the source and fails
+//! when any of this breaks.
 //!
 //! - [`api`]: one file per endpoint — `api/login.rs` holds `login` and
 //!   `loginGet`, their request object, their reply types and the mapping
