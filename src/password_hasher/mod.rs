@@ -18,6 +18,7 @@
 //! the number of threads that ever hashed rather than with the permits.
 
 mod error;
+pub mod legacy;
 mod threads;
 
 use std::{
