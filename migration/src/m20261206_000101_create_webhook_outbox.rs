@@ -69,7 +69,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(
                         WebhookDeliveries::LastAttemptAt,
                     ))
-                    .col(timestamp_with_time_zone_null(WebhookDeliveries::DeliveredAt))
+                    .col(timestamp_with_time_zone_null(
+                        WebhookDeliveries::DeliveredAt,
+                    ))
                     .col(string_len_null(WebhookDeliveries::ClaimedBy, 64))
                     .col(timestamp_with_time_zone_null(
                         WebhookDeliveries::ClaimedUntil,
