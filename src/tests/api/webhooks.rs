@@ -464,3 +464,78 @@ async fn two_workers_on_one_postgresql_database_deliver_each_event_once() {
         assert_eq!(arrived, written, "order of {account}");
     }
 }
+
+#[tokio::test]
+async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier_event() {
+    let (_database, db) = database().await;
+    let endpoints = [endpoint("http://127.0.0.1:9/hook", &[1])];
+    let ids = enqueue(
+        &db,
+        &endpoints,
+        &[
+            ("user.registered", Some("a1")),
+            ("user.logged_in", Some("a1")),
+            ("user.registered", Some("a2")),
+        ],
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let minute = chrono::Duration::seconds(60);
+    let event_ids = |claimed: &[outbox::Claimed]| -> Vec<String> {
+        claimed.iter().map(|c| c.event_id.clone()).collect()
+    };
+
+    // Only the first pending event of each account is claimable.
+    let first = outbox::claim_due(&db, now, "first", now + minute, 10)
+        .await
+        .unwrap();
+    assert_eq!(event_ids(&first), [ids[0].clone(), ids[2].clone()]);
+    // Claimed: another instance gets nothing while the lease holds.
+    let during = outbox::claim_due(&db, now, "second", now + minute, 10)
+        .await
+        .unwrap();
+    assert!(during.is_empty(), "{during:?}");
+    // The first instance died: after its lease the second takes over.
+    let later = now + minute + chrono::Duration::seconds(1);
+    let taken = outbox::claim_due(&db, later, "second", later + minute, 10)
+        .await
+        .unwrap();
+    assert_eq!(event_ids(&taken), event_ids(&first));
+    // Once a1's first is delivered, its second becomes claimable.
+    outbox::mark_delivered(&db, taken[0].delivery_id, 200, later)
+        .await
+        .unwrap();
+    let next = outbox::claim_due(&db, later, "third", later + minute, 10)
+        .await
+        .unwrap();
+    assert_eq!(event_ids(&next), [ids[1].clone()]);
+    // A retry scheduled for later is not due before its time.
+    outbox::mark_failed(
+        &db,
+        next[0].delivery_id,
+        Some(503),
+        "HTTP 503",
+        outbox::AfterFailure::RetryAt(later + minute),
+        later,
+    )
+    .await
+    .unwrap();
+    assert!(
+        outbox::claim_due(&db, later, "third", later + minute, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = later + minute;
+    let retried = outbox::claim_due(&db, due, "third", due + minute, 10)
+        .await
+        .unwrap();
+    // Due now: the retry, and a2's event whose claim ran out meanwhile.
+    assert_eq!(event_ids(&retried), [ids[1].clone(), ids[2].clone()]);
+    assert_eq!(retried[0].attempts, 1);
+    let listed = outbox::list_deliveries(&db, None, Some(outbox::DELIVERED), 10)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].1.as_ref().unwrap().event_id, ids[0]);
+}
