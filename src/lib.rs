@@ -30,6 +30,8 @@
 //!   [`http_server`] accepts connections under their deadlines and caps.
 //! - [`password_hasher`], [`sms_sender`], [`database`], [`clock`]: the
 //!   outside effects.
+//! - [`webhooks`]: account events to webhook endpoints: signing, the
+//!   delivery worker (the outbox itself is in [`store`]).
 //! - [`demo`]: fixtures for `account-api demo`; [`metrics`]: `/metrics`.
 //! - `test_support` (feature `test-support`): test doubles, a fresh database
 //!   per test on SQLite or PostgreSQL.
@@ -53,5 +55,6 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod webhooks;
 
 pub use startup::Application;

@@ -13,7 +13,7 @@ use prometheus::{
 /// The registry every metric below is registered in.
 static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
 
-fn registered<M: prometheus::core::Collector + Clone + 'static>(metric: M) -> M {
+pub(crate) fn registered<M: prometheus::core::Collector + Clone + 'static>(metric: M) -> M {
     REGISTRY
         .register(Box::new(metric.clone()))
         .expect("each metric is registered once");

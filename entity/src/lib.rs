@@ -17,6 +17,8 @@
 //! - [`audit_refusals`]: requests refused by a limit, counted per key per hour.
 //! - [`sms_budget_days`]: the SMS sends of each day, against the daily budget.
 //! - [`server_secrets`]: generated secrets shared by every instance.
+//! - [`webhook_events`]: the outbox of account events.
+//! - [`webhook_deliveries`]: each event's delivery to each endpoint.
 //! - [`prelude`]: the `Entity` of every table under its table-like name.
 //!
 //! All times are UTC ([`sea_orm::prelude::DateTimeUtc`], stored as
@@ -31,6 +33,8 @@ pub mod sessions;
 pub mod sms_budget_days;
 pub mod sms_codes;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_events;
 
 /// The `Entity` of every table, named after the table (`Users`, `SmsCodes`, ...).
 pub mod prelude {
@@ -52,4 +56,8 @@ pub mod prelude {
     pub use crate::sms_codes::Entity as SmsCodes;
     /// The `users` table.
     pub use crate::users::Entity as Users;
+    /// The `webhook_deliveries` table.
+    pub use crate::webhook_deliveries::Entity as WebhookDeliveries;
+    /// The `webhook_events` table.
+    pub use crate::webhook_events::Entity as WebhookEvents;
 }

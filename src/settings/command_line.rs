@@ -506,6 +506,47 @@ mod tests {
     }
 
     #[test]
+    fn webhook_endpoints_are_read_from_the_file_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(
+            &path,
+            "[[webhooks]]\nurl = \"https://h.example/x\"\n\
+             secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+        )
+        .unwrap();
+        let mut settings = serve(&["--config", path.to_str().unwrap()]);
+        assert_eq!(settings.webhooks.len(), 1);
+        assert_eq!(
+            settings.webhooks[0].retry_schedule_secs,
+            crate::settings::DEFAULT_RETRY_SCHEDULE_SECS
+        );
+        assert_eq!(settings.validate(), Ok(()));
+        settings.webhooks.push(settings.webhooks[0].clone());
+        let refused = settings.validate().unwrap_err();
+        assert_eq!(refused.flag, "[[webhooks]]");
+        assert!(refused.problem.contains("twice"), "{refused}");
+        settings.webhooks.truncate(1);
+        settings.webhooks[0].retry_schedule_secs = vec![0];
+        assert_eq!(settings.validate().unwrap_err().flag, "[[webhooks]]");
+
+        let schema: Value = serde_json::from_str(&config_schema()).unwrap();
+        let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+        let good = serde_json::json!({"webhooks": [
+            {"url": "https://h.example/x", "secret": "whsec_x", "retry_schedule_secs": [1, 2]}
+        ]});
+        assert!(validator.is_valid(&good));
+        let wrong =
+            serde_json::json!({"webhooks": [{"url": "https://h.example/x", "secrets": "x"}]});
+        assert!(!validator.is_valid(&wrong));
+        assert!(
+            Cli::command()
+                .get_arguments()
+                .all(|arg| arg.get_id() != "webhooks")
+        );
+    }
+
+    #[test]
     fn the_metrics_address_and_the_one_time_consents_are_read() {
         assert_eq!(serve(&[]).metrics_listen, None);
         let flagged = serve(&["--metrics-listen", "127.0.0.1:9100"]);

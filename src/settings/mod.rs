@@ -7,7 +7,8 @@
 //! The file has one key per flag, named like the flag with `_` for `-`
 //! (`--login-max-failures` is `login_max_failures`), in the section of its
 //! struct: top-level keys, then `[database]`, `[sms]` (whose keys drop the
-//! flags' `sms_` prefix), `[limits]` and `[connections]`.
+//! flags' `sms_` prefix), `[limits]` and `[connections]`; `[[webhooks]]` entries are
+//! file-only (no flag).
 
 mod allowed_origins;
 mod command_line;
@@ -15,6 +16,7 @@ mod command_line;
 mod flag_table;
 mod sections;
 mod validation;
+mod webhooks;
 
 pub use allowed_origins::AllowedOrigins;
 pub use command_line::{
@@ -27,3 +29,4 @@ pub use sections::{
     TestNumber, Verification,
 };
 pub use validation::SettingsError;
+pub use webhooks::{DEFAULT_RETRY_SCHEDULE_SECS, WebhookEndpoint, WebhookSecret, decode_secret};

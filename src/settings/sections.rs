@@ -77,6 +77,11 @@ pub struct Settings {
     /// Connection deadlines and the connection cap.
     #[command(flatten)]
     pub connections: ConnectionSettings,
+
+    /// Endpoints that receive account events (`[[webhooks]]`, file only).
+    #[arg(skip)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<super::WebhookEndpoint>,
 }
 
 impl Default for Settings {
@@ -94,6 +99,7 @@ impl Default for Settings {
             sms: SmsSettings::default(),
             limits: LimitSettings::default(),
             connections: ConnectionSettings::default(),
+            webhooks: Vec::new(),
         }
     }
 }

@@ -52,6 +52,19 @@ impl Settings {
             1..=3600,
         )?;
 
+        for (index, endpoint) in self.webhooks.iter().enumerate() {
+            endpoint.validate().map_err(|problem| SettingsError {
+                flag: "[[webhooks]]",
+                problem,
+            })?;
+            if self.webhooks[..index].iter().any(|e| e.url == endpoint.url) {
+                return Err(SettingsError {
+                    flag: "[[webhooks]]",
+                    problem: format!("{} is listed twice", endpoint.url),
+                });
+            }
+        }
+
         let sms = &self.sms;
         in_range("--sms-http-timeout-ms", sms.http_timeout_ms, 1..=600_000)?;
         in_range("--sms-http-retries", sms.http_retries.into(), 0..=10)?;

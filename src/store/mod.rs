@@ -9,6 +9,7 @@
 //! - [`audit`]: the ledger of security events.
 //! - [`limits`]: the abuse limits counted from the ledger, and the daily budget.
 //! - [`secrets`]: the key SMS codes are hashed under.
+//! - [`webhooks`]: the outbox of account events and their deliveries.
 
 pub mod audit;
 pub mod codes;
@@ -19,6 +20,7 @@ pub mod secrets;
 pub mod sessions;
 mod transactions;
 pub mod users;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use lock_keys::LockKey;

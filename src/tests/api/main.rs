@@ -42,6 +42,8 @@
 //!   binary as a child process).
 //! - `command_output`: the printing subcommands into a closed pipe.
 //! - `statement_log`: the statement log shows no secret.
+//! - `webhooks`: the outbox and delivery worker of account events against
+//!   a local receiver (signatures, retries, order, rollback, two workers).
 //! - `layers`: the source keeps the layering of `src/lib.rs` (read with syn).
 
 mod audit;
@@ -83,3 +85,4 @@ mod statement_log;
 mod transport;
 mod verification;
 mod verify_code;
+mod webhooks;

@@ -1,0 +1,354 @@
+//! The webhook outbox: account events written in the transaction of the
+//! change they describe, one delivery row per subscribed endpoint, and the
+//! claims, outcomes and operator views of those deliveries.
+//!
+//! A delivery is made in order per endpoint and account: it is not claimed
+//! while an earlier delivery (lower id) of the same endpoint and account is
+//! still `pending`. Several instances share the work by claiming rows for a
+//! while (`claimed_by`, `claimed_until`): on PostgreSQL with
+//! `FOR UPDATE SKIP LOCKED`, on SQLite under its one write lock. A claim
+//! that outlives its instance expires and the delivery is claimed again (at
+//! least once).
+
+use chrono::{DateTime, Utc};
+use entity::{webhook_deliveries as deliveries, webhook_events as events};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::begin_write;
+
+/// A delivery waiting for its (next) attempt.
+pub const PENDING: &str = "pending";
+/// A delivery the endpoint accepted (2xx).
+pub const DELIVERED: &str = "delivered";
+/// A delivery given up: refused for good (a 4xx other than 429), or still
+/// failing after the last retry of its schedule.
+pub const DEAD: &str = "dead";
+
+/// An event to write: its type, the account it concerns, and its `data`.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// `user.registered`, ...
+    pub event_type: String,
+    /// The account (`users.id`) it concerns; its deliveries keep its order.
+    pub account_id: Option<String>,
+    /// The `data` object of the payload: ids and states, never a secret.
+    pub data: serde_json::Value,
+}
+
+/// What an endpoint needs to know to receive events: its key (URL) and the
+/// event types it subscribes to (`None`: all).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// The endpoint's URL, its key in `webhook_deliveries.endpoint`.
+    pub endpoint: String,
+    /// The types it receives; every type when `None`.
+    pub events: Option<Vec<String>>,
+}
+
+impl Subscription {
+    fn wants(&self, event_type: &str) -> bool {
+        self.events
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == event_type))
+    }
+}
+
+/// A written event: its public id and its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenEvent {
+    /// `msg_…`, the `webhook-id` of its deliveries.
+    pub event_id: String,
+    /// The body its deliveries send.
+    pub payload: String,
+    /// How many deliveries were written (subscribed endpoints).
+    pub deliveries: usize,
+}
+
+/// Writes `event` and one pending delivery per endpoint of `subscriptions`
+/// that subscribes to its type, in `txn` (the transaction of the change it
+/// describes: if that rolls back, nothing is sent). Call it from the flows
+/// with the configured endpoints (`AppState`'s, once wired).
+pub async fn enqueue(
+    txn: &DatabaseTransaction,
+    subscriptions: &[Subscription],
+    event: NewEvent,
+    now: DateTime<Utc>,
+) -> Result<WrittenEvent, DbErr> {
+    let event_id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let payload = serde_json::json!({
+        "type": event.event_type,
+        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": event.data,
+    })
+    .to_string();
+    let row = events::ActiveModel {
+        event_id: Set(event_id.clone()),
+        event_type: Set(event.event_type.clone()),
+        account_id: Set(event.account_id.clone()),
+        payload: Set(payload.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let mut written = 0;
+    for subscription in subscriptions.iter().filter(|s| s.wants(&event.event_type)) {
+        deliveries::ActiveModel {
+            event_id: Set(row.id),
+            endpoint: Set(subscription.endpoint.clone()),
+            account_id: Set(event.account_id.clone()),
+            state: Set(PENDING.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        written += 1;
+    }
+    Ok(WrittenEvent {
+        event_id,
+        payload,
+        deliveries: written,
+    })
+}
+
+/// A delivery claimed for one attempt, with what the request needs.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// `webhook_deliveries.id`.
+    pub delivery_id: i64,
+    /// The endpoint's URL.
+    pub endpoint: String,
+    /// `msg_…`.
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// The body.
+    pub payload: String,
+    /// Attempts before this one.
+    pub attempts: i32,
+    /// When the event was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Claims up to `limit` due deliveries for `instance` until `claimed_until`:
+/// pending, due at `now`, not claimed by a live claim, and the first pending
+/// one of their endpoint and account.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    instance: &str,
+    claimed_until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Claimed>, DbErr> {
+    let backend = db.get_database_backend();
+    let txn = begin_write(db).await?;
+    let lock = if backend == DbBackend::Postgres {
+        " FOR UPDATE OF d SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT d.id FROM webhook_deliveries d \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+         AND (d.claimed_until IS NULL OR d.claimed_until <= $1) \
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+           WHERE e.endpoint = d.endpoint AND e.account_id = d.account_id \
+           AND e.state = 'pending' AND e.id < d.id) \
+         ORDER BY d.next_attempt_at, d.id LIMIT {limit}{lock}"
+    );
+    let sql = if backend == DbBackend::Postgres {
+        sql
+    } else {
+        sql.replace('$', "?")
+    };
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+        .await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        txn.commit().await?;
+        return Ok(Vec::new());
+    }
+    deliveries::Entity::update_many()
+        .col_expr(deliveries::Column::ClaimedBy, Expr::value(instance))
+        .col_expr(deliveries::Column::ClaimedUntil, Expr::value(claimed_until))
+        .filter(deliveries::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    let found = deliveries::Entity::find()
+        .filter(deliveries::Column::Id.is_in(ids))
+        .find_also_related(events::Entity)
+        .order_by_asc(deliveries::Column::Id)
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(delivery, event)| {
+            let event = event?;
+            Some(Claimed {
+                delivery_id: delivery.id,
+                endpoint: delivery.endpoint,
+                event_id: event.event_id,
+                event_type: event.event_type,
+                payload: event.payload,
+                attempts: delivery.attempts,
+                created_at: event.created_at,
+            })
+        })
+        .collect())
+}
+
+/// Records a delivery the endpoint accepted with `status`.
+pub async fn mark_delivered(
+    db: &impl ConnectionTrait,
+    delivery_id: i64,
+    status: u16,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    deliveries::Entity::update_many()
+        .col_expr(deliveries::Column::State, Expr::value(DELIVERED))
+        .col_expr(
+            deliveries::Column::Attempts,
+            Expr::col(deliveries::Column::Attempts).add(1),
+        )
+        .col_expr(
+            deliveries::Column::LastStatus,
+            Expr::value(i32::from(status)),
+        )
+        .col_expr(
+            deliveries::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(deliveries::Column::LastAttemptAt, Expr::value(now))
+        .col_expr(deliveries::Column::DeliveredAt, Expr::value(now))
+        .col_expr(
+            deliveries::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            deliveries::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(deliveries::Column::Id.eq(delivery_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What follows a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// Give up: dead-lettered.
+    Dead,
+}
+
+/// Records a failed attempt (`status` when the endpoint answered, `error`
+/// a short reason without secrets) and what follows it.
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    delivery_id: i64,
+    status: Option<u16>,
+    error: &str,
+    next: AfterFailure,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = deliveries::Entity::update_many()
+        .col_expr(
+            deliveries::Column::Attempts,
+            Expr::col(deliveries::Column::Attempts).add(1),
+        )
+        .col_expr(
+            deliveries::Column::LastStatus,
+            Expr::value(status.map(i32::from)),
+        )
+        .col_expr(deliveries::Column::LastError, Expr::value(error.to_owned()))
+        .col_expr(deliveries::Column::LastAttemptAt, Expr::value(now))
+        .col_expr(
+            deliveries::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            deliveries::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
+    update = match next {
+        AfterFailure::RetryAt(at) => update
+            .col_expr(deliveries::Column::State, Expr::value(PENDING))
+            .col_expr(deliveries::Column::NextAttemptAt, Expr::value(at)),
+        AfterFailure::Dead => update.col_expr(deliveries::Column::State, Expr::value(DEAD)),
+    };
+    update
+        .filter(deliveries::Column::Id.eq(delivery_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deliveries, newest first, for operators: of `endpoint` and in `state`
+/// when given, at most `limit`.
+pub async fn list_deliveries(
+    db: &impl ConnectionTrait,
+    endpoint: Option<&str>,
+    state: Option<&str>,
+    limit: u64,
+) -> Result<Vec<(deliveries::Model, Option<events::Model>)>, DbErr> {
+    let mut query = deliveries::Entity::find();
+    if let Some(endpoint) = endpoint {
+        query = query.filter(deliveries::Column::Endpoint.eq(endpoint));
+    }
+    if let Some(state) = state {
+        query = query.filter(deliveries::Column::State.eq(state));
+    }
+    query
+        .find_also_related(events::Entity)
+        .order_by_desc(deliveries::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// How many deliveries are in `state`.
+pub async fn count_in_state(db: &impl ConnectionTrait, state: &str) -> Result<u64, DbErr> {
+    deliveries::Entity::find()
+        .filter(deliveries::Column::State.eq(state))
+        .count(db)
+        .await
+}
+
+/// Puts dead deliveries back to pending, due at `now`, their attempts
+/// reset: the one `delivery_id`, or every dead one (of `endpoint` when
+/// given) when `None`. Returns how many.
+pub async fn replay_dead(
+    db: &impl ConnectionTrait,
+    delivery_id: Option<i64>,
+    endpoint: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut update = deliveries::Entity::update_many()
+        .col_expr(deliveries::Column::State, Expr::value(PENDING))
+        .col_expr(deliveries::Column::Attempts, Expr::value(0))
+        .col_expr(deliveries::Column::NextAttemptAt, Expr::value(now))
+        .filter(deliveries::Column::State.eq(DEAD));
+    if let Some(id) = delivery_id {
+        update = update.filter(deliveries::Column::Id.eq(id));
+    }
+    if let Some(endpoint) = endpoint {
+        update = update.filter(deliveries::Column::Endpoint.eq(endpoint));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
