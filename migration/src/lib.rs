@@ -22,6 +22,8 @@
 //!   `sms_codes.last_failed_at`, from which a dead code's lockout runs.
 //! - [`m20261205_000007_create_audit_refusals`] creates `audit_refusals`,
 //!   the requests refused by a limit, counted per key per hour.
+//! - [`m20261206_000001_create_admin_tokens`] creates `admin_tokens`, the
+//!   admin API's tokens, stored as SHA-256 hashes under unique names.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -32,6 +34,7 @@ pub mod m20261201_000004_replace_send_lock_with_budget_counter;
 pub mod m20261201_000005_add_session_last_used;
 pub mod m20261205_000006_add_code_last_failed_at;
 pub mod m20261205_000007_create_audit_refusals;
+pub mod m20261206_000001_create_admin_tokens;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -47,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_add_session_last_used::Migration),
             Box::new(m20261205_000006_add_code_last_failed_at::Migration),
             Box::new(m20261205_000007_create_audit_refusals::Migration),
+            Box::new(m20261206_000001_create_admin_tokens::Migration),
         ]
     }
 }
@@ -59,7 +63,7 @@ mod tests {
     };
     use std::io::Write;
 
-    const TABLES: [&str; 9] = [
+    const TABLES: [&str; 10] = [
         "enterprises",
         "users",
         "applications",
@@ -69,10 +73,11 @@ mod tests {
         "sms_budget_days",
         "server_secrets",
         "audit_refusals",
+        "admin_tokens",
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 12] = [
+    const INDEXES: [(&str, &str); 14] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -91,6 +96,8 @@ mod tests {
         ("sessions", "idx_sessions_revoked_at"),
         ("sessions", "idx_sessions_expires_at"),
         ("audit_refusals", "idx_audit_refusals_window_key"),
+        ("admin_tokens", "idx_admin_tokens_name"),
+        ("admin_tokens", "idx_admin_tokens_token_hash"),
     ];
 
     const T: &str = "'2026-11-24 10:00:00+00:00'";
@@ -331,7 +338,8 @@ mod tests {
                 "m20261201_000004_replace_send_lock_with_budget_counter",
                 "m20261201_000005_add_session_last_used",
                 "m20261205_000006_add_code_last_failed_at",
-                "m20261205_000007_create_audit_refusals"
+                "m20261205_000007_create_audit_refusals",
+                "m20261206_000001_create_admin_tokens"
             ]
         );
     }

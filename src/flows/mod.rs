@@ -11,10 +11,12 @@
 //! - [`sessions`]: the account of a token (`/me`), the live sessions of
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
+//! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //!
 //! Every refusal by a limit (429) is counted through one helper
 //! (`refusals`): a metric by limit and a row per key per hour.
 
+pub mod admin_tokens;
 mod error;
 pub mod housekeeping;
 pub mod login;

@@ -16,8 +16,8 @@ mod validation;
 
 pub use allowed_origins::AllowedOrigins;
 pub use command_line::{
-    Cli, Command, DemoCommand, LogFormat, SANDBOX_ORIGINS, SandboxCommand, SettingsSourceError,
-    config_schema,
+    AdminTokenAction, AdminTokenCommand, Cli, Command, DemoCommand, LogFormat, SANDBOX_ORIGINS,
+    SandboxCommand, SettingsSourceError, config_schema,
 };
 pub use sections::{
     ConnectionSettings, DEFAULT_DATABASE_URL, DatabaseSettings, LimitSettings, SenderKind,

@@ -9,7 +9,9 @@
 //! - [`audit`]: the ledger of security events.
 //! - [`limits`]: the abuse limits counted from the ledger, and the daily budget.
 //! - [`secrets`]: the key SMS codes are hashed under.
+//! - [`admin_tokens`]: the admin API's tokens, stored only as hashes.
 
+pub mod admin_tokens;
 pub mod audit;
 pub mod codes;
 mod error;

@@ -38,7 +38,9 @@
 //!   (two server processes on one database), and `server_process` (the
 //!   binary as a child process).
 //! - `command_output`: the printing subcommands into a closed pipe.
+//! - `admin_tokens`: `admin-token create | list | revoke`.
 
+mod admin_tokens;
 mod audit;
 mod bad_requests;
 mod command_output;
