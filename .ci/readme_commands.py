@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+# The pages whose ```sh blocks run, README first.
+PAGES = [README, ROOT / "src" / "api" / "admin" / "README.md"]
 PORT = 5000
 BASE = f"http://127.0.0.1:{PORT}"
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -45,8 +47,10 @@ class Block:
     """How one README block runs."""
 
     # What it needs: "none", "server", "demo-server" (a server on :5000 with
-    # the demo users), "sandbox" (`account-api sandbox` on :5000), or "ci"
-    # (it is the command .ci/run runs itself).
+    # the demo users), "sandbox" (`account-api sandbox` on :5000),
+    # "admin-server" (a demo server with the admin API on :5001, a token
+    # named alice@support in ADMIN_TOKEN and its database in DATABASE_URL),
+    # or "ci" (it is the command .ci/run runs itself).
     needs: str = "none"
     # It starts a server itself: run it in the background until :5000 answers.
     serves: bool = False
@@ -120,7 +124,12 @@ BLOCKS = {
     "cd contract-tests/frontend && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt": Block(
         needs="demo-server"
     ),
+    # src/api/admin/README.md
+    "export DATABASE_URL=sqlite://account-api.db": Block(serves=True, scratch=True),
+    "A=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
 }
+
+ADMIN_PORT = 5001
 
 
 def say(text):
@@ -172,13 +181,21 @@ class Server:
         self.dir = tempfile.TemporaryDirectory(prefix="readme-server-")
         url = f"sqlite://{self.dir.name}/db.sqlite"
         env = clean_env()
-        if kind == "demo-server":
+        self.env = {}
+        if kind in ("demo-server", "admin-server"):
             subprocess.run([binary, "demo", "--database-url", url], check=True, env=env,
                            stdout=subprocess.DEVNULL)
         if kind == "sandbox":
             command = [binary, "sandbox", "--listen", f"127.0.0.1:{PORT}"]
         else:
             command = [binary, "serve", "--listen", f"127.0.0.1:{PORT}", "--database-url", url]
+        if kind == "admin-server":
+            token = subprocess.run(
+                [binary, "admin-token", "create", "--name", "alice@support", "--database-url", url],
+                check=True, env=env, capture_output=True, text=True,
+            ).stdout.strip()
+            self.env = {"ADMIN_TOKEN": token, "DATABASE_URL": url}
+            command += ["--admin-listen", f"127.0.0.1:{ADMIN_PORT}"]
         self.log = open(Path(self.dir.name) / "server.log", "w")
         self.process = subprocess.Popen(
             command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -226,7 +243,7 @@ def compare_answers(body, output):
 
 def run_block(number, line, body, spec, binary):
     first = body.strip().splitlines()[0].split("  #")[0].strip()
-    say(f"\n== block {number} (README.md line {line}): {first}")
+    say(f"\n== block {number} ({line}): {first}")
     if spec.needs == "ci":
         say("   run by .ci/run itself (its test step)")
         return True
@@ -240,8 +257,9 @@ def run_block(number, line, body, spec, binary):
         say(f"   refusing: {', '.join(map(str, before))} exist and the block would use them")
         return False
     try:
-        if spec.needs in ("server", "demo-server", "sandbox"):
+        if spec.needs in ("server", "demo-server", "sandbox", "admin-server"):
             server = Server(binary, spec.needs)
+            env.update(server.env)
         elif spec.serves and port_open(PORT):
             say(f"   refusing: something already listens on {PORT}")
             return False
@@ -342,16 +360,17 @@ def main():
                         help="serve the blocks that need a server with the debug build")
     args = parser.parse_args()
 
-    blocks = sh_blocks(README.read_text())
+    blocks = [(page.relative_to(ROOT), line, body)
+              for page in PAGES for line, body in sh_blocks(page.read_text())]
     unknown = []
     plan = []
-    for number, (line, body) in enumerate(blocks, 1):
+    for number, (page, line, body) in enumerate(blocks, 1):
         first = body.strip().splitlines()[0]
         key = next((k for k in BLOCKS if first.split("  #")[0].strip() == k), None)
         if key is None:
-            unknown.append(f"README.md line {line}: {first}")
+            unknown.append(f"{page} line {line}: {first}")
         else:
-            plan.append((number, line, body, BLOCKS[key]))
+            plan.append((number, f"{page} line {line}", body, BLOCKS[key]))
     if unknown:
         say("README shows commands this runner does not know how to check; add them to BLOCKS:")
         for entry in unknown:
@@ -359,7 +378,7 @@ def main():
         return 1
     if args.list:
         for number, line, body, spec in plan:
-            say(f"{number:2}  line {line:4}  needs {spec.needs:11}  {body.strip().splitlines()[0]}")
+            say(f"{number:2}  {line:30}  needs {spec.needs:12}  {body.strip().splitlines()[0]}")
         return 0
 
     profile = "debug" if args.debug else "release"
@@ -372,7 +391,7 @@ def main():
         if args.only and number not in args.only:
             continue
         if not run_block(number, line, body, spec, binary):
-            failed.append(f"block {number} (README.md line {line})")
+            failed.append(f"block {number} ({line})")
     if failed:
         say(f"\nFAILED: {', '.join(failed)}")
         return 1

@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Openapi => print(&api::openapi_json()),
         Command::SandboxOpenapi => print(&api::sandbox::sandbox_json()),
+        Command::AdminOpenapi => print(&api::admin::admin_json()),
         Command::Sandbox(command) => account_api::startup::run_sandbox(command).await,
         Command::ConfigSchema => print(&account_api::settings::config_schema()),
         Command::Migrate(settings) => migrate(&settings).await,

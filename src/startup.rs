@@ -48,6 +48,14 @@ pub enum StartupError {
         /// The cause.
         source: io::Error,
     },
+    /// The admin address could not be bound.
+    #[error("--admin-listen {address}: cannot listen: {source}")]
+    AdminListen {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
     /// The metrics address could not be bound.
     #[error("--metrics-listen {address}: cannot listen: {source}")]
     MetricsListen {
@@ -88,6 +96,8 @@ pub struct Application {
     local_addr: SocketAddr,
     /// `/metrics`'s own listener (`--metrics-listen`), and its address.
     metrics: Option<(TcpListener, SocketAddr)>,
+    /// The admin API's listener (`--admin-listen`), and its address.
+    admin: Option<(TcpListener, SocketAddr)>,
     connections: ConnectionSettings,
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
@@ -147,6 +157,15 @@ impl Application {
             }
             None => None,
         };
+        let admin = match settings.admin_listen {
+            Some(address) => {
+                let admin_error = |source| StartupError::AdminListen { address, source };
+                let listener = TcpListener::bind(address).await.map_err(admin_error)?;
+                let bound = listener.local_addr().map_err(admin_error)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
 
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
@@ -187,6 +206,7 @@ impl Application {
             listener,
             local_addr,
             metrics,
+            admin,
             connections: settings.connections.clone(),
             cors,
             sandbox,
@@ -207,6 +227,11 @@ impl Application {
     /// The address `/metrics` is served on when it has a listener of its own.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics.as_ref().map(|(_, address)| *address)
+    }
+
+    /// The address the admin API is served on (`--admin-listen`), if any.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(_, address)| *address)
     }
 
     /// The shared state, for tests that look into the database.
@@ -231,6 +256,9 @@ impl Application {
         if let Some((_, address)) = &self.metrics {
             tracing::info!(metrics_address = %address, "serving /metrics on its own address");
         }
+        if let Some((_, address)) = &self.admin {
+            tracing::info!(admin_address = %address, "serving the admin API on its own address");
+        }
         tracing::info!(address = %self.local_addr, "listening");
         let purge = tokio::spawn(purge_periodically(self.state.clone()));
         let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
@@ -254,6 +282,19 @@ impl Application {
                 }
             }
         };
+        let admin_served = {
+            let stop = stop.clone();
+            let state = self.state.clone();
+            async move {
+                match self.admin {
+                    Some((listener, _)) => {
+                        let app = api::admin::admin_app(state, body_read_timeout);
+                        http_server::serve(listener, app, limits, stop, GRACE_PERIOD).await
+                    }
+                    None => Ok(()),
+                }
+            }
+        };
         let served = http_server::serve(
             self.listener,
             api::app(self.state, options),
@@ -261,10 +302,11 @@ impl Application {
             stop,
             GRACE_PERIOD,
         );
-        let (served, metrics_served) = tokio::join!(served, metrics_served);
+        let (served, metrics_served, admin_served) =
+            tokio::join!(served, metrics_served, admin_served);
         purge.abort();
         tracing::info!("stopped");
-        served.and(metrics_served)
+        served.and(metrics_served).and(admin_served)
     }
 }
 

@@ -24,6 +24,9 @@
 //!   the requests refused by a limit, counted per key per hour.
 //! - [`m20261206_000001_create_admin_tokens`] creates `admin_tokens`, the
 //!   admin API's tokens, stored as SHA-256 hashes under unique names.
+//! - [`m20261206_000002_admin_columns_and_indexes`] adds `users.disabled_at`,
+//!   `audit_events.admin_token` and `audit_events.user_id`, and indexes the
+//!   admin user search and an account's recent events.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -35,6 +38,7 @@ pub mod m20261201_000005_add_session_last_used;
 pub mod m20261205_000006_add_code_last_failed_at;
 pub mod m20261205_000007_create_audit_refusals;
 pub mod m20261206_000001_create_admin_tokens;
+pub mod m20261206_000002_admin_columns_and_indexes;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -51,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000006_add_code_last_failed_at::Migration),
             Box::new(m20261205_000007_create_audit_refusals::Migration),
             Box::new(m20261206_000001_create_admin_tokens::Migration),
+            Box::new(m20261206_000002_admin_columns_and_indexes::Migration),
         ]
     }
 }
@@ -77,7 +82,7 @@ mod tests {
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 14] = [
+    const INDEXES: [(&str, &str); 18] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -98,6 +103,10 @@ mod tests {
         ("audit_refusals", "idx_audit_refusals_window_key"),
         ("admin_tokens", "idx_admin_tokens_name"),
         ("admin_tokens", "idx_admin_tokens_token_hash"),
+        ("users", "idx_users_enterprise_id_id"),
+        ("applications", "idx_applications_state_user_id"),
+        ("audit_events", "idx_audit_events_user_id_id"),
+        ("audit_events", "idx_audit_events_phone_id"),
     ];
 
     const T: &str = "'2026-11-24 10:00:00+00:00'";
@@ -339,7 +348,8 @@ mod tests {
                 "m20261201_000005_add_session_last_used",
                 "m20261205_000006_add_code_last_failed_at",
                 "m20261205_000007_create_audit_refusals",
-                "m20261206_000001_create_admin_tokens"
+                "m20261206_000001_create_admin_tokens",
+                "m20261206_000002_admin_columns_and_indexes"
             ]
         );
     }

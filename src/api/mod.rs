@@ -11,6 +11,7 @@
 //! serves it and `account-api openapi` prints its document, neither needing a
 //! database (state reaches operations through `Data`, not the API structs).
 
+pub mod admin;
 pub mod bad_request;
 mod client_address;
 pub mod cors;

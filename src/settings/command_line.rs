@@ -66,6 +66,8 @@ pub enum Command {
     Openapi,
     /// Print the sandbox's OpenAPI document (JSON); touches no database.
     SandboxOpenapi,
+    /// Print the admin API's OpenAPI document (JSON); touches no database.
+    AdminOpenapi,
     /// Print the JSON Schema of the configuration file (`--config`), for
     /// editors to complete and check it; touches no database.
     ConfigSchema,

@@ -38,8 +38,10 @@
 //!   (two server processes on one database), and `server_process` (the
 //!   binary as a child process).
 //! - `command_output`: the printing subcommands into a closed pipe.
-//! - `admin_tokens`: `admin-token create | list | revoke`.
+//! - `admin_tokens`: `admin-token create | list | revoke`; `admin`: the
+//!   admin API on its own listener, its tokens, errors, search and changes.
 
+mod admin;
 mod admin_tokens;
 mod audit;
 mod bad_requests;
