@@ -45,8 +45,10 @@ class Block:
     """How one README block runs."""
 
     # What it needs: "none", "server", "demo-server" (a server on :5000 with
-    # the demo users), "sandbox" (`account-api sandbox` on :5000), or "ci"
-    # (it is the command .ci/run runs itself).
+    # the demo users), "sandbox" (`account-api sandbox` on :5000),
+    # "admin-server" (a demo server with the admin API on :5001, a token
+    # named alice@support in ADMIN_TOKEN and its database in DATABASE_URL),
+    # or "ci" (it is the command .ci/run runs itself).
     needs: str = "none"
     # It starts a server itself: run it in the background until :5000 answers.
     serves: bool = False
@@ -130,7 +132,12 @@ BLOCKS = {
     "cd contract-tests/frontend && python3 -m venv .venv && .venv/bin/pip install -q -r requirements.txt": Block(
         needs="demo-server"
     ),
+    # src/api/admin/README.md
+    "export DATABASE_URL=sqlite://account-api.db": Block(serves=True, scratch=True),
+    "A=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
 }
+
+ADMIN_PORT = 5001
 
 
 def say(text):
@@ -182,13 +189,21 @@ class Server:
         self.dir = tempfile.TemporaryDirectory(prefix="readme-server-")
         url = f"sqlite://{self.dir.name}/db.sqlite"
         env = clean_env()
-        if kind == "demo-server":
+        self.env = {}
+        if kind in ("demo-server", "admin-server"):
             subprocess.run([binary, "demo", "--database-url", url], check=True, env=env,
                            stdout=subprocess.DEVNULL)
         if kind == "sandbox":
             command = [binary, "sandbox", "--listen", f"127.0.0.1:{PORT}"]
         else:
             command = [binary, "serve", "--listen", f"127.0.0.1:{PORT}", "--database-url", url]
+        if kind == "admin-server":
+            token = subprocess.run(
+                [binary, "admin-token", "create", "--name", "alice@support", "--database-url", url],
+                check=True, env=env, capture_output=True, text=True,
+            ).stdout.strip()
+            self.env = {"ADMIN_TOKEN": token, "DATABASE_URL": url}
+            command += ["--admin-listen", f"127.0.0.1:{ADMIN_PORT}"]
         self.log = open(Path(self.dir.name) / "server.log", "w")
         self.process = subprocess.Popen(
             command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -250,8 +265,9 @@ def run_block(number, line, body, spec, binary):
         say(f"   refusing: {', '.join(map(str, before))} exist and the block would use them")
         return False
     try:
-        if spec.needs in ("server", "demo-server", "sandbox"):
+        if spec.needs in ("server", "demo-server", "sandbox", "admin-server"):
             server = Server(binary, spec.needs)
+            env.update(server.env)
         elif spec.serves and port_open(PORT):
             say(f"   refusing: something already listens on {PORT}")
             return False

@@ -143,6 +143,7 @@ pub async fn load(
             permissions: Set(serde_json::json!(permissions)),
             created_at: Set(now),
             updated_at: Set(now),
+            disabled_at: Set(None),
         };
         users::Entity::insert(user)
             .exec_without_returning(&txn)

@@ -32,11 +32,13 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Openapi => print(&api::openapi_json()),
         Command::SandboxOpenapi => print(&api::sandbox::sandbox_json()),
+        Command::AdminOpenapi => print(&api::admin::admin_json()),
         Command::Sandbox(command) => account_api::startup::run_sandbox(command).await,
         Command::ConfigSchema => print(&account_api::settings::config_schema()),
         Command::Migrate(settings) => migrate(&settings).await,
         Command::Demo(command) => demo(&command).await,
         Command::Serve(settings) => serve(settings).await,
+        Command::AdminToken(command) => admin_token(command.action).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,6 +121,68 @@ async fn demo(command: &account_api::settings::DemoCommand) -> Result<(), String
         ));
     }
     print(&text)
+}
+
+/// `admin-token create | list | revoke`.
+async fn admin_token(action: account_api::settings::AdminTokenAction) -> Result<(), String> {
+    use account_api::{flows::admin_tokens, settings::AdminTokenAction};
+    let db = migrated_database(action.database()).await?;
+    let failed = |err: account_api::flows::FlowError| format!("the database failed: {err}");
+    match action {
+        AdminTokenAction::Create { name, .. } => {
+            match admin_tokens::create(&db, &name, chrono::Utc::now())
+                .await
+                .map_err(failed)?
+            {
+                Ok(token) => {
+                    tracing::info!(
+                        name,
+                        "admin token created; it is printed once and stored only as its hash"
+                    );
+                    print(token.reveal())
+                }
+                Err(admin_tokens::CreateRefusal::BadName(problem)) => {
+                    Err(format!("--name {name:?}: {problem}"))
+                }
+                Err(admin_tokens::CreateRefusal::NameTaken) => Err(format!(
+                    "--name {name:?}: an admin token of that name exists; revoke it first \
+                     (admin-token revoke {name}) or choose another name"
+                )),
+            }
+        }
+        AdminTokenAction::List { .. } => {
+            let tokens = admin_tokens::list(&db).await.map_err(failed)?;
+            let when = |time: chrono::DateTime<chrono::Utc>| time.format("%Y-%m-%dT%H:%M:%SZ");
+            let width = tokens
+                .iter()
+                .map(|token| token.name.chars().count())
+                .chain([4])
+                .max()
+                .unwrap_or(4);
+            let mut text = format!("{:width$}  {:20}  LAST USED", "NAME", "CREATED");
+            for token in tokens {
+                let used = token
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), |used| when(used).to_string());
+                text.push_str(&format!(
+                    "\n{:width$}  {:20}  {used}",
+                    token.name,
+                    when(token.created_at).to_string()
+                ));
+            }
+            print(&text)
+        }
+        AdminTokenAction::Revoke { name, .. } => {
+            if admin_tokens::revoke(&db, &name).await.map_err(failed)? {
+                tracing::info!(name, "admin token revoked");
+                Ok(())
+            } else {
+                Err(format!(
+                    "no admin token is named {name:?} (see admin-token list)"
+                ))
+            }
+        }
+    }
 }
 
 async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {

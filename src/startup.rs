@@ -48,6 +48,14 @@ pub enum StartupError {
         /// The cause.
         source: io::Error,
     },
+    /// The admin address could not be bound.
+    #[error("--admin-listen {address}: cannot listen: {source}")]
+    AdminListen {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
     /// The metrics address could not be bound.
     #[error("--metrics-listen {address}: cannot listen: {source}")]
     MetricsListen {
@@ -102,6 +110,8 @@ pub struct Application {
     local_addr: SocketAddr,
     /// `/metrics`'s own listener (`--metrics-listen`), and its address.
     metrics: Option<(TcpListener, SocketAddr)>,
+    /// The admin API's listener (`--admin-listen`), and its address.
+    admin: Option<(TcpListener, SocketAddr)>,
     connections: ConnectionSettings,
     /// Whether a proxy is trusted (the per-address cap's default follows it).
     trust_forwarded_for: bool,
@@ -164,6 +174,15 @@ impl Application {
             }
             None => None,
         };
+        let admin = match settings.admin_listen {
+            Some(address) => {
+                let admin_error = |source| StartupError::AdminListen { address, source };
+                let listener = TcpListener::bind(address).await.map_err(admin_error)?;
+                let bound = listener.local_addr().map_err(admin_error)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
 
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
@@ -205,6 +224,7 @@ impl Application {
             listener,
             local_addr,
             metrics,
+            admin,
             connections: settings.connections.clone(),
             trust_forwarded_for: settings.trust_forwarded_for,
             cors,
@@ -229,6 +249,11 @@ impl Application {
         self.metrics.as_ref().map(|(_, address)| *address)
     }
 
+    /// The address the admin API is served on (`--admin-listen`), if any.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(_, address)| *address)
+    }
+
     /// The shared state, for tests that look into the database.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -250,6 +275,9 @@ impl Application {
         // as the server's readiness and read its address.
         if let Some((_, address)) = &self.metrics {
             tracing::info!(metrics_address = %address, "serving /metrics on its own address");
+        }
+        if let Some((_, address)) = &self.admin {
+            tracing::info!(admin_address = %address, "serving the admin API on its own address");
         }
         tracing::info!(address = %self.local_addr, "listening");
         let purge = (self.background_tasks == BackgroundTasks::Run)
@@ -276,6 +304,19 @@ impl Application {
                 }
             }
         };
+        let admin_served = {
+            let stop = stop.clone();
+            let state = self.state.clone();
+            async move {
+                match self.admin {
+                    Some((listener, _)) => {
+                        let app = api::admin::admin_app(state, body_read_timeout);
+                        http_server::serve(listener, app, limits, stop, GRACE_PERIOD).await
+                    }
+                    None => Ok(()),
+                }
+            }
+        };
         let served = http_server::serve(
             self.listener,
             api::app(self.state, options),
@@ -283,12 +324,13 @@ impl Application {
             stop,
             GRACE_PERIOD,
         );
-        let (served, metrics_served) = tokio::join!(served, metrics_served);
+        let (served, metrics_served, admin_served) =
+            tokio::join!(served, metrics_served, admin_served);
         if let Some(purge) = purge {
             purge.abort();
         }
         tracing::info!("stopped");
-        served.and(metrics_served)
+        served.and(metrics_served).and(admin_served)
     }
 }
 

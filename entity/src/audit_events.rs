@@ -17,7 +17,7 @@ pub struct Model {
     /// When it happened (UTC).
     pub created_at: DateTimeUtc,
     /// What happened: `sms_send`, `register`, `login`, `lockout`, `password_reset`,
-    /// `logout`, `session_revoke`.
+    /// `logout`, `session_revoke`, or an admin action (`admin_...`).
     #[sea_orm(column_type = "String(StringLen::N(32))")]
     pub kind: String,
     /// How it ended, e.g. `sent`, `failed`, `test_number`, `success`, `wrong_password`.
@@ -35,6 +35,13 @@ pub struct Model {
     /// network of an IPv6 address (`2001:db8:1:2::/64`).
     #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
     pub client_network: Option<String>,
+    /// The name of the admin token behind an admin action, if it was one.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub admin_token: Option<String>,
+    /// The account an admin action concerned (`users.id`), kept after the
+    /// account is deleted.
+    #[sea_orm(column_type = "String(StringLen::N(32))", nullable)]
+    pub user_id: Option<String>,
 }
 
 /// `audit_events` has no foreign keys (events outlive the rows they mention).

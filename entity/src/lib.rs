@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //!
+//! - [`admin_tokens`]: the admin API's tokens, stored as SHA-256 hashes.
 //! - [`enterprises`]: enterprises that users can join.
 //! - [`users`]: accounts, keyed by a 32-hex-character id, unique by phone.
 //! - [`applications`]: a user's applications to join an enterprise.
@@ -24,6 +25,7 @@
 //! All times are UTC ([`sea_orm::prelude::DateTimeUtc`], stored as
 //! `TIMESTAMP WITH TIME ZONE`).
 
+pub mod admin_tokens;
 pub mod applications;
 pub mod audit_events;
 pub mod audit_refusals;
@@ -38,6 +40,8 @@ pub mod webhook_events;
 
 /// The `Entity` of every table, named after the table (`Users`, `SmsCodes`, ...).
 pub mod prelude {
+    /// The `admin_tokens` table.
+    pub use crate::admin_tokens::Entity as AdminTokens;
     /// The `applications` table.
     pub use crate::applications::Entity as Applications;
     /// The `audit_events` table.

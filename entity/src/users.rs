@@ -31,6 +31,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the account was last changed (UTC).
     pub updated_at: DateTimeUtc,
+    /// When support staff disabled the account (UTC), or `None` while it is
+    /// enabled: a disabled account cannot log in, and its sessions ended.
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 /// Foreign keys of `users` and tables that refer to it.

@@ -22,6 +22,11 @@
 //!   `sms_codes.last_failed_at`, from which a dead code's lockout runs.
 //! - [`m20261205_000007_create_audit_refusals`] creates `audit_refusals`,
 //!   the requests refused by a limit, counted per key per hour.
+//! - [`m20261206_000001_create_admin_tokens`] creates `admin_tokens`, the
+//!   admin API's tokens, stored as SHA-256 hashes under unique names.
+//! - [`m20261206_000002_admin_columns_and_indexes`] adds `users.disabled_at`,
+//!   `audit_events.admin_token` and `audit_events.user_id`, and indexes the
+//!   admin user search and an account's recent events.
 //! - [`m20261206_000101_create_webhook_outbox`] creates `webhook_events`
 //!   and `webhook_deliveries`, the outbox of account events and their
 //!   deliveries to the configured webhook endpoints.
@@ -35,6 +40,8 @@ pub mod m20261201_000004_replace_send_lock_with_budget_counter;
 pub mod m20261201_000005_add_session_last_used;
 pub mod m20261205_000006_add_code_last_failed_at;
 pub mod m20261205_000007_create_audit_refusals;
+pub mod m20261206_000001_create_admin_tokens;
+pub mod m20261206_000002_admin_columns_and_indexes;
 pub mod m20261206_000101_create_webhook_outbox;
 
 /// Every migration of the account API database, oldest first.
@@ -51,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_add_session_last_used::Migration),
             Box::new(m20261205_000006_add_code_last_failed_at::Migration),
             Box::new(m20261205_000007_create_audit_refusals::Migration),
+            Box::new(m20261206_000001_create_admin_tokens::Migration),
+            Box::new(m20261206_000002_admin_columns_and_indexes::Migration),
             Box::new(m20261206_000101_create_webhook_outbox::Migration),
         ]
     }
@@ -64,7 +73,7 @@ mod tests {
     };
     use std::io::Write;
 
-    const TABLES: [&str; 11] = [
+    const TABLES: [&str; 12] = [
         "enterprises",
         "users",
         "applications",
@@ -74,12 +83,13 @@ mod tests {
         "sms_budget_days",
         "server_secrets",
         "audit_refusals",
+        "admin_tokens",
         "webhook_events",
         "webhook_deliveries",
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 16] = [
+    const INDEXES: [(&str, &str); 22] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -98,6 +108,12 @@ mod tests {
         ("sessions", "idx_sessions_revoked_at"),
         ("sessions", "idx_sessions_expires_at"),
         ("audit_refusals", "idx_audit_refusals_window_key"),
+        ("admin_tokens", "idx_admin_tokens_name"),
+        ("admin_tokens", "idx_admin_tokens_token_hash"),
+        ("users", "idx_users_enterprise_id_id"),
+        ("applications", "idx_applications_state_user_id"),
+        ("audit_events", "idx_audit_events_user_id_id"),
+        ("audit_events", "idx_audit_events_phone_id"),
         ("webhook_events", "idx_webhook_events_event_id"),
         (
             "webhook_deliveries",
@@ -349,6 +365,8 @@ mod tests {
                 "m20261201_000005_add_session_last_used",
                 "m20261205_000006_add_code_last_failed_at",
                 "m20261205_000007_create_audit_refusals",
+                "m20261206_000001_create_admin_tokens",
+                "m20261206_000002_admin_columns_and_indexes",
                 "m20261206_000101_create_webhook_outbox"
             ]
         );

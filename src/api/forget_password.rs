@@ -37,7 +37,8 @@ pub struct ForgetPasswordApi;
 impl ForgetPasswordApi {
     /// 忘记密码第二步 (set a new password: password reset, step 2)
     ///
-    /// -1 `手机号未注册` when no account has the phone. With verification on,
+    /// -1 `手机号未注册` when no account has the phone, -1 `账号已停用` when its
+    /// account is disabled. With verification on,
     /// -1 `请先验证手机验证码` unless `verify_code` opened a reset window for
     /// this same client (its address; an IPv6 address's /64); when `code` is
     /// sent too, -1 `验证码错误` unless it is the code that opened the window.
@@ -101,6 +102,7 @@ async fn answer(
         Ok(ResetOutcome::NotRegistered) => {
             Answer::ok(StatusReply::new(-1, messages::PHONE_NOT_REGISTERED))
         }
+        Ok(ResetOutcome::Disabled) => Answer::ok(StatusReply::new(-1, messages::ACCOUNT_DISABLED)),
         Ok(ResetOutcome::NotVerified) => Answer::ok(StatusReply::new(-1, messages::VERIFY_FIRST)),
         Ok(ResetOutcome::WrongCode) => Answer::ok(StatusReply::new(-1, messages::WRONG_CODE)),
         Ok(ResetOutcome::RateLimited(wait)) => Answer::rate_limited(

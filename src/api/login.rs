@@ -39,7 +39,8 @@ impl LoginApi {
     /// 登录 (log in)
     ///
     /// -1 `手机号或密码错误` for an unknown phone or a wrong password (the same
-    /// answer for both); 429 `操作太频繁，请稍后再试` with `Retry-After` after 5
+    /// answer for both); -1 `账号已停用` for the right password of an account
+    /// support staff disabled; 429 `操作太频繁，请稍后再试` with `Retry-After` after 5
     /// wrong passwords for the phone in 15 minutes (for 15 minutes; however
     /// many logins arrive at once, no more than 5 passwords are checked), or
     /// after 100 wrong passwords from one client address in an hour; 429
@@ -86,6 +87,9 @@ async fn answer(state: &AppState, form: LoginForm, client: &ClientAddress) -> An
     match outcome {
         Ok(LoginOutcome::WrongCredentials) => {
             Answer::ok(LoginReply::failure(-1, messages::WRONG_CREDENTIALS))
+        }
+        Ok(LoginOutcome::Disabled) => {
+            Answer::ok(LoginReply::failure(-1, messages::ACCOUNT_DISABLED))
         }
         Ok(LoginOutcome::Busy) => too_busy(LoginReply::failure),
         Ok(LoginOutcome::Locked(wait)) => Answer::rate_limited(

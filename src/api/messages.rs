@@ -22,6 +22,9 @@ pub const CODE_CORRECT: &str = "验证码正确";
 pub const VERIFY_FIRST: &str = "请先验证手机验证码";
 /// forget_password success.
 pub const PASSWORD_CHANGED: &str = "修改成功";
+/// login, `sendsms` (expect=1), `verify_code` and `forget_password` of an
+/// account support staff disabled.
+pub const ACCOUNT_DISABLED: &str = "账号已停用";
 /// Any internal failure.
 pub const INTERNAL_ERROR: &str = "服务器内部错误";
 /// The prefix of every 400 answer, followed by the field and what is wrong.

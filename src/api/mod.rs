@@ -12,6 +12,7 @@
 //! database (state reaches operations through `Data`, not the API structs).
 
 mod account_data;
+pub mod admin;
 pub mod bad_request;
 mod client_address;
 pub mod cors;

@@ -44,7 +44,8 @@ impl SendSmsApi {
     ///
     /// Answers `{"code": "200", "msg": "发送成功"}` — the code is a **string**
     /// here, and there is no `data`. `"-1"`: expect=0 and the phone is already
-    /// registered (`手机号已经被注册`), or expect=1 and it is not (`手机号未注册`).
+    /// registered (`手机号已经被注册`), or expect=1 and it is not (`手机号未注册`)
+    /// or its account is disabled (`账号已停用`).
     /// `"429"` `操作太频繁，请稍后再试`, with `Retry-After`, when a send limit is
     /// reached (per phone 1 a minute, 5 an hour, 10 a day; per client address
     /// 20 an hour; a daily budget for the whole service); nothing is sent then.
@@ -93,6 +94,12 @@ async fn send_sms(
         Ok(SendOutcome::NotRegistered) => (
             SendSmsCode::Refused,
             messages::PHONE_NOT_REGISTERED,
+            None,
+            "refused",
+        ),
+        Ok(SendOutcome::Disabled) => (
+            SendSmsCode::Refused,
+            messages::ACCOUNT_DISABLED,
             None,
             "refused",
         ),

@@ -39,7 +39,7 @@ impl VerifyCodeApi {
     /// must be the live password-reset code (sent with expect=1): 200 opens a
     /// single-use 10-minute reset window for this client (its address; an
     /// IPv6 address's /64) alone, -1 `验证码错误` otherwise; a code dies after
-    /// 5 wrong tries.
+    /// 5 wrong tries. -1 `账号已停用` when the phone's account is disabled.
     #[oai(path = "/verify_code", method = "get", operation_id = "verifyCode")]
     async fn verify_code(
         &self,
@@ -55,6 +55,9 @@ impl VerifyCodeApi {
         match verify_reset_code(&state, &query.phone, code, client.get()).await {
             Ok(VerifyOutcome::Correct) => Answer::ok(StatusReply::new(200, messages::CODE_CORRECT)),
             Ok(VerifyOutcome::Wrong) => Answer::ok(StatusReply::new(-1, messages::WRONG_CODE)),
+            Ok(VerifyOutcome::Disabled) => {
+                Answer::ok(StatusReply::new(-1, messages::ACCOUNT_DISABLED))
+            }
             Err(err) => Answer::failed("verify_code", &err),
         }
     }

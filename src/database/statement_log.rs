@@ -29,6 +29,8 @@ pub const SECRET_COLUMNS: &[(&str, &str)] = &[
     ("sms_codes", "code_hash"),
     // The key the codes are hashed under (`sms_code_key`).
     ("server_secrets", "value"),
+    // The SHA-256 of an admin token.
+    ("admin_tokens", entity::admin_tokens::HASH_COLUMN),
 ];
 
 /// What a redacted value shows in the log: a string literal, so that the
@@ -471,6 +473,7 @@ mod tests {
             permissions: Set(serde_json::json!([])),
             created_at: Set(at()),
             updated_at: Set(at()),
+            disabled_at: Set(None),
         }
     }
 

@@ -25,6 +25,8 @@ pub enum LoginOutcome {
     Locked(RetryAfter),
     /// Every hashing thread is busy and the queue is full; nothing was checked.
     Busy,
+    /// The password is right but support staff disabled the account.
+    Disabled,
     /// A new session is open.
     LoggedIn {
         /// The account.
@@ -96,6 +98,10 @@ pub async fn login(
         }
         return Ok(LoginOutcome::WrongCredentials);
     };
+    if user.disabled_at.is_some() {
+        audit::set_outcome(&state.db, reservation, Outcome::Refused).await?;
+        return Ok(LoginOutcome::Disabled);
+    }
     // Re-hashing old parameters is a courtesy: when the queue is full it
     // waits for the next login rather than refusing this one.
     let rehashed = match state.hasher.needs_rehash(&user.password_hash) {

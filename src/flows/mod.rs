@@ -12,11 +12,16 @@
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
 //! - [`account`]: the account as `login` and `/me` answer it.
+//! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
+//! - [`admin_users`]: support staff's search, view, disable, enable and
+//!   deletion of accounts, each change audited under the admin token.
 //!
 //! Every refusal by a limit (429) is counted through one helper
 //! (`refusals`): a metric by limit and a row per key per hour.
 
 pub mod account;
+pub mod admin_tokens;
+pub mod admin_users;
 mod error;
 pub mod housekeeping;
 pub mod login;

@@ -21,6 +21,8 @@ use crate::{
 pub enum ResetOutcome {
     /// No account has this phone.
     NotRegistered,
+    /// The phone's account is disabled; nothing changed.
+    Disabled,
     /// Verification is on and this client has no verified reset window for
     /// the phone (none is open, or another client opened it).
     NotVerified,
@@ -77,6 +79,18 @@ pub async fn reset_password(
         .await?;
         return Ok(ResetOutcome::NotRegistered);
     };
+    if user.disabled_at.is_some() {
+        let now = state.clock.now();
+        audit::record(
+            &state.db,
+            now,
+            Kind::PasswordReset,
+            Outcome::Refused,
+            &actor,
+        )
+        .await?;
+        return Ok(ResetOutcome::Disabled);
+    }
     let verifies = state.policy.verifies_codes();
     if verifies
         && let Some(refusal) = refuse_unverified_reset(state, &request, client, &actor).await?
@@ -169,6 +183,8 @@ pub enum VerifyOutcome {
     Correct,
     /// Wrong, expired, used or dead code.
     Wrong,
+    /// The phone's account is disabled; the code was not checked.
+    Disabled,
 }
 
 /// Checks a password-reset code and opens the reset window for `client`.
@@ -178,6 +194,9 @@ pub async fn verify_reset_code(
     code: Option<&str>,
     client: Option<&ClientIp>,
 ) -> Result<VerifyOutcome, FlowError> {
+    if users::is_disabled(&state.db, phone).await? {
+        return Ok(VerifyOutcome::Disabled);
+    }
     if !state.policy.verifies_codes() {
         return Ok(VerifyOutcome::Correct);
     }

@@ -22,6 +22,8 @@ pub enum SendOutcome {
     AlreadyRegistered,
     /// expect=1 but the phone is not registered.
     NotRegistered,
+    /// expect=1 and the phone's account is disabled: no reset code.
+    Disabled,
     /// A send limit refused it; nothing was sent.
     RateLimited(RetryAfter),
     /// A new code is stored and was handed to the sender.
@@ -54,6 +56,9 @@ pub async fn send_code(
     let refusal = match (expect, registered) {
         (Expect::Unregistered, true) => Some(SendOutcome::AlreadyRegistered),
         (Expect::Registered, false) => Some(SendOutcome::NotRegistered),
+        (Expect::Registered, true) if users::is_disabled(&state.db, phone).await? => {
+            Some(SendOutcome::Disabled)
+        }
         _ => None,
     };
     if let Some(refusal) = refusal {

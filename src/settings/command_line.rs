@@ -66,6 +66,8 @@ pub enum Command {
     Openapi,
     /// Print the sandbox's OpenAPI document (JSON); touches no database.
     SandboxOpenapi,
+    /// Print the admin API's OpenAPI document (JSON); touches no database.
+    AdminOpenapi,
     /// Print the JSON Schema of the configuration file (`--config`), for
     /// editors to complete and check it; touches no database.
     ConfigSchema,
@@ -74,6 +76,65 @@ pub enum Command {
     /// Load demo data (two enterprises, users in every application state)
     /// into the database and print their phones and password.
     Demo(DemoCommand),
+    /// Create, list or revoke the admin API's tokens (`serve --admin-listen`).
+    AdminToken(AdminTokenCommand),
+}
+
+/// `admin-token`: what to do with the admin API's tokens.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AdminTokenCommand {
+    /// The action.
+    #[command(subcommand)]
+    pub action: AdminTokenAction,
+}
+
+/// The actions of `admin-token`, each on the database of `serve`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminTokenAction {
+    /// Create a token and print it, once, alone on its line on standard
+    /// output; only its SHA-256 is stored.
+    Create {
+        /// The token's name (1 to 64 ASCII letters, digits, `.`, `_`, `-`,
+        /// `@`), unique; audit rows name the token by it.
+        #[arg(long)]
+        name: String,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// List the tokens: name, when created, when last used (never the token).
+    List {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Revoke the token named NAME: the admin API refuses it at once.
+    Revoke {
+        /// The token's name.
+        name: String,
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+impl AdminTokenAction {
+    /// The database the action works on.
+    pub fn database(&self) -> &DatabaseSettings {
+        match self {
+            Self::Create { database, .. }
+            | Self::List { database }
+            | Self::Revoke { database, .. } => database,
+        }
+    }
+
+    fn database_mut(&mut self) -> &mut DatabaseSettings {
+        match self {
+            Self::Create { database, .. }
+            | Self::List { database }
+            | Self::Revoke { database, .. } => database,
+        }
+    }
 }
 
 /// The settings of `demo`.
@@ -181,6 +242,12 @@ impl Cli {
                 ),
                 allow_existing_accounts: demo.allow_existing_accounts,
             }),
+            Some(Command::AdminToken(mut command)) => {
+                let action = subcommand_matches(subcommand_matches(matches));
+                let database = command.action.database_mut();
+                *database = layered(database.clone(), file.map(|file| file.database), action);
+                Command::AdminToken(command)
+            }
             Some(Command::Sandbox(sandbox)) => {
                 let sub = subcommand_matches(matches);
                 let from_file = |read: fn(&Settings) -> bool| file.as_ref().is_some_and(read);
@@ -612,6 +679,45 @@ mod tests {
         assert_eq!(from_file.validate(), Ok(()));
         let overridden = serve(&["--config", config, "--max-connections-per-address", "3"]);
         assert_eq!(overridden.connections.max_connections_per_address, Some(3));
+    }
+
+    #[test]
+    fn admin_token_actions_take_the_database_from_the_flag_or_the_file() {
+        let action = |args: &[&str]| match Cli::load_from(
+            std::iter::once("account-api").chain(args.iter().copied()),
+        ) {
+            Ok((Command::AdminToken(command), _)) => command.action,
+            other => panic!("{other:?}"),
+        };
+        match action(&[
+            "admin-token",
+            "create",
+            "--name",
+            "alice",
+            "--database-url",
+            "sqlite://a.db",
+        ]) {
+            AdminTokenAction::Create { name, database } => {
+                assert_eq!(name, "alice");
+                assert_eq!(database.database_url, "sqlite://a.db");
+            }
+            other => panic!("{other:?}"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account-api.toml");
+        std::fs::write(&path, "[database]\ndatabase_url = \"sqlite://file.db\"\n").unwrap();
+        let config = path.to_str().unwrap();
+        for args in [
+            &["admin-token", "list", "--config", config][..],
+            &["admin-token", "revoke", "alice", "--config", config][..],
+        ] {
+            assert_eq!(
+                action(args).database().database_url,
+                "sqlite://file.db",
+                "{args:?}"
+            );
+        }
+        assert!(Cli::load_from(["account-api", "admin-token", "create"]).is_err());
     }
 
     #[test]

@@ -26,6 +26,19 @@ pub struct Settings {
     #[arg(long, env = "ACCOUNT_API_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// Serve the admin API (`/admin/v1/...`, its document at
+    /// `/admin/openapi.json`, Swagger UI at `/admin/swagger`) on this
+    /// address only (port 0 picks a free one); never on `--listen`. Unset:
+    /// no admin API. A loopback address unless `--admin-listen-public`.
+    #[arg(long, env = "ACCOUNT_API_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+
+    /// Allow `--admin-listen` on an address other than loopback: give it
+    /// only once that address is reachable through TLS and a firewall that
+    /// lets in support staff alone (admin tokens travel in every request).
+    #[arg(long, env = "ACCOUNT_API_ADMIN_LISTEN_PUBLIC")]
+    pub admin_listen_public: bool,
+
     /// Trust the right-most entry of the `--forwarded-header` as the client
     /// address (set only behind a proxy that appends it); otherwise the
     /// connection's peer. An entry that does not parse falls back to the
@@ -89,6 +102,8 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 5000)),
             metrics_listen: None,
+            admin_listen: None,
+            admin_listen_public: false,
             trust_forwarded_for: false,
             forwarded_header: ForwardedHeader::XForwardedFor,
             session_ttl_days: 30,

@@ -221,6 +221,35 @@ impl Settings {
             });
         }
 
+        if let Some(admin) = self.admin_listen {
+            let same_as = |other: std::net::SocketAddr| {
+                admin.port() != 0
+                    && admin.port() == other.port()
+                    && (admin.ip() == other.ip()
+                        || admin.ip().is_unspecified()
+                        || other.ip().is_unspecified())
+            };
+            if same_as(self.listen) || self.metrics_listen.is_some_and(same_as) {
+                return Err(SettingsError {
+                    flag: "--admin-listen",
+                    problem: format!(
+                        "{admin} is the address of --listen or --metrics-listen; the admin \
+                         API needs an address of its own"
+                    ),
+                });
+            }
+            if !admin.ip().is_loopback() && !self.admin_listen_public {
+                return Err(SettingsError {
+                    flag: "--admin-listen",
+                    problem: format!(
+                        "{admin} is not a loopback address; the admin API can read, disable \
+                         and delete every account, so it listens on loopback only unless \
+                         --admin-listen-public says the address is behind TLS and a firewall"
+                    ),
+                });
+            }
+        }
+
         if sms.verification.is_none() && !self.listen.ip().is_loopback() {
             return Err(SettingsError {
                 flag: "--sms-verification",
@@ -321,6 +350,21 @@ mod tests {
         settings.listen = "0.0.0.0:5000".parse().unwrap();
         assert_eq!(settings.validate().unwrap_err().flag, "--sms-verification");
         settings.sms.verification = Some(Verification::Off);
+        assert_eq!(settings.validate(), Ok(()));
+
+        let mut settings = valid();
+        settings.admin_listen = Some("0.0.0.0:5001".parse().unwrap());
+        let refused = settings.validate().unwrap_err();
+        assert_eq!(refused.flag, "--admin-listen");
+        assert!(
+            refused.to_string().contains("--admin-listen-public"),
+            "{refused}"
+        );
+        settings.admin_listen_public = true;
+        assert_eq!(settings.validate(), Ok(()));
+        settings.admin_listen = Some("127.0.0.1:5000".parse().unwrap());
+        assert_eq!(settings.validate().unwrap_err().flag, "--admin-listen");
+        settings.admin_listen = Some("127.0.0.1:0".parse().unwrap());
         assert_eq!(settings.validate(), Ok(()));
     }
 }

@@ -33,6 +33,14 @@ pub enum Kind {
     /// A session revoked through `sessions/revoke` (its device is the
     /// revoked session's).
     SessionRevoke,
+    /// An admin disabled an account (and ended its sessions).
+    AdminDisable,
+    /// An admin enabled a disabled account.
+    AdminEnable,
+    /// An admin ended every session of an account.
+    AdminRevokeSessions,
+    /// An admin deleted an account: the tombstone, with its user id and no phone.
+    AdminDelete,
 }
 
 impl Kind {
@@ -47,6 +55,10 @@ impl Kind {
             Self::VerifyCode => "verify_code",
             Self::Logout => "logout",
             Self::SessionRevoke => "session_revoke",
+            Self::AdminDisable => "admin_disable",
+            Self::AdminEnable => "admin_enable",
+            Self::AdminRevokeSessions => "admin_revoke_sessions",
+            Self::AdminDelete => "admin_delete",
         }
     }
 }
@@ -132,6 +144,32 @@ pub async fn record(
         .exec(db)
         .await?
         .last_insert_id)
+}
+
+/// Appends the event of an admin action: `kind` on the account `user_id`
+/// (of `phone`, unless it is to be forgotten), by the admin token named
+/// `admin_token`.
+pub async fn record_admin(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: Kind,
+    admin_token: &str,
+    user_id: &str,
+    phone: Option<&str>,
+) -> Result<(), DbErr> {
+    let event = audit_events::ActiveModel {
+        created_at: Set(now),
+        kind: Set(kind.as_str().to_owned()),
+        outcome: Set(Outcome::Success.as_str().to_owned()),
+        phone: Set(phone.map(str::to_owned)),
+        admin_token: Set(Some(admin_token.to_owned())),
+        user_id: Set(Some(user_id.to_owned())),
+        ..Default::default()
+    };
+    audit_events::Entity::insert(event)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// Appends one event of `kind` and `outcome` per actor, in one statement.

@@ -10,7 +10,11 @@
 //! - [`limits`]: the abuse limits counted from the ledger, and the daily budget.
 //! - [`secrets`]: the key SMS codes are hashed under.
 //! - [`webhooks`]: the outbox of account events and their deliveries.
+//! - [`admin_tokens`]: the admin API's tokens, stored only as hashes.
+//! - [`admin_users`]: accounts as support staff search, disable and delete them.
 
+pub mod admin_tokens;
+pub mod admin_users;
 pub mod audit;
 pub mod codes;
 mod error;

@@ -82,7 +82,7 @@ pub async fn open(
 }
 
 /// The live session of a presented token and its user; `None` when the
-/// token is unknown, expired or revoked.
+/// token is unknown, expired or revoked, or its account is disabled.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     token: &str,
@@ -94,7 +94,11 @@ pub async fn authenticate(
         .one(db)
         .await?;
     Ok(match found {
-        Some((session, Some(user))) if session.revoked_at.is_none() && session.expires_at > now => {
+        Some((session, Some(user)))
+            if session.revoked_at.is_none()
+                && session.expires_at > now
+                && user.disabled_at.is_none() =>
+        {
             Some((session, user))
         }
         _ => None,

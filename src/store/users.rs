@@ -58,6 +58,14 @@ pub async fn is_registered(
     }
 }
 
+/// Whether the account of `phone` is disabled (support staff stopped it).
+pub async fn is_disabled(db: &impl ConnectionTrait, phone: &Phone) -> Result<bool, DbErr> {
+    with_phone(phone.as_str())
+        .filter(users::Column::DisabledAt.is_not_null())
+        .exists(db)
+        .await
+}
+
 /// A new account, as [`insert`] stores it.
 #[derive(Debug)]
 pub struct NewUser<'a> {
@@ -90,6 +98,7 @@ pub async fn insert(
         permissions: Set(serde_json::Value::Array(Vec::new())),
         created_at: Set(now),
         updated_at: Set(now),
+        disabled_at: Set(None),
     };
     match users::Entity::insert(row).exec_without_returning(db).await {
         Ok(_) => Ok(true),

@@ -41,6 +41,8 @@ pub struct ServerOptions {
 pub struct TestServer {
     /// The port it listens on.
     pub port: u16,
+    /// The port of the admin API, when `--admin-listen` was given.
+    pub admin_port: Option<u16>,
     /// Every SMS the server sent (unless another sender was given).
     pub sms: Arc<RecordingSender>,
     /// The server's clock, moved by tests instead of sleeping.
@@ -87,12 +89,14 @@ impl TestServer {
             .expect("the server starts");
         let state = application.state().clone();
         let port = application.port();
+        let admin_port = application.admin_addr().map(|address| address.port());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async move {
             let _ = stopped.await;
         }));
         Self {
             port,
+            admin_port,
             sms,
             clock,
             state,

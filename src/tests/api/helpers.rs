@@ -250,6 +250,16 @@ impl TestApp {
         ApiClient::connect_from(self.port, Some(address.parse().expect("an IP address"))).await
     }
 
+    /// `http://127.0.0.1:<admin port><path>`: the admin API (started with
+    /// `--admin-listen`).
+    pub fn admin_url(&self, path: &str) -> String {
+        let port = self
+            .server
+            .admin_port
+            .expect("the server was started with --admin-listen");
+        format!("http://127.0.0.1:{port}{path}")
+    }
+
     /// The backend of this server's database.
     pub fn backend(&self) -> Backend {
         self.server.database().backend()

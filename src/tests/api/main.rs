@@ -45,7 +45,11 @@
 //! - `webhooks`: the outbox and delivery worker of account events against
 //!   a local receiver (signatures, retries, order, rollback, two workers).
 //! - `layers`: the source keeps the layering of `src/lib.rs` (read with syn).
+//! - `admin_tokens`: `admin-token create | list | revoke`; `admin`: the
+//!   admin API on its own listener, its tokens, errors, search and changes.
 
+mod admin;
+mod admin_tokens;
 mod audit;
 mod bad_requests;
 mod command_output;

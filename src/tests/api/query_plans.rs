@@ -20,7 +20,7 @@ use crate::helpers::{
 };
 
 /// The tables the server writes rows to as it serves: none may be scanned.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "users",
     "sessions",
     "sms_codes",
@@ -29,6 +29,7 @@ const TABLES: [&str; 8] = [
     "applications",
     "enterprises",
     "server_secrets",
+    "admin_tokens",
 ];
 
 /// The plan of `statement` as text, one line per step.
@@ -267,5 +268,137 @@ async fn audit_events_past_the_retention_are_purged_by_the_hourly_task() {
     assert_eq!(
         audit_events::Entity::find().count(app.db()).await.unwrap(),
         5
+    );
+}
+
+/// Whether `plan` walks one index in the order asked for (a page of a
+/// search: no sort, no other table read whole), as the admin search does
+/// without a filter or with a name substring, stopping at its `LIMIT`.
+fn index_ordered_walk(backend: Backend, plan: &[String]) -> bool {
+    match backend {
+        Backend::Sqlite => {
+            plan.iter().all(|line| !line.contains("TEMP B-TREE"))
+                && plan
+                    .iter()
+                    .all(|line| !line.starts_with("SCAN") || line.contains("USING"))
+        }
+        Backend::Postgres => plan
+            .iter()
+            .all(|line| !line.contains("Sort") && !line.contains("Seq Scan")),
+    }
+}
+
+#[tokio::test]
+async fn every_statement_of_the_admin_api_uses_an_index() {
+    use account_api::flows::admin_tokens;
+    use reqwest::Method;
+
+    let (app, recorded) = TestApp::spawn_recording_statements(|settings| {
+        settings.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let token = admin_tokens::create(app.db(), "support", Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .reveal()
+        .to_owned();
+    register_with_sign_up_code(&app, PHONE, PASSWORD).await;
+    let user_id = app.user(PHONE).await.unwrap().id;
+    let client = reqwest::Client::new();
+    let call = |method: Method, path: String| {
+        let request = client
+            .request(method, app.admin_url(&path))
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert!(status.is_success(), "{path}: {status} {body}");
+            body
+        }
+    };
+    let mut listed = 0;
+    for query in [
+        "limit=1",
+        "phone=13126939916",
+        "phone_prefix=131&limit=1",
+        "name=x&limit=1",
+        "enterprise_id=1&limit=1",
+        "application_state=pending&limit=1",
+        "application_state=approved&enterprise_id=1&phone_prefix=1",
+    ] {
+        let first = call(Method::GET, format!("/admin/v1/users?{query}")).await;
+        listed += 1;
+        // And the page after, from its cursor (one of each order).
+        if let Some(cursor) = first["next_cursor"].as_str() {
+            call(
+                Method::GET,
+                format!("/admin/v1/users?{query}&cursor={cursor}"),
+            )
+            .await;
+        }
+    }
+    assert_eq!(listed, 7);
+    register_with_sign_up_code(&app, crate::helpers::OTHER_PHONE, PASSWORD).await;
+    for query in ["limit=1", "phone_prefix=1&limit=1"] {
+        let first = call(Method::GET, format!("/admin/v1/users?{query}")).await;
+        let cursor = first["next_cursor"].as_str().expect("a second page");
+        call(
+            Method::GET,
+            format!("/admin/v1/users?{query}&cursor={cursor}"),
+        )
+        .await;
+    }
+    call(Method::GET, format!("/admin/v1/users/{user_id}")).await;
+    call(Method::POST, format!("/admin/v1/users/{user_id}/disable")).await;
+    call(Method::POST, format!("/admin/v1/users/{user_id}/enable")).await;
+    call(
+        Method::POST,
+        format!("/admin/v1/users/{user_id}/sessions/revoke"),
+    )
+    .await;
+    call(Method::DELETE, format!("/admin/v1/users/{user_id}")).await;
+
+    let statements: Vec<Statement> = recorded.lock().unwrap().clone();
+    let backend = app.backend();
+    let mut explained = 0;
+    let mut scans = Vec::new();
+    for statement in &statements {
+        let sql = statement.sql.trim_start();
+        let reads_rows = ["SELECT", "UPDATE", "DELETE"]
+            .iter()
+            .any(|verb| sql.starts_with(verb))
+            && TABLES
+                .iter()
+                .any(|table| sql.contains(&format!("\"{table}\"")));
+        if !reads_rows {
+            continue;
+        }
+        explained += 1;
+        let plan = plan(&app, statement).await;
+        let search_page = sql.starts_with("SELECT")
+            && sql.contains("FROM \"users\"")
+            && sql.contains("ORDER BY")
+            && sql.contains("LIMIT");
+        // A page may walk the users' id or phone index in order from its
+        // cursor, stopping at LIMIT (no filter, or a name substring);
+        // anything else reading a whole table has no index.
+        if let Some(scan) = full_scan(backend, &plan)
+            && !(search_page && index_ordered_walk(backend, &plan))
+        {
+            scans.push(format!("{}\n    {scan}: {plan:?}", statement.sql));
+        }
+    }
+    assert!(
+        explained >= 20,
+        "only {explained} statements were explained"
+    );
+    assert!(
+        scans.is_empty(),
+        "{} of {explained} statements read a whole table on {}:\n{}",
+        scans.len(),
+        backend.name(),
+        scans.join("\n")
     );
 }

@@ -536,3 +536,33 @@ fn a_metrics_address_that_is_the_listen_address_is_refused() {
         assert_refused(&output, "--metrics-listen");
     }
 }
+
+#[test]
+fn the_admin_api_on_a_public_address_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = serve(&dir, &["--admin-listen", "0.0.0.0:0"], &[]);
+    assert_refused(&refused, "--admin-listen");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--admin-listen-public"),
+        "the refusal does not say how to allow it"
+    );
+    let from_env = serve(&dir, &[], &[("ACCOUNT_API_ADMIN_LISTEN", "0.0.0.0:0")]);
+    assert_refused(&from_env, "--admin-listen");
+    // Allowed, it starts and says where the admin API is.
+    let lines = log_until_listening(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "0.0.0.0:0",
+            "--admin-listen-public",
+        ],
+        &[],
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("admin API") && line.contains("0.0.0.0:")),
+        "{lines:?}"
+    );
+}
