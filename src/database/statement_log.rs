@@ -675,7 +675,10 @@ mod tests {
         fn names<C: Iterable + sea_orm::IdenStatic>() -> Vec<String> {
             C::iter().map(|column| column.as_str().to_owned()).collect()
         }
+        // Named like a secret, holding none: the admin token's *name*.
+        let not_secret = [("audit_events", "admin_token")];
         let tables: Vec<(&str, Vec<String>)> = vec![
+            ("admin_tokens", names::<entity::admin_tokens::Column>()),
             ("applications", names::<entity::applications::Column>()),
             ("audit_events", names::<entity::audit_events::Column>()),
             ("audit_refusals", names::<entity::audit_refusals::Column>()),
@@ -688,6 +691,11 @@ mod tests {
             ),
             ("sms_codes", names::<sms_codes::Column>()),
             ("users", names::<users::Column>()),
+            ("webhook_events", names::<entity::webhook_events::Column>()),
+            (
+                "webhook_deliveries",
+                names::<entity::webhook_deliveries::Column>(),
+            ),
         ];
         for (table, columns) in tables {
             for column in columns {
@@ -695,7 +703,7 @@ mod tests {
                     .iter()
                     .any(|word| column.contains(word))
                     || (table == "server_secrets" && column == "value");
-                if looks_secret {
+                if looks_secret && !not_secret.contains(&(table, column.as_str())) {
                     assert!(
                         SECRET_COLUMNS.contains(&(table, column.as_str())),
                         "{table}.{column} is not in SECRET_COLUMNS"
