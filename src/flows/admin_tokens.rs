@@ -1,11 +1,12 @@
 //! The admin tokens as the operator manages them (`account-api
 //! admin-token create | list | revoke`), and as the admin API checks them.
 
-use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-
 use super::error::FlowError;
-use crate::store::admin_tokens::{self, AdminToken};
+use crate::store::{
+    Database as DatabaseConnection,
+    admin_tokens::{self, AdminToken},
+};
+use chrono::{DateTime, Utc};
 
 /// Why a token was not created.
 #[derive(Debug, PartialEq, Eq)]

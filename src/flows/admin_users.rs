@@ -4,16 +4,21 @@
 //! names the admin token.
 
 use chrono::{DateTime, Utc};
-use entity::{applications, audit_events, sessions, users};
 
 use super::error::FlowError;
 use crate::{
     state::AppState,
     store::{
         self,
-        admin_users::{self, After, UserFilter},
+        admin_users::{self, After},
         audit::{self, Kind},
     },
+};
+
+pub use crate::store::{
+    admin_users::{Application, AuditEvent, UserFilter, application_states},
+    sessions::Session,
+    users::User,
 };
 
 /// How many recent audit events one user's page shows.
@@ -23,7 +28,7 @@ pub const RECENT_EVENTS: u64 = 20;
 #[derive(Debug)]
 pub struct Page {
     /// The users of the page, in the search's order.
-    pub users: Vec<users::Model>,
+    pub users: Vec<User>,
     /// The opaque cursor of the next page.
     pub next_cursor: Option<String>,
 }
@@ -33,7 +38,7 @@ pub struct Page {
 pub struct BadCursor;
 
 /// The opaque cursor after `user` in a search of `filter`'s order.
-fn cursor_after(filter: &UserFilter, user: &users::Model) -> String {
+fn cursor_after(filter: &UserFilter, user: &User) -> String {
     let key = if filter.by_phone() {
         format!("p{}", user.phone)
     } else {
@@ -86,13 +91,13 @@ pub async fn search(
 #[derive(Debug)]
 pub struct UserDetail {
     /// The account.
-    pub user: users::Model,
+    pub user: User,
     /// Its stored sessions (live, expired, revoked), newest first.
-    pub sessions: Vec<sessions::Model>,
+    pub sessions: Vec<Session>,
     /// Its latest application.
-    pub application: Option<applications::Model>,
+    pub application: Option<Application>,
     /// Its recent audit events, newest first.
-    pub events: Vec<audit_events::Model>,
+    pub events: Vec<AuditEvent>,
 }
 
 /// The account `user_id` with its sessions, application and recent events.
@@ -118,7 +123,7 @@ pub async fn set_disabled(
     admin: &str,
     user_id: &str,
     disabled: bool,
-) -> Result<Option<users::Model>, FlowError> {
+) -> Result<Option<User>, FlowError> {
     let txn = store::begin_write(&state.db).await?;
     store::lock_keys(&txn, &[store::LockKey::sessions_of(user_id)]).await?;
     let now = state.clock.now();
@@ -199,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_cursor_is_read_back_only_in_the_order_it_was_made_for() {
-        let user = users::Model {
+        let user = User {
             id: "0123456789abcdef0123456789abcdef".to_owned(),
             phone: "13800000001".to_owned(),
             name: "n".to_owned(),

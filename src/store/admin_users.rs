@@ -10,6 +10,16 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement},
 };
 
+/// An application row as support staff see it.
+pub type Application = applications::Model;
+/// An audit event as support staff see it.
+pub type AuditEvent = audit_events::Model;
+
+/// The stored states of an application (-1, 0, 1).
+pub mod application_states {
+    pub use entity::applications::{STATE_APPROVED, STATE_PENDING, STATE_REJECTED};
+}
+
 /// The filters of a user search; all given ones apply.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {

@@ -30,6 +30,8 @@ pub use error::StoreError;
 pub use lock_keys::LockKey;
 pub use transactions::{begin_write, lock_keys};
 
+/// The database (its pool of connections), as commands outside a request use it.
+pub use sea_orm::DatabaseConnection as Database;
 /// A transaction the flows open ([`begin_write`]) and commit; the store's
 /// functions take it where several writes must commit together.
 pub use sea_orm::DatabaseTransaction as Transaction;

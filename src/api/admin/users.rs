@@ -18,9 +18,8 @@ use super::{
 };
 use crate::{
     domain::Phone,
-    flows::admin_users::{self, BadCursor},
+    flows::admin_users::{self, BadCursor, UserFilter},
     state::AppState,
-    store::admin_users::UserFilter,
 };
 
 /// The page size when `limit` is not given.

@@ -2,10 +2,10 @@
 //! and the parsing of their common parameters.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::{applications, audit_events, sessions, users};
 use poem_openapi::Object;
 
 use super::problem::AdminError;
+use crate::flows::admin_users::{Application, AuditEvent, Session, User, application_states};
 
 /// A time as RFC 3339 UTC text (`2026-12-06T03:30:00Z`).
 pub fn time(at: DateTime<Utc>) -> String {
@@ -27,8 +27,8 @@ pub struct UserItem {
     pub disabled: bool,
 }
 
-impl From<&users::Model> for UserItem {
-    fn from(user: &users::Model) -> Self {
+impl From<&User> for UserItem {
+    fn from(user: &User) -> Self {
         Self {
             user_id: user.id.clone(),
             phone: user.phone.clone(),
@@ -60,7 +60,7 @@ pub struct SessionItem {
 
 impl SessionItem {
     /// `session` as of `now`.
-    pub fn new(session: &sessions::Model, now: DateTime<Utc>) -> Self {
+    pub fn new(session: &Session, now: DateTime<Utc>) -> Self {
         Self {
             id: session.id,
             device: session.device_identifier.clone(),
@@ -76,8 +76,8 @@ impl SessionItem {
 /// The state of an application, by name.
 pub fn application_state(state: i16) -> &'static str {
     match state {
-        applications::STATE_APPROVED => "approved",
-        applications::STATE_REJECTED => "rejected",
+        application_states::STATE_APPROVED => "approved",
+        application_states::STATE_REJECTED => "rejected",
         _ => "pending",
     }
 }
@@ -85,9 +85,9 @@ pub fn application_state(state: i16) -> &'static str {
 /// The state named `text` (`pending`, `approved`, `rejected`).
 pub fn parse_application_state(field: &str, text: &str) -> Result<i16, AdminError> {
     match text {
-        "pending" => Ok(applications::STATE_PENDING),
-        "approved" => Ok(applications::STATE_APPROVED),
-        "rejected" => Ok(applications::STATE_REJECTED),
+        "pending" => Ok(application_states::STATE_PENDING),
+        "approved" => Ok(application_states::STATE_APPROVED),
+        "rejected" => Ok(application_states::STATE_REJECTED),
         _ => Err(AdminError::bad_field(
             field,
             "must be pending, approved or rejected",
@@ -112,8 +112,8 @@ pub struct ApplicationItem {
     pub updated_at: String,
 }
 
-impl From<&applications::Model> for ApplicationItem {
-    fn from(application: &applications::Model) -> Self {
+impl From<&Application> for ApplicationItem {
+    fn from(application: &Application) -> Self {
         Self {
             id: application.id,
             user_id: application.user_id.clone(),
@@ -144,8 +144,8 @@ pub struct EventItem {
     pub admin_token: Option<String>,
 }
 
-impl From<&audit_events::Model> for EventItem {
-    fn from(event: &audit_events::Model) -> Self {
+impl From<&AuditEvent> for EventItem {
+    fn from(event: &AuditEvent) -> Self {
         Self {
             id: event.id,
             at: time(event.created_at),
