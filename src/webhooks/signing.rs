@@ -143,8 +143,9 @@ mod tests {
     }
 
     /// A request this module signed, verified by the official Python
-    /// `standardwebhooks` package. Without python3 and the package the test
-    /// says so loudly, and fails when `CI` is set.
+    /// `standardwebhooks` package (in contract-tests/frontend/.venv, which
+    /// `contract-tests/frontend/run.sh --tools` makes, or the system's
+    /// python3). Without it the test says so loudly, and fails when `CI` is set.
     #[test]
     fn the_official_python_library_verifies_our_signature() {
         let script = r#"
@@ -167,7 +168,18 @@ else:
         let timestamp = chrono::Utc::now().timestamp();
         let body = r#"{"type":"user.registered","timestamp":"2026-12-06T04:00:00Z","data":{"user_id":"x"}}"#;
         let header = signer.sign(id, timestamp, body.as_bytes());
-        let output = std::process::Command::new("python3")
+        // The frontend checks' virtual environment holds the package
+        // (contract-tests/frontend/requirements.txt); else the system's python3.
+        let venv = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contract-tests/frontend/.venv/bin/python"
+        );
+        let python = if std::path::Path::new(venv).exists() {
+            venv
+        } else {
+            "python3"
+        };
+        let output = std::process::Command::new(python)
             .args([
                 "-c",
                 script,
