@@ -10,7 +10,7 @@ use crate::{
     database, demo,
     flows::housekeeping,
     http_server,
-    password_hasher::PasswordHasher,
+    password_hasher::{HashCost, PasswordHasher},
     sandbox::{Sandbox, database::ThrowawayDatabase},
     settings::{
         AllowedOrigins, ConnectionSettings, SandboxCommand, SenderKind, Settings, Verification,
@@ -87,6 +87,9 @@ pub struct Overrides {
     pub sandbox: Option<Sandbox>,
     /// Whether the hourly purge runs (first at start-up).
     pub background_tasks: BackgroundTasks,
+    /// The Argon2id parameters instead of OWASP's (test servers whose tests
+    /// are not about hashing use the lightest).
+    pub hash_cost: Option<HashCost>,
 }
 
 /// Whether the server runs its periodic tasks (the hourly purge of expired
@@ -212,7 +215,10 @@ impl Application {
         let state = AppState {
             db,
             lookups,
-            hasher: PasswordHasher::per_core_with_queue_depth(settings.hash_queue_depth as usize),
+            hasher: PasswordHasher::per_core_with_cost(
+                overrides.hash_cost.unwrap_or_default(),
+                settings.hash_queue_depth as usize,
+            ),
             sms_sender,
             code_key: Arc::new(code_key),
             clock,

@@ -44,6 +44,48 @@ pub struct PasswordHasher {
     inner: Arc<Inner>,
 }
 
+/// The Argon2id parameters new hashes are made with (and that a login's
+/// rehash brings a hash to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory cost in KiB.
+    pub memory_kib: u32,
+    /// Number of passes.
+    pub passes: u32,
+    /// Degree of parallelism.
+    pub lanes: u32,
+}
+
+impl HashCost {
+    /// What every server hashes with: OWASP's recommendation for Argon2id.
+    pub const OWASP: Self = Self {
+        memory_kib: PasswordHasher::M_COST,
+        passes: PasswordHasher::T_COST,
+        lanes: PasswordHasher::P_COST,
+    };
+
+    /// Argon2id's smallest parameters (8 KiB, one pass): for test servers
+    /// whose tests are about what the API answers, not about how long a hash
+    /// takes, so that a suite's time goes into its checks. Never reachable
+    /// from a flag, the environment or the configuration file.
+    pub const LIGHTEST: Self = Self {
+        memory_kib: 8,
+        passes: 1,
+        lanes: 1,
+    };
+
+    fn params(self) -> Params {
+        Params::new(self.memory_kib, self.passes, self.lanes, None)
+            .expect("Argon2id accepts both costs")
+    }
+}
+
+impl Default for HashCost {
+    fn default() -> Self {
+        Self::OWASP
+    }
+}
+
 struct Inner {
     /// Admits one job per hashing thread, so a job never waits in the channel.
     permits: Semaphore,
@@ -56,6 +98,8 @@ struct Inner {
     admitted: AtomicUsize,
     /// The most admitted at once: one per thread plus the queue depth.
     capacity: usize,
+    /// The parameters of every new hash.
+    cost: HashCost,
 }
 
 /// A place in the hashing queue, taken by [`PasswordHasher::admit`]; the
@@ -140,9 +184,13 @@ impl PasswordHasher {
     /// A hasher with `concurrency` hashing threads (at least one), of which
     /// at most `queue_depth` hashes wait for one; more are [`HashError::Busy`].
     pub fn with_queue_depth(concurrency: usize, queue_depth: usize) -> Self {
-        let params = Params::new(Self::M_COST, Self::T_COST, Self::P_COST, None)
-            .expect("the OWASP parameters are valid");
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        Self::with_cost(HashCost::OWASP, concurrency, queue_depth)
+    }
+
+    /// A hasher making hashes at `cost`, with `concurrency` hashing threads
+    /// (at least one), of which at most `queue_depth` hashes wait for one.
+    pub fn with_cost(cost: HashCost, concurrency: usize, queue_depth: usize) -> Self {
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, cost.params());
         let dummy_hash = Worker::new(argon2.clone())
             .hash(b"not a password of anyone")
             .expect("hashing a constant succeeds");
@@ -154,6 +202,7 @@ impl PasswordHasher {
                 dummy_hash,
                 admitted: AtomicUsize::new(0),
                 capacity: threads.saturating_add(queue_depth),
+                cost,
             }),
         }
     }
@@ -166,7 +215,18 @@ impl PasswordHasher {
     /// A hasher with one hashing thread per CPU core, of which at most
     /// `queue_depth` hashes wait for one.
     pub fn per_core_with_queue_depth(queue_depth: usize) -> Self {
-        Self::with_queue_depth(cores(), queue_depth)
+        Self::per_core_with_cost(HashCost::OWASP, queue_depth)
+    }
+
+    /// A hasher making hashes at `cost`, with one hashing thread per CPU
+    /// core, of which at most `queue_depth` hashes wait for one.
+    pub fn per_core_with_cost(cost: HashCost, queue_depth: usize) -> Self {
+        Self::with_cost(cost, cores(), queue_depth)
+    }
+
+    /// The parameters this hasher makes hashes with.
+    pub fn cost(&self) -> HashCost {
+        self.inner.cost
     }
 
     /// A place in the queue for one hash or verification, or [`HashError::Busy`]
@@ -203,10 +263,11 @@ impl PasswordHasher {
         let Ok(hash) = PasswordHash::new(phc) else {
             return true;
         };
+        let cost = self.inner.cost;
         let current = (
-            Some(u64::from(Self::M_COST)),
-            Some(u64::from(Self::T_COST)),
-            Some(u64::from(Self::P_COST)),
+            Some(u64::from(cost.memory_kib)),
+            Some(u64::from(cost.passes)),
+            Some(u64::from(cost.lanes)),
         );
         let stored = (
             hash.params.get_decimal("m").map(u64::from),

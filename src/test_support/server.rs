@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     Application,
+    password_hasher::HashCost,
     settings::Settings,
     sms_sender::SmsSender,
     startup::{BackgroundTasks, Overrides, StatementObserver},
@@ -35,6 +36,10 @@ pub struct ServerOptions {
     /// so that it races no test for the database: tests call the purges
     /// themselves, or ask for it.
     pub background_tasks: Option<BackgroundTasks>,
+    /// The Argon2id parameters; [`HashCost::LIGHTEST`] when `None`, so that
+    /// a suite's time goes into its checks (the tests about hashing itself,
+    /// and every test of the real binary, hash at [`HashCost::OWASP`]).
+    pub hash_cost: Option<HashCost>,
 }
 
 /// A running server, stopped when dropped (its database after it).
@@ -83,6 +88,7 @@ impl TestServer {
             statement_observer: options.statement_observer,
             sandbox: None,
             background_tasks: options.background_tasks.unwrap_or(BackgroundTasks::Held),
+            hash_cost: Some(options.hash_cost.unwrap_or(HashCost::LIGHTEST)),
         };
         let application = Application::build_with(settings, overrides)
             .await

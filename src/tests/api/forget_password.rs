@@ -33,7 +33,7 @@ async fn an_unknown_phone_is_refused() {
 
 #[tokio::test]
 async fn the_new_password_replaces_the_old_one() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_hashing_at_full_cost(|_| {}).await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
     let old_hash = app.user(PHONE).await.unwrap().password_hash;
 

@@ -17,6 +17,7 @@ use std::{
 };
 
 use account_api::{
+    password_hasher::HashCost,
     settings::Settings,
     sms_sender::SmsSender,
     startup::{BackgroundTasks, StatementObserver},
@@ -161,6 +162,19 @@ impl TestApp {
             ..ServerOptions::default()
         };
         Self::spawn_full(database, configure, sms.clone(), sms, options).await
+    }
+
+    /// As [`TestApp::spawn_with`], hashing at OWASP's cost as a deployed
+    /// server does (the other test servers hash at the lightest): for tests
+    /// whose point is how long hashes take, such as a flood that must find
+    /// the hashing queue full.
+    pub async fn spawn_hashing_at_full_cost(configure: impl FnOnce(&mut Settings)) -> Self {
+        let sms = Arc::new(RecordingSender::default());
+        let options = ServerOptions {
+            hash_cost: Some(HashCost::OWASP),
+            ..ServerOptions::default()
+        };
+        Self::spawn_full(TestDatabase::create().await, configure, sms.clone(), sms, options).await
     }
 
     /// As [`TestApp::spawn_with`], also recording every statement the

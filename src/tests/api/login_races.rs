@@ -140,7 +140,7 @@ async fn with_the_hashing_queue_full_every_hashing_operation_answers_429_at_once
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_logins_for_random_phones_is_answered_not_queued() {
     let app = Arc::new(
-        TestApp::spawn_with(|settings| {
+        TestApp::spawn_hashing_at_full_cost(|settings| {
             settings.hash_queue_depth = 4;
             settings.limits.login_failures_per_address_per_hour = 10_000;
         })

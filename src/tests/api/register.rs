@@ -202,7 +202,7 @@ async fn the_code_is_not_checked_while_verification_is_off() {
 
 #[tokio::test]
 async fn only_an_argon2id_hash_of_the_password_is_stored() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_hashing_at_full_cost(|_| {}).await;
     let password = "s3cret-pass";
     let data = app.registered(PHONE, password, DEVICE).await;
     let user = app.user(PHONE).await.unwrap();

@@ -171,7 +171,7 @@ async fn sessions_expire_after_thirty_days_and_are_purged() {
 
 #[tokio::test]
 async fn an_outdated_password_hash_is_replaced_at_the_next_login() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_hashing_at_full_cost(|_| {}).await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
     let user = app.user(PHONE).await.unwrap();
     let weak = Argon2::new(
