@@ -196,6 +196,36 @@ impl Comparison<'_> {
     }
 }
 
+impl Comparison<'_> {
+    /// Simplifies `tree` while its sequence still shows a difference of
+    /// `field` in `operation_id`'s answers: the shortest found, with the
+    /// number of successful steps.
+    fn shrink(
+        &self,
+        tree: &mut impl ValueTree<Value = Sequence>,
+        operation_id: &str,
+        field: &str,
+    ) -> Result<Option<(Pair, u32)>, String> {
+        let mut failed = None;
+        let shrunk = shrink_while(tree, self.config.max_shrink_tries, |candidate| {
+            match self.compare(candidate) {
+                Ok(smaller) => smaller
+                    .first(operation_id, field)
+                    .is_some()
+                    .then_some(smaller),
+                Err(err) => {
+                    failed = Some(err);
+                    None
+                }
+            }
+        });
+        match failed {
+            Some(err) => Err(err),
+            None => Ok(shrunk),
+        }
+    }
+}
+
 /// Runs `config.cases` sequences on the deployments at `old` and `new`;
 /// `Err` when they cannot be reached or a selection leaves nothing to send.
 pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport, String> {
@@ -289,6 +319,7 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
         }
         report.differing_cases += 1;
         let mut in_this_case: Vec<usize> = Vec::new();
+        let mut shrunk_here: Vec<(Pair, u32)> = Vec::new();
         for (at, difference) in &pair.differences {
             let operation_id = pair.old.exchanges[*at].operation_id.clone();
             let key = (operation_id.clone(), difference.field.clone());
@@ -305,31 +336,27 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
                 .iter()
                 .find(|a| a.matches(&operation_id, &difference.field))
                 .cloned();
-            let (example, shrink_steps) =
-                if allowed.is_some() {
-                    (pair.clone(), 0)
-                } else {
-                    // The steps after the difference are dropped first.
-                    let mut tree = tree_of(&seed)?;
-                    tree.current()
-                        .keep_first(pair.old.exchanges[*at].position + 1);
-                    let mut failed = None;
-                    let shrunk = shrink_while(&mut tree, config.max_shrink_tries, |candidate| {
-                        match comparison.compare(candidate) {
-                            Ok(smaller) => {
-                                smaller.first(&key.0, &key.1).is_some().then_some(smaller)
-                            }
-                            Err(err) => {
-                                failed = Some(err);
-                                None
-                            }
-                        }
-                    });
-                    if let Some(err) = failed {
-                        return Err(err);
-                    }
-                    shrunk.unwrap_or_else(|| (pair.clone(), 0))
-                };
+            let reused = shrunk_here
+                .iter()
+                .find(|(example, _)| example.first(&key.0, &key.1).is_some())
+                .cloned();
+            let (example, shrink_steps) = if allowed.is_some() {
+                (pair.clone(), 0)
+            } else if let Some(reused) = reused {
+                // Most often another field of the same answer: the sequence
+                // shrunk for that one shows this one too.
+                reused
+            } else {
+                let mut tree = tree_of(&seed)?;
+                // The steps after the difference are dropped first.
+                tree.current()
+                    .keep_first(pair.old.exchanges[*at].position + 1);
+                let shrunk = comparison
+                    .shrink(&mut tree, &key.0, &key.1)?
+                    .unwrap_or_else(|| (pair.clone(), 0));
+                shrunk_here.push(shrunk.clone());
+                shrunk
+            };
             let first = example.first(&key.0, &key.1).unwrap_or(*at);
             index.insert(key, report.groups.len());
             in_this_case.push(report.groups.len());

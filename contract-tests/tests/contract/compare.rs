@@ -1,8 +1,8 @@
 //! `contract-tests compare` through the binary, between two servers in
 //! process: two with the same settings must answer alike; a new one with a
-//! send limit the old one lacked must be caught, shrunk to the two sends
-//! that show it, reported by operation and field (and in JUnit), and exit
-//! 1, unless an `--allow` file lists it.
+//! login lockout the old one lacked must be caught, shrunk to the three
+//! logins that show it, reported by operation and field (and in JUnit), and
+//! exit 1, unless an `--allow` file lists it.
 
 use std::{path::Path, process::Command};
 
@@ -77,25 +77,25 @@ fn two_servers_with_the_same_settings_answer_alike() {
 }
 
 #[test]
-fn a_send_limit_the_old_server_lacked_is_caught_shrunk_and_allowed() {
-    // The old server sends as often as asked; the new one once a minute per phone.
-    let old = TestServer::start_with(
-        Verification::Off,
-        &lifted(Limits {
-            sends_per_phone_per_minute: 1000,
-            sends_per_phone_per_hour: 1000,
-            sends_per_phone_per_day: 1000,
-            ..Limits::default()
-        }),
-    );
-    let new = TestServer::start();
+fn a_login_lockout_the_old_server_lacked_is_caught_shrunk_and_allowed() {
+    // The old server never locks a phone out; the new one after two wrong passwords.
+    let with_lockout_after = |failures| {
+        TestServer::start_with(
+            Verification::Off,
+            &lifted(Limits {
+                login_max_failures: failures,
+                ..Limits::default()
+            }),
+        )
+    };
+    let old = with_lockout_after(1000);
+    let new = with_lockout_after(2);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("compare.xml");
-    // Two sends to one phone within a sequence come in about one sequence
-    // in twenty: enough sequences that the run cannot miss them (a few
-    // requests each, as only these operations' steps are sent).
-    let only = ["--only", "sendsms,sendsmsGet,isregister"];
-    let cases = ["--cases", "240"];
+    // No account is registered, so every login fails, and the new server
+    // refuses the third to a phone: about one sequence in three shows it.
+    let only = ["--only", "login,loginGet,isregister"];
+    let cases = ["--cases", "32"];
     let (status, text) = compare(
         &old.base_url,
         &new.base_url,
@@ -104,44 +104,48 @@ fn a_send_limit_the_old_server_lacked_is_caught_shrunk_and_allowed() {
     assert_eq!(status, Some(1), "{text}");
     assert!(text.contains("FAIL:"), "{text}");
 
-    // Reported by operation and field, the old server's success against the limit.
+    // Reported by operation and field: the old server's "wrong password"
+    // against the new one's lockout.
     let section = text
         .split("=== difference ")
-        .find(|s| s.contains(" /code: old \"200\", new \"429\""))
+        .find(|s| s.contains(" /code: old -1, new 429"))
         .unwrap_or_else(|| panic!("no /code difference reported:\n{text}"));
     assert!(
-        section.contains(": sendsms /code") || section.contains(": sendsmsGet /code"),
+        section.contains(": login /code") || section.contains(": loginGet /code"),
         "{section}"
     );
-    // Shrunk to two sends to one phone, the second refused.
+    // Shrunk to three logins to one phone, the third refused.
     let steps: Vec<&str> = section
         .lines()
         .filter(|line| {
-            line.trim_start()
-                .split(". ")
-                .next()
-                .is_some_and(|n| n.parse::<u32>().is_ok())
+            let number = line.trim_start().split(". ").next().unwrap_or_default();
+            number.parse::<u32>().is_ok()
         })
         .collect();
-    assert_eq!(steps.len(), 2, "{section}");
+    assert_eq!(steps.len(), 3, "{section}");
     let phone = |step: &str| {
         step.split("phone: ")
-            .nth(1)
-            .map(|p| p.split(',').next().map(str::to_owned))
+            .nth(1)?
+            .split(',')
+            .next()
+            .map(str::to_owned)
     };
     assert!(
-        steps.iter().all(|s| s.contains("SendSms { phone: Pool(")),
+        steps.iter().all(|s| s.contains("Login { phone: Pool(")),
         "{section}"
     );
-    assert_eq!(phone(steps[0]), phone(steps[1]), "{section}");
-    assert!(steps[1].ends_with("<- differs"), "{section}");
+    assert!(
+        steps.iter().all(|s| phone(s) == phone(steps[0])),
+        "{section}"
+    );
+    assert!(steps[2].ends_with("<- differs"), "{section}");
     for field in ["/msg", "retry-after"] {
         assert!(
             text.contains(&format!(" {field}: old ")),
             "{field} not reported:\n{text}"
         );
     }
-    // Nothing else differs: isregister is alike.
+    // Nothing else differs: isregister answers alike.
     assert!(!text.contains(": isregister "), "{text}");
 
     let report = junit(&file);
@@ -152,7 +156,7 @@ fn a_send_limit_the_old_server_lacked_is_caught_shrunk_and_allowed() {
         .map(|c| c.name.as_str())
         .collect();
     assert!(
-        !failed.is_empty() && failed.iter().all(|n| n.starts_with("sendsms")),
+        !failed.is_empty() && failed.iter().all(|n| n.starts_with("login")),
         "{failed:?}"
     );
 
@@ -161,9 +165,9 @@ fn a_send_limit_the_old_server_lacked_is_caught_shrunk_and_allowed() {
     std::fs::write(
         &allow,
         "# operationId  field  why\n\
-         sendsms     *  the old server had no send limit\n\
-         sendsmsGet  *  the old server had no send limit\n\
-         login /msg\n",
+         login     *  the old server never locked a phone out\n\
+         loginGet  *  the old server never locked a phone out\n\
+         sendsms /msg\n",
     )
     .expect("the allow file is written");
     let (status, text) = compare(
@@ -173,22 +177,21 @@ fn a_send_limit_the_old_server_lacked_is_caught_shrunk_and_allowed() {
     );
     assert_eq!(status, Some(0), "{text}");
     assert!(
-        text.contains("allowed by line 2 of --allow: the old server had no send limit")
-            || text.contains("allowed by line 3 of --allow: the old server had no send limit"),
+        text.contains("of --allow: the old server never locked a phone out"),
         "{text}"
     );
     assert!(
-        text.contains("note: line 4 of --allow (login /msg) matched no difference"),
+        text.contains("note: line 4 of --allow (sendsms /msg) matched no difference"),
         "{text}"
     );
 
     // A typo in the allow file stops the run before it starts.
-    std::fs::write(&allow, "sendSms /code\n").expect("the allow file is written");
+    std::fs::write(&allow, "logIn /code\n").expect("the allow file is written");
     let (status, text) = compare(
         &old.base_url,
         &new.base_url,
         &["--cases", "1", "--allow", path_str(&allow)],
     );
     assert_eq!(status, Some(2), "{text}");
-    assert!(text.contains("no operation \"sendSms\""), "{text}");
+    assert!(text.contains("no operation \"logIn\""), "{text}");
 }

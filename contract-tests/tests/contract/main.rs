@@ -25,7 +25,7 @@
 //!   document against `openapi/released/4.0.json`, and each rule on
 //!   documents broken on purpose.
 //! - `compare`: `contract-tests compare` between two servers: alike with
-//!   the same settings; a planted difference (a send limit the old one
+//!   the same settings; a planted difference (a login lockout the old one
 //!   lacked) caught, shrunk, reported, and accepted by an `--allow` file.
 //! - `readme`: the CI recipes of `contract-tests/README.md` call the binary as it parses.
 //! - `postgres`: every test above once more on PostgreSQL
