@@ -113,6 +113,9 @@ pub struct Group {
     pub at: usize,
     /// Successful shrinking steps.
     pub shrink_steps: u32,
+    /// Groups with the same number share their example (several fields of
+    /// one answer, most often); `None` for an allowed group.
+    pub example_id: Option<usize>,
 }
 
 impl Group {
@@ -302,6 +305,7 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
         millis: 0,
     };
     let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut next_example = 0;
     for _ in 0..config.cases {
         let mut seed = [0u8; 32];
         seeds.rng().fill_bytes(&mut seed);
@@ -319,7 +323,7 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
         }
         report.differing_cases += 1;
         let mut in_this_case: Vec<usize> = Vec::new();
-        let mut shrunk_here: Vec<(Pair, u32)> = Vec::new();
+        let mut shrunk_here: Vec<(usize, Pair, u32)> = Vec::new();
         for (at, difference) in &pair.differences {
             let operation_id = pair.old.exchanges[*at].operation_id.clone();
             let key = (operation_id.clone(), difference.field.clone());
@@ -338,14 +342,14 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
                 .cloned();
             let reused = shrunk_here
                 .iter()
-                .find(|(example, _)| example.first(&key.0, &key.1).is_some())
+                .find(|(_, example, _)| example.first(&key.0, &key.1).is_some())
                 .cloned();
-            let (example, shrink_steps) = if allowed.is_some() {
-                (pair.clone(), 0)
+            let (example_id, example, shrink_steps) = if allowed.is_some() {
+                (None, pair.clone(), 0)
             } else if let Some(reused) = reused {
                 // Most often another field of the same answer: the sequence
                 // shrunk for that one shows this one too.
-                reused
+                (Some(reused.0), reused.1, reused.2)
             } else {
                 let mut tree = tree_of(&seed)?;
                 // The steps after the difference are dropped first.
@@ -354,8 +358,10 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
                 let shrunk = comparison
                     .shrink(&mut tree, &key.0, &key.1)?
                     .unwrap_or_else(|| (pair.clone(), 0));
-                shrunk_here.push(shrunk.clone());
-                shrunk
+                let id = next_example;
+                next_example += 1;
+                shrunk_here.push((id, shrunk.0.clone(), shrunk.1));
+                (Some(id), shrunk.0, shrunk.1)
             };
             let first = example.first(&key.0, &key.1).unwrap_or(*at);
             index.insert(key, report.groups.len());
@@ -369,6 +375,7 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
                 example,
                 at: first,
                 shrink_steps,
+                example_id,
             });
         }
     }

@@ -1,4 +1,11 @@
 //! A comparison as the binary prints it, and as JUnit XML.
+//!
+//! The differences no allow entry accepts come first, by operation: the
+//! fields of one operation that one sequence shows (several fields of one
+//! answer, most often) share a section, with that sequence, shrunk, and the
+//! request and both answers of each step where they differ. The allowed
+//! ones follow, a line each, then the requests per operation and the
+//! verdict.
 
 use std::{fmt::Write as _, time::Duration};
 
@@ -17,88 +24,123 @@ impl Group {
         format!("{} {}", self.operation_id, self.field)
     }
 
-    /// The group in full: how often, the sequence, the step's request and
-    /// both answers.
-    pub fn details(&self) -> String {
+    /// One line: the field, both values, and how often it showed.
+    pub fn line(&self) -> String {
         let difference = self.difference();
-        let mut out = format!(
-            "{}: old {}, new {}\nseen in {} sequence(s), {} answer(s); ",
+        format!(
+            "{}: old {}, new {} (in {} sequence(s), {} answer(s))",
             self.title(),
             shown(difference.old.as_ref()),
             shown(difference.new.as_ref()),
             self.sequences,
             self.answers,
-        );
-        if let Some(allowed) = &self.allowed {
-            let _ = writeln!(
-                out,
-                "allowed by line {} of --allow{}",
-                allowed.line,
-                if allowed.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", allowed.reason)
-                }
-            );
-            return out;
-        }
-        let old = &self.example.old.exchanges[self.at];
-        let new = &self.example.new.exchanges[self.at];
+        )
+    }
+}
+
+/// The section of `groups` (one operation, one example): their lines, the
+/// example's steps with each differing one marked, and the request and both
+/// answers of each.
+fn section(groups: &[&Group]) -> String {
+    let mut out = String::new();
+    for group in groups {
+        let _ = writeln!(out, "  {}", group.line());
+    }
+    let Some(first) = groups.first() else {
+        return out;
+    };
+    let example = &first.example;
+    let mut marked: Vec<usize> = groups.iter().map(|g| g.at).collect();
+    marked.sort_unstable();
+    marked.dedup();
+    let _ = writeln!(
+        out,
+        "the shortest sequence found that shows it ({} shrinking steps; only the steps sent are listed):",
+        first.shrink_steps
+    );
+    for (at, exchange) in example.old.exchanges.iter().enumerate() {
+        let marker = if marked.contains(&at) {
+            "   <- differs"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "the sequence below is the shortest found ({} shrinking steps)",
-            self.shrink_steps
+            "{:>3}. {}{marker}",
+            exchange.position + 1,
+            exchange.step
         );
-        for exchange in &self.example.old.exchanges {
-            let marker = if exchange.position == old.position {
-                "   <- differs"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "{:>3}. {}{marker}",
-                exchange.position + 1,
-                exchange.step
-            );
-        }
-        let answer = |response: &Result<_, String>| match response {
-            Ok(response) => format!("{response}"),
-            Err(err) => format!("no answer: {err}"),
-        };
+    }
+    let answer = |response: &Result<_, String>| match response {
+        Ok(response) => format!("{response}"),
+        Err(err) => format!("no answer: {err}"),
+    };
+    for at in marked {
+        let (old, new) = (&example.old.exchanges[at], &example.new.exchanges[at]);
         let _ = write!(
             out,
-            "--- request of step {} (to old; new got the same with its own phones and tokens)\n{}\n\
+            "--- step {}: the request to old (new got the same, with its own phones and tokens)\n{}\n\
              --- old answered\n{}\n--- new answered\n{}\n",
             old.position + 1,
             old.request,
             answer(&old.response),
             answer(&new.response),
         );
-        out
     }
+    out
 }
 
 impl CompareReport {
-    /// The report: what was compared, each difference not allowed in full,
-    /// the allowed ones in a line each, and a verdict.
+    /// The differences no allow entry accepts, by operation and example:
+    /// `(operationId, groups)`, in operation and field order.
+    fn sections(&self) -> Vec<(&str, Vec<&Group>)> {
+        let mut sections: Vec<(&str, Option<usize>, Vec<&Group>)> = Vec::new();
+        for group in self.groups.iter().filter(|g| g.allowed.is_none()) {
+            match sections
+                .iter_mut()
+                .find(|(op, id, _)| *op == group.operation_id && *id == group.example_id)
+            {
+                Some((_, _, groups)) => groups.push(group),
+                None => sections.push((&group.operation_id, group.example_id, vec![group])),
+            }
+        }
+        sections
+            .into_iter()
+            .map(|(op, _, groups)| (op, groups))
+            .collect()
+    }
+
+    /// The report: each difference not allowed in full, the allowed ones in
+    /// a line each, the requests per operation, and a verdict.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        let refused: Vec<&Group> = self.groups.iter().filter(|g| g.allowed.is_none()).collect();
-        let allowed: Vec<&Group> = self.groups.iter().filter(|g| g.allowed.is_some()).collect();
-        for (n, group) in refused.iter().enumerate() {
+        let refused = self.groups.iter().filter(|g| g.allowed.is_none()).count();
+        for (operation_id, groups) in self.sections() {
+            let fields: Vec<&str> = groups.iter().map(|g| g.field.as_str()).collect();
             let _ = write!(
                 out,
-                "\n=== difference {} of {}: {}",
-                n + 1,
-                refused.len(),
-                group.details()
+                "\n=== {operation_id}: {} differ{}\n{}",
+                fields.join(", "),
+                if fields.len() == 1 { "s" } else { "" },
+                section(&groups)
             );
         }
+        let allowed: Vec<&Group> = self.groups.iter().filter(|g| g.allowed.is_some()).collect();
         if !allowed.is_empty() {
             let _ = writeln!(out, "\nallowed differences:");
             for group in &allowed {
-                let _ = write!(out, "  {}", group.details());
+                let entry = group.allowed.as_ref().expect("allowed");
+                let _ = writeln!(
+                    out,
+                    "  {} — line {} of --allow{}",
+                    group.line(),
+                    entry.line,
+                    if entry.reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", entry.reason)
+                    }
+                );
             }
         }
         for entry in &self.unused_allowed {
@@ -111,8 +153,8 @@ impl CompareReport {
         let requests: u32 = self.requests.values().sum();
         let _ = writeln!(
             out,
-            "\n{} sequences, {requests} requests to each deployment, {} with differences: \
-             {} difference(s) by operation and field, {} allowed, in {:.1} s",
+            "\n{} sequences, {requests} requests to each deployment, {} sequence(s) with \
+             differences: {} field(s) of an operation differ, {} of them allowed, in {:.1} s",
             self.cases,
             self.differing_cases,
             self.groups.len(),
@@ -120,14 +162,17 @@ impl CompareReport {
             self.millis as f64 / 1000.0
         );
         for (operation_id, count) in &self.requests {
-            let groups = self
-                .groups
-                .iter()
-                .filter(|g| &g.operation_id == operation_id)
-                .count();
+            let fields = |allowed: bool| {
+                self.groups
+                    .iter()
+                    .filter(|g| &g.operation_id == operation_id && g.allowed.is_some() == allowed)
+                    .count()
+            };
             let _ = writeln!(
                 out,
-                "  {operation_id:<20} {count:>5} requests  {groups} difference(s)"
+                "  {operation_id:<20} {count:>5} requests  {} field(s) differ, {} allowed",
+                fields(false) + fields(true),
+                fields(true)
             );
         }
         let _ = writeln!(
@@ -136,39 +181,35 @@ impl CompareReport {
             if self.passed() {
                 "ok: the new deployment answers as the old one".to_owned()
             } else {
-                format!(
-                    "FAIL: {} difference(s) not allowed by --allow",
-                    refused.len()
-                )
+                format!("FAIL: {refused} field(s) differ that --allow does not accept")
             }
         );
         out
     }
 
     /// The comparison as JUnit XML: a suite `compare` with a test case per
-    /// operation the sequences sent, failed with the details of each of its
-    /// differences that no allow entry accepts.
+    /// operation the sequences sent (`login answers alike`), failed with
+    /// the sections of its differences that no allow entry accepts.
     pub fn junit(&self) -> Report {
+        let sections = self.sections();
         let cases = self.requests.keys().map(|operation_id| {
-            let refused: Vec<String> = self
-                .groups
+            let mine: Vec<&(&str, Vec<&Group>)> = sections
                 .iter()
-                .filter(|g| &g.operation_id == operation_id && g.allowed.is_none())
-                .map(Group::details)
+                .filter(|(op, _)| op == operation_id)
                 .collect();
-            let outcome = if refused.is_empty() {
+            let outcome = if mine.is_empty() {
                 Ok(())
             } else {
+                let fields: Vec<&str> = mine
+                    .iter()
+                    .flat_map(|(_, groups)| groups.iter().map(|g| g.field.as_str()))
+                    .collect();
+                let text: Vec<String> = mine.iter().map(|(_, groups)| section(groups)).collect();
                 Err(format!(
-                    "{} field(s) differ: {}\n\n{}",
-                    refused.len(),
-                    self.groups
-                        .iter()
-                        .filter(|g| &g.operation_id == operation_id && g.allowed.is_none())
-                        .map(|g| g.field.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    refused.join("\n")
+                    "{operation_id}: {} differ{}\n{}",
+                    fields.join(", "),
+                    if fields.len() == 1 { "s" } else { "" },
+                    text.join("\n")
                 ))
             };
             (format!("{operation_id} answers alike"), outcome)
