@@ -539,3 +539,16 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].1.as_ref().unwrap().event_id, ids[0]);
 }
+
+#[tokio::test]
+async fn a_server_with_endpoints_runs_the_worker_and_stops_it_with_itself() {
+    let receiver = Receiver::start(&[]).await;
+    let endpoints = [endpoint(&receiver.url, &[1])];
+    let configured = endpoints.to_vec();
+    let app =
+        crate::helpers::TestApp::spawn_with(move |settings| settings.webhooks = configured).await;
+    let ids = enqueue(app.db(), &endpoints, &[("user.registered", Some("a1"))]).await;
+    let rows = until_settled(app.db(), 1).await;
+    assert_eq!(rows[0].state, outbox::DELIVERED);
+    assert_eq!(receiver.received()[0].id, ids[0]);
+}
