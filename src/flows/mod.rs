@@ -16,6 +16,10 @@
 //! - [`admin_users`]: support staff's search, view, disable, enable and
 //!   deletion of accounts, each change audited under the admin token.
 //!
+//! Every flow that changes an account publishes its event with one call,
+//! `events::publish(state, &txn, AccountEvent::…, now)`, in the
+//! transaction of the change (`events`, shared by every flow).
+//!
 //! Every refusal by a limit (429) is counted through one helper
 //! (`refusals`): a metric by limit and a row per key per hour.
 
@@ -23,6 +27,7 @@ pub mod account;
 pub mod admin_tokens;
 pub mod admin_users;
 mod error;
+pub mod events;
 pub mod housekeeping;
 pub mod login;
 pub mod password_reset;
