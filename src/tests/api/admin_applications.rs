@@ -776,3 +776,135 @@ async fn of_forty_concurrent_decisions_exactly_one_succeeds() {
         assert_eq!(user.enterprise_id, None);
     }
 }
+
+/// The admin API's base URL of `server` (started with `--admin-listen`).
+fn admin_base(server: &crate::server_process::ServerProcess) -> String {
+    let address = server
+        .logged_field("serving the admin API", "admin_address")
+        .expect("the admin address in the log");
+    format!("http://{address}/admin/v1")
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_refused_by_both() {
+    use crate::{
+        helpers::{on_postgresql_only, test_name},
+        server_process::ServerProcess,
+    };
+    if !on_postgresql_only(
+        test_name!(),
+        "several instances share a PostgreSQL database; SQLite is one machine's file",
+    ) {
+        return;
+    }
+    let database = account_api::test_support::TestDatabase::create().await;
+    let flags = ["--admin-listen", "127.0.0.1:0"];
+    let first = ServerProcess::start(database.url(), &flags).await;
+    let second = ServerProcess::start(database.url(), &flags).await;
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_account-api"))
+        .args([
+            "admin-token",
+            "create",
+            "--name",
+            "support",
+            "--database-url",
+        ])
+        .arg(database.url())
+        .env_clear()
+        .output()
+        .expect("admin-token create runs");
+    assert!(created.status.success(), "{created:?}");
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let (admin_first, admin_second) = (admin_base(&first), admin_base(&second));
+    let client = reqwest::Client::new();
+
+    let enterprise: Value = client
+        .post(format!("{admin_first}/enterprises"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "apple"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enterprise = enterprise["id"].as_i64().unwrap();
+    let registered = first.register(PHONE, PASSWORD, DEVICE).await;
+    assert_eq!(registered.code(), 200, "{}", registered.text);
+    let session = second.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let applied = second
+        .send(
+            second
+                .request(Method::POST, "/api/v4.0/applications")
+                .bearer_auth(&session)
+                .form(&[("enterprise_id", enterprise.to_string())]),
+        )
+        .await;
+    assert_eq!(applied.code(), 200, "{}", applied.text);
+    let listed: Value = client
+        .get(format!("{admin_second}/applications?state=pending"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+
+    // Twenty approvals through one instance, twenty rejections through the other.
+    let decisions = (0..40).map(|n| {
+        let (client, token) = (&client, &token);
+        let url = if n % 2 == 0 {
+            format!("{admin_first}/applications/{id}/approve")
+        } else {
+            format!("{admin_second}/applications/{id}/reject")
+        };
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"permissions": ["member"]}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(decisions).await;
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == 200 || *status == 409),
+        "{statuses:?}"
+    );
+
+    // Disabled through one instance: the other refuses the token and the login at once.
+    let user_id = registered.data()["user_id"].as_str().unwrap().to_owned();
+    let disabled = client
+        .post(format!("{admin_first}/users/{user_id}/disable"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 200);
+    let me = second
+        .send(
+            second
+                .request(Method::GET, "/api/v4.0/me")
+                .bearer_auth(&session),
+        )
+        .await;
+    assert_eq!(me.code(), 401, "{}", me.text);
+    let login = second.login(PHONE, PASSWORD, DEVICE).await;
+    assert_eq!(login.code(), -1, "{}", login.text);
+    assert_eq!(login.msg(), "账号已停用");
+}
