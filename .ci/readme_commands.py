@@ -139,6 +139,11 @@ BLOCKS = {
     # src/api/admin/README.md
     "export DATABASE_URL=sqlite://account-api.db": Block(serves=True, scratch=True),
     "A=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    "E=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    # src/sandbox/README.md
+    "cargo run --release -- sandbox --admin-listen 127.0.0.1:5001 > sandbox-admin-token.txt": Block(
+        serves=True, writes=["sandbox-admin-token.txt"]
+    ),
 }
 
 ADMIN_PORT = 5001
