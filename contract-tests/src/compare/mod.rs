@@ -248,8 +248,10 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
         }
     }
     let comparison = Comparison {
-        old: Remote::connect(old)?,
-        new: Remote::connect(new)?,
+        old: Remote::connect(old)
+            .map_err(|err| format!("cannot reach the old deployment {old}: {err}"))?,
+        new: Remote::connect(new)
+            .map_err(|err| format!("cannot reach the new deployment {new}: {err}"))?,
         setup: Setup::default(),
         config,
     };
