@@ -11,6 +11,8 @@
 //! - [`sessions`]: the account of a token (`/me`), the live sessions of
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
+//! - [`legacy_hashes`]: the accounts still on a password hash imported
+//!   from the legacy server (`/metrics`).
 //! - [`account`]: the account as `login` and `/me` answer it.
 //! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //! - [`admin_users`]: support staff's search, view, disable, enable and
@@ -24,6 +26,7 @@ pub mod admin_tokens;
 pub mod admin_users;
 mod error;
 pub mod housekeeping;
+pub mod legacy_hashes;
 pub mod login;
 pub mod password_reset;
 pub mod phone_status;

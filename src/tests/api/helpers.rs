@@ -174,7 +174,14 @@ impl TestApp {
             hash_cost: Some(HashCost::OWASP),
             ..ServerOptions::default()
         };
-        Self::spawn_full(TestDatabase::create().await, configure, sms.clone(), sms, options).await
+        Self::spawn_full(
+            TestDatabase::create().await,
+            configure,
+            sms.clone(),
+            sms,
+            options,
+        )
+        .await
     }
 
     /// As [`TestApp::spawn_with`], also recording every statement the

@@ -67,6 +67,7 @@ mod forwarded_clients;
 mod helpers;
 mod isregister;
 mod layers;
+mod legacy_login;
 mod lifecycle;
 mod limits;
 mod login;
