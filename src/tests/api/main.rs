@@ -65,6 +65,7 @@ mod durability;
 mod forget_password;
 mod forwarded_clients;
 mod helpers;
+mod import;
 mod isregister;
 mod layers;
 mod legacy_login;
