@@ -342,10 +342,11 @@ impl Application {
         let stop = stop.boxed().shared();
         let metrics_served = {
             let stop = stop.clone();
+            let state = self.state.clone();
             async move {
                 match self.metrics {
                     Some((listener, _)) => {
-                        let app = api::metrics_app(body_read_timeout);
+                        let app = api::metrics_app(state, body_read_timeout);
                         http_server::serve(listener, app, limits, stop, GRACE_PERIOD).await
                     }
                     None => Ok(()),

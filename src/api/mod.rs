@@ -114,10 +114,19 @@ pub fn openapi_json() -> String {
     api_service().spec()
 }
 
-/// `/metrics`: every metric in the Prometheus text format.
+/// `/metrics`: every metric in the Prometheus text format, with the count
+/// of accounts still on a legacy password hash read from this server's
+/// database (left out, with a warning, when the database does not answer).
 #[handler]
-fn metrics() -> Response {
-    crate::metrics::render()
+async fn metrics(state: poem::web::Data<&AppState>) -> Response {
+    let legacy = match crate::flows::legacy_hashes::remaining(&state).await {
+        Ok(count) => Some(count),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot count the accounts on a legacy password hash");
+            None
+        }
+    };
+    crate::metrics::render_with(legacy)
         .with_content_type("text/plain; version=0.0.4; charset=utf-8")
         .into_response()
 }
@@ -201,10 +210,11 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
 
 /// `/metrics` alone, for its own listener (`--metrics-listen`): every other
 /// path is 404, in the envelope.
-pub fn metrics_app(body_read_timeout: Duration) -> impl Endpoint {
+pub fn metrics_app(state: AppState, body_read_timeout: Duration) -> impl Endpoint {
     let edges = http_edges::HttpEdges::for_api::<()>(body_read_timeout, true);
     Route::new()
         .at("/metrics", get(metrics))
+        .data(state)
         .around(move |endpoint, request| {
             let edges = edges.clone();
             async move { edges.handle(endpoint, request).await }

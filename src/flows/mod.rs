@@ -11,6 +11,8 @@
 //! - [`sessions`]: the account of a token (`/me`), the live sessions of
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
+//! - [`legacy_hashes`]: the accounts still on a password hash imported
+//!   from the legacy server (`/metrics`).
 //! - [`account`]: the account as `login` and `/me` answer it.
 //! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //! - [`admin_users`]: support staff's search, view, disable, enable and
@@ -41,6 +43,7 @@ pub mod applications;
 mod error;
 pub mod events;
 pub mod housekeeping;
+pub mod legacy_hashes;
 pub mod login;
 pub mod password_reset;
 pub mod phone_status;

@@ -14,6 +14,7 @@
 //! - [`admin_users`]: accounts as support staff search, disable and delete them.
 //! - [`enterprises`]: enterprises, their member counts, and memberships.
 //! - [`applications`]: applications to join an enterprise, and their decisions.
+//! - [`import`]: what `account-api import` reads and writes, a batch at a time.
 
 pub mod admin_tokens;
 pub mod admin_users;
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod codes;
 pub mod enterprises;
 mod error;
+pub mod import;
 pub mod limits;
 mod lock_keys;
 pub mod secrets;
