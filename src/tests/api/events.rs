@@ -139,6 +139,22 @@ print("verified", flush=True)
     );
 }
 
+/// Every payload is valid under the schema of its type's request in the
+/// served document's `x-webhooks`.
+fn assert_described(document: &Value, bodies: &[Value]) {
+    let parsed = contract_tests::document::Document::parse(&document.to_string()).unwrap();
+    for b in bodies {
+        let event_type = b["type"].as_str().unwrap();
+        let schema = &document["x-webhooks"][event_type]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert!(schema.is_object(), "{event_type} is not in x-webhooks");
+        let validator =
+            contract_tests::schema::SchemaValidator::compile(&parsed, schema, event_type).unwrap();
+        let errors = validator.errors(b);
+        assert!(errors.is_empty(), "{b}: {errors:?}");
+    }
+}
+
 /// The token of a login's or registration's answer.
 fn token_of(data: &Value) -> String {
     data["token"].as_str().expect("a token").to_owned()
@@ -226,6 +242,7 @@ async fn each_event_type_arrives_exactly_once_in_order_signed_and_without_secret
     assert_eq!(ids.len(), expected.len(), "one webhook-id per event");
     assert_signed(&received);
 
+    assert_described(app.document(), &bodies);
     for b in &bodies {
         assert_eq!(b["data"]["user_id"], user_id.as_str(), "{b}");
         assert!(b["timestamp"].as_str().unwrap().ends_with('Z'), "{b}");
