@@ -48,6 +48,8 @@ class Block:
     # the demo users), "sandbox" (`account-api sandbox` on :5000),
     # "admin-server" (a demo server with the admin API on :5001, a token
     # named alice@support in ADMIN_TOKEN and its database in DATABASE_URL),
+    # "live-server" (a server on :5000 over an empty database, named in
+    # DATABASE_URL),
     # or "ci" (it is the command .ci/run runs itself).
     needs: str = "none"
     # It starts a server itself: run it in the background until :5000 answers.
@@ -135,6 +137,18 @@ BLOCKS = {
     # src/api/admin/README.md
     "export DATABASE_URL=sqlite://account-api.db": Block(serves=True, scratch=True),
     "A=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    "E=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    # src/sandbox/README.md
+    "cargo run --release -- sandbox --admin-listen 127.0.0.1:5001 > sandbox-admin-token.txt": Block(
+        serves=True, writes=["sandbox-admin-token.txt"]
+    ),
+    # src/import/README.md
+    "sqlite3 legacy.db < src/import/example/flask_app.sql": Block(
+        writes=["legacy.db", "accounts.jsonl"]
+    ),
+    "sqlite3 legacy.db < src/import/example/flask_app.sql && sqlite3 legacy.db < src/import/export.sql > accounts.jsonl": Block(
+        needs="live-server", writes=["legacy.db", "accounts.jsonl", "dry-run.json", "import.json"]
+    ),
 }
 
 ADMIN_PORT = 5001
@@ -204,6 +218,8 @@ class Server:
             ).stdout.strip()
             self.env = {"ADMIN_TOKEN": token, "DATABASE_URL": url}
             command += ["--admin-listen", f"127.0.0.1:{ADMIN_PORT}"]
+        if kind == "live-server":
+            self.env = {"DATABASE_URL": url}
         self.log = open(Path(self.dir.name) / "server.log", "w")
         self.process = subprocess.Popen(
             command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -265,7 +281,7 @@ def run_block(number, line, body, spec, binary):
         say(f"   refusing: {', '.join(map(str, before))} exist and the block would use them")
         return False
     try:
-        if spec.needs in ("server", "demo-server", "sandbox", "admin-server"):
+        if spec.needs in ("server", "demo-server", "sandbox", "admin-server", "live-server"):
             server = Server(binary, spec.needs)
             env.update(server.env)
         elif spec.serves and port_open(PORT):

@@ -33,6 +33,8 @@
 //! - [`webhooks`]: account events to webhook endpoints: signing, the
 //!   delivery worker (the outbox itself is in [`store`]).
 //! - [`demo`]: fixtures for `account-api demo`; [`metrics`]: `/metrics`.
+//! - [`import`]: `account-api import`, the legacy server's accounts
+//!   brought across from JSON Lines (its README is the migration guide).
 //! - `test_support` (feature `test-support`): test doubles, a fresh database
 //!   per test on SQLite or PostgreSQL.
 
@@ -45,6 +47,7 @@ pub mod demo;
 pub mod domain;
 pub mod flows;
 pub mod http_server;
+pub mod import;
 pub mod metrics;
 pub mod password_hasher;
 pub mod sandbox;

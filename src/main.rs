@@ -39,6 +39,7 @@ async fn main() -> ExitCode {
         Command::Demo(command) => demo(&command).await,
         Command::Serve(settings) => serve(settings).await,
         Command::AdminToken(command) => admin_token(command.action).await,
+        Command::Import(command) => import(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,6 +184,71 @@ async fn admin_token(action: account_api::settings::AdminTokenAction) -> Result<
             }
         }
     }
+}
+
+/// `import FILE`: the summary on standard output, progress on standard
+/// error; SIGINT stops at the next batch boundary.
+async fn import(command: account_api::settings::ImportCommand) -> Result<(), String> {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use account_api::import;
+    let db = migrated_database(&command.database).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupt = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("import: interrupted; stopping after the batch being written");
+                stop.store(true, Ordering::Relaxed);
+            }
+        })
+    };
+    let options = import::Options {
+        dry_run: command.dry_run,
+        update: command.update,
+        all_or_nothing: command.all_or_nothing,
+        batch_size: command.batch_size as usize,
+        session_lifetime: chrono::Duration::days(i64::from(command.session_ttl_days)),
+    };
+    let hasher = account_api::password_hasher::PasswordHasher::per_core();
+    let result = import::run(
+        &db,
+        &hasher,
+        import::Input::from_arg(&command.file),
+        &options,
+        stop,
+        &mut std::io::stderr(),
+    )
+    .await;
+    interrupt.abort();
+    let report = result.map_err(|err| format!("import failed: {err}"))?;
+    if let Some(path) = &command.report {
+        let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+        std::fs::write(path, json + "\n")
+            .map_err(|err| format!("cannot write --report {}: {err}", path.display()))?;
+    }
+    print(&report.summary())?;
+    if report.interrupted {
+        return Err(format!(
+            "import interrupted after line {}",
+            report.last_line_done
+        ));
+    }
+    if report.error_count > 0 {
+        return Err(format!(
+            "{} line(s) had errors{}",
+            report.error_count,
+            if report.written {
+                "; the other lines were imported"
+            } else {
+                "; nothing was imported"
+            }
+        ));
+    }
+    Ok(())
 }
 
 async fn migrate(settings: &account_api::settings::DatabaseSettings) -> Result<(), String> {

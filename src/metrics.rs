@@ -63,7 +63,8 @@ pub static HASHES_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
 });
 
 /// Time of each Argon2id hash and verification on its hashing thread (the
-/// queue wait before it is not counted), by `kind` (`hash`, `verify`).
+/// queue wait before it is not counted), by `kind` (`hash`, `verify`, and
+/// `verify_legacy` for an imported hash of another scheme).
 pub static HASHING: LazyLock<HistogramVec> = LazyLock::new(|| {
     registered(
         HistogramVec::new(
@@ -151,6 +152,29 @@ pub static CLIENT_ADDRESS_FALLBACKS: LazyLock<IntCounterVec> = LazyLock::new(|| 
         .expect("valid metric"),
     )
 });
+
+/// The name of the gauge of accounts still on a legacy password hash,
+/// counted from the database at each scrape (see [`render_with`]).
+pub const LEGACY_PASSWORD_HASHES: &str = "account_api_legacy_password_hashes";
+
+/// The text exposition of every metric, and the gauge of accounts still on
+/// a legacy password hash when the database answered (`None`: left out).
+///
+/// That gauge is counted per scrape from the server's own database (several
+/// servers in one process, as in tests, each report their own), so it is
+/// written here rather than kept in the process-wide registry.
+pub fn render_with(legacy_password_hashes: Option<u64>) -> String {
+    let mut text = render();
+    if let Some(count) = legacy_password_hashes {
+        text.push_str(&format!(
+            "# HELP {LEGACY_PASSWORD_HASHES} Accounts still holding a password hash imported \
+             from the legacy server (re-hashed with Argon2id at their next login)\n\
+             # TYPE {LEGACY_PASSWORD_HASHES} gauge\n\
+             {LEGACY_PASSWORD_HASHES} {count}\n"
+        ));
+    }
+    text
+}
 
 /// The text exposition of every metric.
 pub fn render() -> String {

@@ -342,10 +342,11 @@ impl Application {
         let stop = stop.boxed().shared();
         let metrics_served = {
             let stop = stop.clone();
+            let state = self.state.clone();
             async move {
                 match self.metrics {
                     Some((listener, _)) => {
-                        let app = api::metrics_app(body_read_timeout);
+                        let app = api::metrics_app(state, body_read_timeout);
                         http_server::serve(listener, app, limits, stop, GRACE_PERIOD).await
                     }
                     None => Ok(()),
@@ -424,9 +425,33 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
             "demo user"
         );
     }
+    if application.admin_addr().is_some() {
+        print_sandbox_admin_token(&application.state).await?;
+    }
     let served = application.run_until_stopped().await;
     drop(database);
     served.map_err(|err| format!("server failed: {err}"))
+}
+
+/// Creates the sandbox's admin token (named `sandbox`) in its throwaway
+/// database and prints it on standard output, alone on its line, as
+/// `admin-token create` does: frontend tests read it there to drive
+/// approvals through the admin API (`--admin-listen`).
+async fn print_sandbox_admin_token(state: &AppState) -> Result<(), String> {
+    use std::io::Write;
+    let token = crate::flows::admin_tokens::create(&state.db, "sandbox", state.clock.now())
+        .await
+        .map_err(|err| format!("creating the sandbox's admin token failed: {err}"))?
+        .map_err(|refusal| format!("creating the sandbox's admin token failed: {refusal:?}"))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", token.reveal())
+        .and_then(|()| stdout.flush())
+        .map_err(|err| format!("cannot write the admin token to standard output: {err}"))?;
+    tracing::info!(
+        name = "sandbox",
+        "SANDBOX: an admin token for the admin API is printed on standard output"
+    );
+    Ok(())
 }
 
 /// Warns about settings that are allowed but unsafe in production.

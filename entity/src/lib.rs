@@ -12,6 +12,8 @@
 //! - [`users`]: accounts, keyed by a 32-hex-character id, unique by phone.
 //! - [`applications`]: a user's applications to join an enterprise.
 //! - [`sessions`]: login sessions, stored as the SHA-256 of their token.
+//! - [`imported_password_hashes`]: the legacy hash scheme an imported
+//!   account still holds, and a digest of the hash its import gave.
 //! - [`sms_codes`]: the one live SMS code per phone and purpose, plus the
 //!   password-reset window.
 //! - [`audit_events`]: the ledger of security-relevant events.
@@ -30,6 +32,7 @@ pub mod applications;
 pub mod audit_events;
 pub mod audit_refusals;
 pub mod enterprises;
+pub mod imported_password_hashes;
 pub mod server_secrets;
 pub mod sessions;
 pub mod sms_budget_days;
@@ -50,6 +53,8 @@ pub mod prelude {
     pub use crate::audit_refusals::Entity as AuditRefusals;
     /// The `enterprises` table.
     pub use crate::enterprises::Entity as Enterprises;
+    /// The `imported_password_hashes` table.
+    pub use crate::imported_password_hashes::Entity as ImportedPasswordHashes;
     /// The `server_secrets` table.
     pub use crate::server_secrets::Entity as ServerSecrets;
     /// The `sessions` table.

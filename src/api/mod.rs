@@ -28,6 +28,8 @@ mod session_token;
 mod utf8_fields;
 pub mod wire_types;
 
+mod applications;
+mod enterprises;
 mod forget_password;
 mod healthz;
 mod isregister;
@@ -66,6 +68,8 @@ document::operation_list!(
         logout::LogoutApi,
         sessions::SessionsApi,
         revoke_sessions::RevokeSessionsApi,
+        enterprises::EnterprisesApi,
+        applications::ApplicationsApi,
         root::RootApi,
         livez::LivezApi,
         healthz::HealthzApi,
@@ -123,10 +127,19 @@ fn document_endpoint(text: String, content_type: &'static str) -> impl Endpoint 
     poem::endpoint::make_sync(move |_| text.clone().with_content_type(content_type))
 }
 
-/// `/metrics`: every metric in the Prometheus text format.
+/// `/metrics`: every metric in the Prometheus text format, with the count
+/// of accounts still on a legacy password hash read from this server's
+/// database (left out, with a warning, when the database does not answer).
 #[handler]
-fn metrics() -> Response {
-    crate::metrics::render()
+async fn metrics(state: poem::web::Data<&AppState>) -> Response {
+    let legacy = match crate::flows::legacy_hashes::remaining(&state).await {
+        Ok(count) => Some(count),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot count the accounts on a legacy password hash");
+            None
+        }
+    };
+    crate::metrics::render_with(legacy)
         .with_content_type("text/plain; version=0.0.4; charset=utf-8")
         .into_response()
 }
@@ -216,10 +229,11 @@ pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
 
 /// `/metrics` alone, for its own listener (`--metrics-listen`): every other
 /// path is 404, in the envelope.
-pub fn metrics_app(body_read_timeout: Duration) -> impl Endpoint {
+pub fn metrics_app(state: AppState, body_read_timeout: Duration) -> impl Endpoint {
     let edges = http_edges::HttpEdges::for_api::<()>(body_read_timeout, true);
     Route::new()
         .at("/metrics", get(metrics))
+        .data(state)
         .around(move |endpoint, request| {
             let edges = edges.clone();
             async move { edges.handle(endpoint, request).await }
@@ -289,6 +303,8 @@ mod tests {
         }
         operations.sort();
         let expected = [
+            ("/api/v4.0/applications", "post", "applications"),
+            ("/api/v4.0/enterprises", "get", "enterprises"),
             ("/api/v4.0/forget_password", "get", "forgetPasswordGet"),
             ("/api/v4.0/forget_password", "post", "forgetPassword"),
             ("/api/v4.0/isregister/{phone}", "get", "isregister"),

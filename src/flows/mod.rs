@@ -11,10 +11,20 @@
 //! - [`sessions`]: the account of a token (`/me`), the live sessions of
 //!   its account and revoking them, and logout.
 //! - [`housekeeping`]: what the hourly task deletes.
+//! - [`legacy_hashes`]: the accounts still on a password hash imported
+//!   from the legacy server (`/metrics`).
 //! - [`account`]: the account as `login` and `/me` answer it.
 //! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //! - [`admin_users`]: support staff's search, view, disable, enable and
 //!   deletion of accounts, each change audited under the admin token.
+//! - [`admin_enterprises`]: support staff's enterprises: created, listed
+//!   with member counts, renamed, deleted.
+//! - [`admin_applications`]: support staff's list and decisions of
+//!   applications to join an enterprise.
+//! - [`admin_members`]: support staff's changes to an account's
+//!   permissions and membership.
+//! - [`applications`]: a user's side of applications: the enterprises to
+//!   apply to, and applying.
 //!
 //! Every flow that changes an account publishes its event with one call,
 //! `events::publish(state, &txn, AccountEvent::…, now)`, in the
@@ -24,11 +34,16 @@
 //! (`refusals`): a metric by limit and a row per key per hour.
 
 pub mod account;
+pub mod admin_applications;
+pub mod admin_enterprises;
+pub mod admin_members;
 pub mod admin_tokens;
 pub mod admin_users;
+pub mod applications;
 mod error;
 pub mod events;
 pub mod housekeeping;
+pub mod legacy_hashes;
 pub mod login;
 pub mod password_reset;
 pub mod phone_status;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes legacy_vectors.json: password hashes made by the libraries that
-legacy stacks used, for the unit tests of legacy.rs.
+legacy stacks used, for the unit tests of legacy.rs and the HTTP tests of
+login and import.
 
 Each vector is {scheme, hash, password, wrong_password}. Every hash is made by
 the real library and checked by it (the password verifies, the wrong one does
@@ -40,6 +41,9 @@ PASSWORDS = [
     ("correct horse battery staple", "correct horse battery stapl"),
     ("密码123", "密码124"),
     ("p@ss$word:with;symbols", "P@ss$word:with;symbols"),
+    # 6 to 14 characters, as the login operation takes them: the HTTP tests
+    # log in with these (src/tests/api/legacy_login.rs).
+    ("登录密码pass1", "登录密码pass2"),
 ]
 
 vectors = []

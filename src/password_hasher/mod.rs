@@ -126,19 +126,36 @@ impl HashTicket {
             .await
     }
 
-    /// Whether `password` matches `phc`; with `None` (unknown phone) it checks a
-    /// dummy hash, taking as long, and answers `false`.
+    /// Whether `password` matches the stored hash `phc`; with `None` (unknown
+    /// phone) it checks a dummy hash, taking as long, and answers `false`.
+    ///
+    /// An Argon2 hash (`$argon2id$`, `$argon2i$`) is checked in the thread's
+    /// work area with its own parameters; any other form an import brought
+    /// across (Werkzeug, bcrypt, Django, passlib, unsalted digests) is checked
+    /// as its stack checks it ([`legacy::verify`], in constant time), on the
+    /// same threads under the same permits. A stored hash in no known form
+    /// matches no password.
     pub async fn verify(self, password: &Password, phc: Option<String>) -> Result<bool, HashError> {
         let password = password.clone();
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.hasher.inner.dummy_hash.clone());
         self.hasher
             .run(move |worker| {
-                let _timed = Timed::start("verify");
-                let hash =
-                    PasswordHash::new(&phc).map_err(|err| HashError::Argon2(err.to_string()))?;
-                let matches = worker.verify(password.expose().as_bytes(), &hash);
-                Ok(matches && known)
+                let password = password.expose().as_bytes();
+                if phc.starts_with("$argon2") {
+                    let _timed = Timed::start("verify");
+                    let hash = PasswordHash::new(&phc)
+                        .map_err(|err| HashError::Argon2(err.to_string()))?;
+                    return Ok(worker.verify(password, &hash) && known);
+                }
+                let _timed = Timed::start("verify_legacy");
+                match legacy::verify(&phc, password) {
+                    Ok(matches) => Ok(matches && known),
+                    Err(err) => {
+                        tracing::error!(error = %err, "a stored password hash cannot be checked");
+                        Ok(false)
+                    }
+                }
             })
             .await
     }

@@ -78,6 +78,43 @@ pub enum Command {
     Demo(DemoCommand),
     /// Create, list or revoke the admin API's tokens (`serve --admin-listen`).
     AdminToken(AdminTokenCommand),
+    /// Bring the legacy server's accounts across from JSON Lines (see
+    /// src/import/README.md): applies pending migrations, then imports FILE
+    /// (`-`: standard input) a batch at a time, prints a summary, and exits
+    /// non-zero when a line had an error.
+    Import(ImportCommand),
+}
+
+/// The settings of `import`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportCommand {
+    /// The JSON Lines file (`-`: standard input), read as a stream.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    /// Check every line and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace a stored account or enterprise that differs from its line
+    /// (without it: reported as a conflict and left as it is).
+    #[arg(long)]
+    pub update: bool,
+    /// Import nothing unless every line is good (one transaction, which on
+    /// SQLite holds the write lock until the end).
+    #[arg(long)]
+    pub all_or_nothing: bool,
+    /// Write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Lines per batch (each batch is one transaction).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+    /// Days the sessions of imported tokens stay valid, as `serve`'s
+    /// `--session-ttl-days`.
+    #[arg(long, env = "ACCOUNT_API_SESSION_TTL_DAYS", default_value_t = Settings::default().session_ttl_days)]
+    pub session_ttl_days: u32,
 }
 
 /// `admin-token`: what to do with the admin API's tokens.
@@ -242,6 +279,16 @@ impl Cli {
                 ),
                 allow_existing_accounts: demo.allow_existing_accounts,
             }),
+            Some(Command::Import(mut import)) => {
+                let sub = subcommand_matches(matches);
+                if !explicit(sub, "session_ttl_days")
+                    && let Some(file) = &file
+                {
+                    import.session_ttl_days = file.session_ttl_days;
+                }
+                import.database = layered(import.database, file.map(|file| file.database), sub);
+                Command::Import(import)
+            }
             Some(Command::AdminToken(mut command)) => {
                 let action = subcommand_matches(subcommand_matches(matches));
                 let database = command.action.database_mut();

@@ -20,8 +20,8 @@ mod webhooks;
 
 pub use allowed_origins::AllowedOrigins;
 pub use command_line::{
-    AdminTokenAction, AdminTokenCommand, Cli, Command, DemoCommand, LogFormat, SANDBOX_ORIGINS,
-    SandboxCommand, SettingsSourceError, config_schema,
+    AdminTokenAction, AdminTokenCommand, Cli, Command, DemoCommand, ImportCommand, LogFormat,
+    SANDBOX_ORIGINS, SandboxCommand, SettingsSourceError, config_schema,
 };
 pub use sections::{
     ConnectionSettings, DEFAULT_DATABASE_URL, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,

@@ -4,10 +4,10 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use entity::{applications, enterprises, users};
+use entity::{applications, enterprises, imported_password_hashes, users};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, SelectExt, SqlErr, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectExt, SqlErr, sea_query::Expr,
 };
 
 use super::error::StoreError;
@@ -109,7 +109,9 @@ pub async fn insert(
     }
 }
 
-/// Replaces the password hash of `user_id`.
+/// Replaces the password hash of `user_id` with a new password's: what an
+/// import left to know about the old one goes (the account holds no legacy
+/// hash, and a re-import's hash is no longer this password's).
 pub async fn set_password_hash(
     db: &impl ConnectionTrait,
     user_id: &str,
@@ -122,11 +124,26 @@ pub async fn set_password_hash(
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;
+    imported_password_hashes::Entity::delete_many()
+        .filter(imported_password_hashes::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
+/// How many accounts still hold a legacy password hash (imported, and not
+/// re-hashed by a login since): read from a partial index of those alone.
+pub async fn count_legacy_hashes(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    imported_password_hashes::Entity::find()
+        .filter(imported_password_hashes::Column::Scheme.is_not_null())
+        .count(db)
+        .await
+}
+
 /// Binds `user_id` to `device`, and replaces its password hash when a new
-/// one is given (a login re-hashing outdated parameters).
+/// one is given (a login re-hashing a legacy hash or outdated parameters):
+/// the account then holds no legacy hash, though the digest of the hash it
+/// was imported with stays (the password is the same).
 pub async fn bind_device(
     db: &impl ConnectionTrait,
     user_id: &str,
@@ -140,6 +157,7 @@ pub async fn bind_device(
             Expr::value(device.as_str()),
         )
         .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    let was_rehashed = rehashed.is_some();
     if let Some(hash) = rehashed {
         update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
     }
@@ -147,6 +165,16 @@ pub async fn bind_device(
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;
+    if was_rehashed {
+        imported_password_hashes::Entity::update_many()
+            .col_expr(
+                imported_password_hashes::Column::Scheme,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(imported_password_hashes::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 

@@ -48,9 +48,12 @@
 //!   binary killed and restarted, two instances.
 //! - `layers`: the source keeps the layering of `src/lib.rs` (read with syn).
 //! - `admin_tokens`: `admin-token create | list | revoke`; `admin`: the
-//!   admin API on its own listener, its tokens, errors, search and changes.
+//!   admin API on its own listener, its tokens, errors, search and changes;
+//!   `admin_applications`: enterprises, applications and memberships, and
+//!   the user's side of applications, the whole lifecycle.
 
 mod admin;
+mod admin_applications;
 mod admin_tokens;
 mod audit;
 mod bad_requests;
@@ -68,8 +71,10 @@ mod events;
 mod forget_password;
 mod forwarded_clients;
 mod helpers;
+mod import;
 mod isregister;
 mod layers;
+mod legacy_login;
 mod lifecycle;
 mod limits;
 mod login;

@@ -20,6 +20,8 @@ pub struct ServerProcess {
     child: Child,
     client: ApiClient,
     logs: Arc<Mutex<Vec<String>>>,
+    /// The lines it printed on standard output.
+    printed: Arc<Mutex<Vec<String>>>,
     /// A sandbox's temporary directory (`TMPDIR`), stopped with SIGTERM
     /// when dropped so that it cleans up after itself.
     sandbox_temp: Option<tempfile::TempDir>,
@@ -99,10 +101,19 @@ impl ServerProcess {
         }
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the account-api binary");
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Arc::clone(&printed);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                lines.lock().unwrap().push(line);
+            }
+        });
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (address_tx, address_rx) = mpsc::channel();
         let stderr = child.stderr.take().expect("piped stderr");
@@ -141,6 +152,7 @@ impl ServerProcess {
             child,
             client: ApiClient::connect(port).await,
             logs,
+            printed,
             sandbox_temp: None,
         }
     }
@@ -183,6 +195,19 @@ impl ServerProcess {
             .iter()
             .find(|line| line.contains(message))
             .and_then(|line| field(line, name))
+    }
+
+    /// The first line the server printed on standard output, waiting for
+    /// it a little: the pipes are read by threads of their own.
+    pub async fn first_printed_line(&self) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let first = self.printed.lock().unwrap().first().cloned();
+            if first.is_some() || Instant::now() > deadline {
+                return first;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The server's process id.
