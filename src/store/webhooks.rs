@@ -389,3 +389,16 @@ pub async fn replay_dead(
     }
     Ok(update.exec(db).await?.rows_affected)
 }
+
+/// The newest `limit` events written, newest first (the sandbox lists
+/// them).
+pub async fn recent_events(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<events::Model>, DbErr> {
+    events::Entity::find()
+        .order_by_desc(events::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
