@@ -336,6 +336,11 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// A delivery row, as the store hands it out.
+pub type DeliveryRow = deliveries::Model;
+/// An event row, as the store hands it out.
+pub type EventRow = events::Model;
+
 /// Deliveries, newest first, for operators: of `endpoint` and in `state`
 /// when given, at most `limit`.
 pub async fn list_deliveries(
@@ -400,5 +405,16 @@ pub async fn recent_events(
         .order_by_desc(events::Column::Id)
         .limit(limit)
         .all(db)
+        .await
+}
+
+/// The delivery `id` and its event.
+pub async fn delivery_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(deliveries::Model, Option<events::Model>)>, DbErr> {
+    deliveries::Entity::find_by_id(id)
+        .find_also_related(events::Entity)
+        .one(db)
         .await
 }
