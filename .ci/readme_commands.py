@@ -121,6 +121,10 @@ BLOCKS = {
     "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --model --model-cases 8": Block(
         needs="sandbox"
     ),
+    # contract-tests/README.md: `compare`, the server against itself.
+    "echo 'login  retry-after  the old server sent no Retry-After' > accepted-differences.txt": Block(
+        needs="server", writes=["accepted-differences.txt", "compare.xml"]
+    ),
     "cargo run --release -- demo": Block(serves=True, writes=["account-api.db*"]),
     "cargo run --release -- sandbox": Block(serves=True),
     "B=http://127.0.0.1:5000": Block(needs="sandbox"),

@@ -138,7 +138,7 @@ pub enum Command {
         new: String,
 
         /// Sequences to run (each of 1 to 24 steps, sent to both).
-        #[arg(long, default_value_t = 32)]
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
         cases: u32,
 
         /// Send only these operationIds' steps (comma-separated); the other

@@ -121,6 +121,57 @@ pub struct WebhookTest {
     pub requested_by: String,
 }
 
+/// `application.submitted`: the user applied to join an enterprise
+/// (`applications`); the application is pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ApplicationSubmitted {
+    /// The applying account's id.
+    pub user_id: String,
+    /// The application's id (the admin API's).
+    pub application_id: i64,
+    /// The enterprise applied to.
+    pub enterprise_id: i64,
+}
+
+/// `application.approved`: support staff approved an application; the
+/// account is a member of the enterprise with these permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ApplicationApproved {
+    /// The account's id.
+    pub user_id: String,
+    /// The application's id.
+    pub application_id: i64,
+    /// The enterprise it is now a member of.
+    pub enterprise_id: i64,
+    /// Its permissions from now on.
+    pub permissions: Vec<String>,
+}
+
+/// `application.rejected`: support staff rejected an application; the
+/// user may apply again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ApplicationRejected {
+    /// The account's id.
+    pub user_id: String,
+    /// The application's id.
+    pub application_id: i64,
+    /// The enterprise applied to.
+    pub enterprise_id: i64,
+}
+
+/// `member.permissions_changed`: support staff set the account's
+/// permissions, or removed it from its enterprise (then `enterprise_id` is
+/// null and `permissions` empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct MemberPermissionsChanged {
+    /// The account's id.
+    pub user_id: String,
+    /// The enterprise it is a member of; null when none.
+    pub enterprise_id: Option<i64>,
+    /// Its permissions from now on.
+    pub permissions: Vec<String>,
+}
+
 /// One account event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountEvent {
@@ -140,6 +191,14 @@ pub enum AccountEvent {
     Deleted(UserDeleted),
     /// `webhook.test`.
     Test(WebhookTest),
+    /// `application.submitted`.
+    ApplicationSubmitted(ApplicationSubmitted),
+    /// `application.approved`.
+    ApplicationApproved(ApplicationApproved),
+    /// `application.rejected`.
+    ApplicationRejected(ApplicationRejected),
+    /// `member.permissions_changed`.
+    PermissionsChanged(MemberPermissionsChanged),
 }
 
 impl AccountEvent {
@@ -154,6 +213,10 @@ impl AccountEvent {
             Self::Enabled(_) => "user.enabled",
             Self::Deleted(_) => "user.deleted",
             Self::Test(_) => "webhook.test",
+            Self::ApplicationSubmitted(_) => "application.submitted",
+            Self::ApplicationApproved(_) => "application.approved",
+            Self::ApplicationRejected(_) => "application.rejected",
+            Self::PermissionsChanged(_) => "member.permissions_changed",
         }
     }
 
@@ -168,6 +231,10 @@ impl AccountEvent {
             Self::Enabled(e) => Some(&e.user_id),
             Self::Deleted(e) => Some(&e.user_id),
             Self::Test(_) => None,
+            Self::ApplicationSubmitted(e) => Some(&e.user_id),
+            Self::ApplicationApproved(e) => Some(&e.user_id),
+            Self::ApplicationRejected(e) => Some(&e.user_id),
+            Self::PermissionsChanged(e) => Some(&e.user_id),
         }
     }
 
@@ -182,6 +249,10 @@ impl AccountEvent {
             Self::Enabled(e) => serde_json::to_value(e),
             Self::Deleted(e) => serde_json::to_value(e),
             Self::Test(e) => serde_json::to_value(e),
+            Self::ApplicationSubmitted(e) => serde_json::to_value(e),
+            Self::ApplicationApproved(e) => serde_json::to_value(e),
+            Self::ApplicationRejected(e) => serde_json::to_value(e),
+            Self::PermissionsChanged(e) => serde_json::to_value(e),
         };
         data.expect("event data serializes")
     }
@@ -241,6 +312,30 @@ pub const EVENT_KINDS: &[EventKind] = &[
         summary: "An operator's test of the endpoint (admin API); concerns no account.",
         schema: SchemaGenerator::subschema_for::<WebhookTest>,
     },
+    EventKind {
+        event_type: "application.submitted",
+        name: "ApplicationSubmitted",
+        summary: "The user applied to join an enterprise (applications); it is pending.",
+        schema: ApplicationSubmitted::json_schema,
+    },
+    EventKind {
+        event_type: "application.approved",
+        name: "ApplicationApproved",
+        summary: "Support staff approved an application; the user is a member.",
+        schema: ApplicationApproved::json_schema,
+    },
+    EventKind {
+        event_type: "application.rejected",
+        name: "ApplicationRejected",
+        summary: "Support staff rejected an application.",
+        schema: ApplicationRejected::json_schema,
+    },
+    EventKind {
+        event_type: "member.permissions_changed",
+        name: "MemberPermissionsChanged",
+        summary: "Support staff set a member's permissions, or removed it from its enterprise.",
+        schema: MemberPermissionsChanged::json_schema,
+    },
 ];
 
 #[cfg(test)]
@@ -276,9 +371,32 @@ mod tests {
             AccountEvent::Enabled(UserEnabled {
                 user_id: user_id.clone(),
             }),
-            AccountEvent::Deleted(UserDeleted { user_id }),
+            AccountEvent::Deleted(UserDeleted {
+                user_id: user_id.clone(),
+            }),
             AccountEvent::Test(WebhookTest {
                 requested_by: "ops".into(),
+            }),
+            AccountEvent::ApplicationSubmitted(ApplicationSubmitted {
+                user_id: user_id.clone(),
+                application_id: 1,
+                enterprise_id: 2,
+            }),
+            AccountEvent::ApplicationApproved(ApplicationApproved {
+                user_id: user_id.clone(),
+                application_id: 1,
+                enterprise_id: 2,
+                permissions: vec!["member".into()],
+            }),
+            AccountEvent::ApplicationRejected(ApplicationRejected {
+                user_id: user_id.clone(),
+                application_id: 1,
+                enterprise_id: 2,
+            }),
+            AccountEvent::PermissionsChanged(MemberPermissionsChanged {
+                user_id,
+                enterprise_id: None,
+                permissions: vec![],
             }),
         ]
     }

@@ -1,10 +1,15 @@
 //! Applications as support staff decide them: listed page by page, pending
 //! first; approved (the user becomes a member of the enterprise, with the
 //! permissions given) or rejected, each exactly once however many
-//! decisions arrive at once, in one transaction with its audit row.
+//! decisions arrive at once, in one transaction with its audit row and its
+//! event (`application.approved`, `application.rejected`).
 
-use super::error::FlowError;
+use super::{error::FlowError, events};
 use crate::{
+    domain::{
+        AccountEvent,
+        account_event::{ApplicationApproved, ApplicationRejected},
+    },
     state::AppState,
     store::{
         self, LockKey, admin_users,
@@ -174,6 +179,20 @@ pub async fn decide(
         application_id: Some(id),
     };
     audit::record_admin_on(&txn, now, kind, admin, &subject).await?;
+    let event = match decision {
+        Decision::Approve(permissions) => AccountEvent::ApplicationApproved(ApplicationApproved {
+            user_id: user.id.clone(),
+            application_id: id,
+            enterprise_id: application.enterprise_id,
+            permissions: permissions.clone(),
+        }),
+        Decision::Reject => AccountEvent::ApplicationRejected(ApplicationRejected {
+            user_id: user.id.clone(),
+            application_id: id,
+            enterprise_id: application.enterprise_id,
+        }),
+    };
+    events::publish(state, &txn, event, now).await?;
     let decided = applications::by_id(&txn, id)
         .await?
         .ok_or_else(|| FlowError::Corrupt(format!("application {id} vanished")))?;

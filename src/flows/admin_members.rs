@@ -1,9 +1,11 @@
 //! Members as support staff change them: an account's permissions set, an
 //! account removed from its enterprise. Each change is one transaction
-//! with its audit row, which names the admin token.
+//! with its audit row, which names the admin token, and its event
+//! (`member.permissions_changed`).
 
-use super::error::FlowError;
+use super::{error::FlowError, events};
 use crate::{
+    domain::{AccountEvent, account_event::MemberPermissionsChanged},
     state::AppState,
     store::{
         self, LockKey, admin_users,
@@ -36,6 +38,12 @@ pub async fn set_permissions(
         ..Subject::default()
     };
     audit::record_admin_on(&txn, now, Kind::AdminPermissions, admin, &subject).await?;
+    let event = AccountEvent::PermissionsChanged(MemberPermissionsChanged {
+        user_id: user_id.to_owned(),
+        enterprise_id: user.enterprise_id,
+        permissions: permissions.to_vec(),
+    });
+    events::publish(state, &txn, event, now).await?;
     let user = admin_users::by_id(&txn, user_id).await?;
     txn.commit().await?;
     Ok(user)
@@ -76,6 +84,12 @@ pub async fn remove_membership(
         ..Subject::default()
     };
     audit::record_admin_on(&txn, now, Kind::AdminRemoveMembership, admin, &subject).await?;
+    let event = AccountEvent::PermissionsChanged(MemberPermissionsChanged {
+        user_id: user_id.to_owned(),
+        enterprise_id: None,
+        permissions: Vec::new(),
+    });
+    events::publish(state, &txn, event, now).await?;
     let user = admin_users::by_id(&txn, user_id)
         .await?
         .ok_or_else(|| FlowError::Corrupt(format!("user {user_id} vanished")))?;

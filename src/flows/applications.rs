@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use super::{
     account::{Application, ApplicationState},
     error::FlowError,
+    events,
 };
 use crate::{
-    domain::{ClientIp, Name},
+    domain::{AccountEvent, ClientIp, Name, account_event::ApplicationSubmitted},
     state::AppState,
     store::{
         self, LockKey, admin_users,
@@ -126,13 +127,19 @@ pub async fn apply(
     {
         return Ok(ApplyOutcome::AlreadyPending);
     }
-    applications::insert(&txn, &user.id, enterprise_id, now).await?;
+    let application = applications::insert(&txn, &user.id, enterprise_id, now).await?;
     let actor = Actor {
         phone: Some(&user.phone),
         client,
         device: None,
     };
     audit::record(&txn, now, Kind::Apply, Outcome::Success, &actor).await?;
+    let event = AccountEvent::ApplicationSubmitted(ApplicationSubmitted {
+        user_id: user.id.clone(),
+        application_id: application.id,
+        enterprise_id,
+    });
+    events::publish(state, &txn, event, now).await?;
     txn.commit().await?;
     Ok(ApplyOutcome::Applied(Application {
         enterprise_id,

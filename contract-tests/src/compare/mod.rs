@@ -72,8 +72,6 @@ impl Default for CompareConfig {
 /// A sequence taken on both deployments, and where their answers differ.
 #[derive(Debug, Clone)]
 pub struct Pair {
-    /// The sequence's steps (all of them, sent or not).
-    pub steps: Vec<String>,
     /// On the old deployment.
     pub old: Replayed,
     /// On the new one (the same steps: exchange `i` answers the same step on both).
@@ -191,15 +189,12 @@ impl Comparison<'_> {
             );
         }
         Ok(Pair {
-            steps: sequence.steps(),
             old,
             new,
             differences: found,
         })
     }
-}
 
-impl Comparison<'_> {
     /// Simplifies `tree` while its sequence still shows a difference of
     /// `field` in `operation_id`'s answers: the shortest found, with the
     /// number of successful steps.
@@ -247,21 +242,23 @@ pub fn run(old: &str, new: &str, config: &CompareConfig) -> Result<CompareReport
             ));
         }
     }
+    let old_deployment = Remote::connect(old)
+        .map_err(|err| format!("cannot reach the old deployment {old}: {err}"))?;
+    let new_deployment = Remote::connect(new)
+        .map_err(|err| format!("cannot reach the new deployment {new}: {err}"))?;
+    let loopback = old_deployment.capabilities().loopback && new_deployment.capabilities().loopback;
+    // The steps of the original's mode, drawn as for a deployment without a
+    // clock to move: none needs a code read or time to pass.
     let comparison = Comparison {
-        old: Remote::connect(old)?,
-        new: Remote::connect(new)?,
-        setup: Setup::default(),
-        config,
-    };
-    let loopback = comparison.old.capabilities().loopback && comparison.new.capabilities().loopback;
-    let comparison = Comparison {
+        old: old_deployment,
+        new: new_deployment,
         setup: Setup {
             verification: false,
             clocked: false,
             second_address: loopback,
             limits: Limits::default(),
         },
-        ..comparison
+        config,
     };
     let mut notes = vec![if loopback {
         "both deployments answer over loopback: every sequence comes from client addresses of \

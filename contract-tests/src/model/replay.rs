@@ -68,11 +68,6 @@ pub fn sequences(setup: Setup) -> impl Strategy<Value = Sequence> {
 }
 
 impl Sequence {
-    /// Its steps, as the report shows them.
-    pub fn steps(&self) -> Vec<String> {
-        self.steps.iter().map(|step| format!("{step:?}")).collect()
-    }
-
     /// Tells the shrinker that only the first `count` steps matter (the
     /// first simplification drops the rest): call it on the value a tree
     /// gave before simplifying that tree.

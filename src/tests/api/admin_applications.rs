@@ -908,3 +908,79 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
     assert_eq!(login.code(), -1, "{}", login.text);
     assert_eq!(login.msg(), "账号已停用");
 }
+
+#[tokio::test]
+async fn applications_and_permissions_publish_their_events_in_order() {
+    use crate::webhooks::{DEADLINE, Receiver, endpoint};
+    let receiver = Receiver::start(&[]).await;
+    let endpoints = vec![endpoint(&receiver.url, &[1])];
+    let app = TestApp::spawn_with(move |settings| {
+        settings.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        settings.webhooks = endpoints;
+    })
+    .await;
+    let token = crate::admin::admin_token(&app, "support").await;
+    let apple = create_enterprise(&app, &token, "apple").await;
+    let session = session_of(&app, PHONE).await;
+    let user_id = app.user(PHONE).await.unwrap().id;
+
+    assert_eq!(apply(&app, &session, apple).await.code(), 200);
+    let first = pending_of(&app, &token, &user_id).await;
+    let path = format!("/admin/v1/applications/{first}/reject");
+    assert_eq!(
+        call(&app, &token, Method::POST, &path, None).await.status,
+        200
+    );
+    assert_eq!(apply(&app, &session, apple).await.code(), 200);
+    let second = pending_of(&app, &token, &user_id).await;
+    let approve = json!({"permissions": ["member"]});
+    let path = format!("/admin/v1/applications/{second}/approve");
+    let approved = call(&app, &token, Method::POST, &path, Some(approve)).await;
+    assert_eq!(approved.status, 200);
+    let viewer = json!({"permissions": ["viewer"]});
+    let path = format!("/admin/v1/users/{user_id}/permissions");
+    assert_eq!(
+        call(&app, &token, Method::PUT, &path, Some(viewer))
+            .await
+            .status,
+        200
+    );
+    let path = format!("/admin/v1/users/{user_id}/membership");
+    assert_eq!(
+        call(&app, &token, Method::DELETE, &path, None).await.status,
+        200
+    );
+
+    let expected = json!([
+        {"type": "application.submitted", "data": {"user_id": user_id, "application_id": first, "enterprise_id": apple}},
+        {"type": "application.rejected", "data": {"user_id": user_id, "application_id": first, "enterprise_id": apple}},
+        {"type": "application.submitted", "data": {"user_id": user_id, "application_id": second, "enterprise_id": apple}},
+        {"type": "application.approved", "data": {"user_id": user_id, "application_id": second, "enterprise_id": apple, "permissions": ["member"]}},
+        {"type": "member.permissions_changed", "data": {"user_id": user_id, "enterprise_id": apple, "permissions": ["viewer"]}},
+        {"type": "member.permissions_changed", "data": {"user_id": user_id, "enterprise_id": null, "permissions": []}},
+    ]);
+    let start = std::time::Instant::now();
+    loop {
+        let received: Vec<Value> = receiver
+            .received()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.answered))
+            .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
+            .filter(|body| {
+                let kind = body["type"].as_str().unwrap_or_default();
+                kind.starts_with("application.") || kind.starts_with("member.")
+            })
+            .map(|body| json!({"type": body["type"], "data": body["data"]}))
+            .collect();
+        if received.len() >= 6 {
+            assert_eq!(Value::Array(received), expected);
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{} of 6 events in time: {received:#?}",
+            received.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

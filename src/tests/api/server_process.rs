@@ -228,18 +228,31 @@ impl ServerProcess {
     /// The last code the log sender wrote for `phone`, waiting a little for
     /// the line: the answer can arrive before the log line is read.
     pub async fn logged_code(&self, phone: &str) -> Option<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        self.wait_for_codes(phone, 1).await.pop()
+    }
+
+    /// The `n`th code (from 0) the log sender wrote for `phone`, waiting for
+    /// its line: after a second send, the last line read may still be the
+    /// first code's.
+    pub async fn nth_logged_code(&self, phone: &str, n: usize) -> Option<String> {
+        self.wait_for_codes(phone, n + 1).await.get(n).cloned()
+    }
+
+    /// The codes written for `phone` so far, in order, once there are at
+    /// least `count` of them or a deadline generous for a busy machine passed.
+    async fn wait_for_codes(&self, phone: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let code = self
+            let codes: Vec<String> = self
                 .logs
                 .lock()
                 .unwrap()
                 .iter()
-                .rev()
                 .filter(|line| line.contains("SMS code") && line.contains(phone))
-                .find_map(|line| field(line, "code"));
-            if code.is_some() || Instant::now() > deadline {
-                return code;
+                .filter_map(|line| field(line, "code"))
+                .collect();
+            if codes.len() >= count || Instant::now() > deadline {
+                return codes;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
