@@ -314,27 +314,23 @@ pub const EVENT_KINDS: &[EventKind] = &[
     },
     EventKind {
         event_type: "application.submitted",
-        name: "ApplicationSubmitted",
         summary: "The user applied to join an enterprise (applications); it is pending.",
-        schema: ApplicationSubmitted::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationSubmitted>,
     },
     EventKind {
         event_type: "application.approved",
-        name: "ApplicationApproved",
         summary: "Support staff approved an application; the user is a member.",
-        schema: ApplicationApproved::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationApproved>,
     },
     EventKind {
         event_type: "application.rejected",
-        name: "ApplicationRejected",
         summary: "Support staff rejected an application.",
-        schema: ApplicationRejected::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationRejected>,
     },
     EventKind {
         event_type: "member.permissions_changed",
-        name: "MemberPermissionsChanged",
         summary: "Support staff set a member's permissions, or removed it from its enterprise.",
-        schema: MemberPermissionsChanged::json_schema,
+        schema: SchemaGenerator::subschema_for::<MemberPermissionsChanged>,
     },
 ];
 
