@@ -146,6 +146,10 @@ BLOCKS = {
     "cargo run --release -- sandbox --admin-listen 127.0.0.1:5001 > sandbox-admin-token.txt": Block(
         serves=True, writes=["sandbox-admin-token.txt"]
     ),
+    # src/webhooks/README.md: a receiver and a server of its own (on :5002 and :5000)
+    "export WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw": Block(
+        writes=["webhooks.toml", "received.jsonl", "webhooks-demo.db*"]
+    ),
     # src/import/README.md
     "sqlite3 legacy.db < src/import/example/flask_app.sql": Block(
         writes=["legacy.db", "accounts.jsonl"]

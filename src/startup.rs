@@ -531,6 +531,11 @@ async fn purge_periodically(state: AppState) {
             Ok(purged) => tracing::info!(purged, "purged audit events past their retention"),
             Err(err) => tracing::warn!(error = %err, "purging old audit events failed"),
         }
+        match housekeeping::purge_webhook_events(&state).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged delivered account events"),
+            Err(err) => tracing::warn!(error = %err, "purging delivered account events failed"),
+        }
     }
 }
 

@@ -3,7 +3,11 @@
 //! ([`ApiTags`]), and the GET operations' query parameters, taken from their
 //! request objects ([`QueryParameters`]): one parameter per field, with the
 //! field's doc, so a GET and its POST twin document their fields from one
-//! declaration.
+//! declaration. And what poem-openapi cannot say, added to the JSON it
+//! generates ([`with_account_events`]): the account events webhook
+//! endpoints receive, a schema per event type in `components` and their
+//! requests in `x-webhooks` (poem-openapi writes OpenAPI 3.0.0, which has
+//! no `webhooks` section).
 
 use std::collections::HashMap;
 
@@ -12,6 +16,10 @@ use poem_openapi::{
     OpenApi, Tags,
     registry::{MetaApi, MetaOperationParam, MetaParamIn, MetaSchemaRef, Registry},
 };
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+use crate::domain::account_event::{EVENT_KINDS, EventKind};
 
 /// Where the documented account operations live.
 pub const BASE_PATH: &str = "/api/v4.0";
@@ -99,4 +107,151 @@ fn spread(param: MetaOperationParam) -> Vec<MetaOperationParam> {
             }
         })
         .collect()
+}
+
+/// The event types' schemas and requests, added to the generated document
+/// `spec` (pretty JSON, as poem-openapi writes it): for each type of
+/// [`EVENT_KINDS`], its `data` schema (named after its struct), its
+/// payload's (`…Event`: `type`, `timestamp`, `data`) and its request in
+/// `x-webhooks`, keyed by its `type`. The operations are untouched.
+pub fn with_account_events(spec: &str) -> String {
+    let mut document: Value = serde_json::from_str(spec).expect("poem-openapi writes JSON");
+    let mut generator = SchemaSettings::openapi3().into_generator();
+    let mut events = Vec::new();
+    for kind in EVENT_KINDS {
+        let reference = (kind.schema)(&mut generator);
+        let data = reference
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next())
+            .expect("an event's data is a struct, referenced")
+            .to_owned();
+        events.push((kind, data));
+    }
+    let schemas = document["components"]["schemas"]
+        .as_object_mut()
+        .expect("the document has component schemas");
+    for (name, schema) in generator.take_definitions(true) {
+        assert!(
+            !schemas.contains_key(&name),
+            "an event's schema {name} is named like one of the API's"
+        );
+        schemas.insert(name, schema);
+    }
+    let mut webhooks = Map::new();
+    for (kind, data) in &events {
+        let event = format!("{data}Event");
+        schemas.insert(
+            event.clone(),
+            json!({
+                "type": "object",
+                "description": format!("`{}`: {}", kind.event_type, kind.summary),
+                "required": ["type", "timestamp", "data"],
+                "properties": {
+                    "type": {
+                        "type": "string",
+                        "enum": [kind.event_type],
+                        "description": "The event's type."
+                    },
+                    "timestamp": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "When it happened (UTC, RFC 3339, milliseconds)."
+                    },
+                    "data": {"$ref": format!("#/components/schemas/{data}")}
+                }
+            }),
+        );
+        webhooks.insert(kind.event_type.to_owned(), webhook_request(kind, &event));
+    }
+    document["x-webhooks"] = Value::Object(webhooks);
+    serde_json::to_string_pretty(&document).expect("a document serializes")
+}
+
+/// The request an endpoint receives for events of `kind`.
+fn webhook_request(kind: &EventKind, schema: &str) -> Value {
+    let header = |name: &str, description: &str| {
+        json!({
+            "name": name,
+            "in": "header",
+            "required": true,
+            "description": description,
+            "schema": {"type": "string"}
+        })
+    };
+    json!({
+        "post": {
+            "summary": kind.summary,
+            "description": format!(
+                "`{}`, POSTed to each `[[webhooks]]` endpoint that subscribes to it, \
+                 signed per Standard Webhooks (https://www.standardwebhooks.com/): verify \
+                 the headers with any Standard Webhooks library and the endpoint's \
+                 `whsec_` secret. Delivered at least once (deduplicate on `webhook-id`), \
+                 in order per account and endpoint, only after the change it describes \
+                 committed.",
+                kind.event_type
+            ),
+            "parameters": [
+                header("webhook-id", "The event's id (`msg_…`), the same on every retry."),
+                header("webhook-timestamp", "When this attempt was signed (Unix seconds)."),
+                header(
+                    "webhook-signature",
+                    "`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the \
+                     secret's key; several, space-separated, while a secret is rotated."
+                ),
+            ],
+            "requestBody": {
+                "required": true,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": format!("#/components/schemas/{schema}")}
+                    }
+                }
+            },
+            "responses": {
+                "200": {
+                    "description": "Accepted: any 2xx. A 429, a 5xx, a timeout (10 s) or \
+                                    no connection is retried on the endpoint's \
+                                    `retry_schedule_secs`, then dead-lettered; any other \
+                                    status is final (dead at once)."
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_has_its_request_and_schemas_and_the_rest_is_untouched() {
+        let spec = crate::api::api_service().spec();
+        let plain: Value = serde_json::from_str(&spec).unwrap();
+        let with: Value = serde_json::from_str(&with_account_events(&spec)).unwrap();
+        assert_eq!(with["paths"], plain["paths"]);
+        assert_eq!(with["info"], plain["info"]);
+        let schemas = with["components"]["schemas"].as_object().unwrap();
+        for (name, schema) in plain["components"]["schemas"].as_object().unwrap() {
+            assert_eq!(&schemas[name], schema, "{name} changed");
+        }
+        let webhooks = with["x-webhooks"].as_object().unwrap();
+        let types: Vec<&str> = webhooks.keys().map(String::as_str).collect();
+        let kinds: Vec<&str> = EVENT_KINDS.iter().map(|k| k.event_type).collect();
+        assert_eq!(types, kinds);
+        for (event_type, request) in webhooks {
+            let reference = request["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .as_str()
+                .unwrap();
+            let name = reference.rsplit('/').next().unwrap();
+            let event = &schemas[name];
+            assert_eq!(event["properties"]["type"]["enum"], json!([event_type]));
+            let data = event["properties"]["data"]["$ref"].as_str().unwrap();
+            assert!(
+                schemas.contains_key(data.rsplit('/').next().unwrap()),
+                "{data}"
+            );
+        }
+    }
 }

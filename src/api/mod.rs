@@ -109,9 +109,22 @@ pub fn api_service() -> OpenApiService<Operations, ()> {
     )
 }
 
-/// The OpenAPI document as pretty JSON, as committed in `openapi/openapi.json`.
+/// The OpenAPI document as pretty JSON, as committed in `openapi/openapi.json`:
+/// the operations, and the account events webhook endpoints receive.
 pub fn openapi_json() -> String {
-    api_service().spec()
+    document::with_account_events(&api_service().spec())
+}
+
+/// [`openapi_json`] as YAML.
+fn openapi_yaml() -> String {
+    let document: serde_json::Value =
+        serde_json::from_str(&openapi_json()).expect("the document is JSON");
+    serde_yaml::to_string(&document).expect("a document serializes")
+}
+
+/// Serves `text` as `content_type`.
+fn document_endpoint(text: String, content_type: &'static str) -> impl Endpoint {
+    poem::endpoint::make_sync(move |_| text.clone().with_content_type(content_type))
 }
 
 /// `/metrics`: every metric in the Prometheus text format, with the count
@@ -148,8 +161,14 @@ pub struct AppOptions {
 pub fn app(state: AppState, options: AppOptions) -> impl Endpoint {
     let service = api_service();
     let mut documents = Route::new()
-        .at("/openapi.json", get(service.spec_endpoint()))
-        .at("/openapi.yaml", get(service.spec_endpoint_yaml()));
+        .at(
+            "/openapi.json",
+            get(document_endpoint(openapi_json(), "application/json")),
+        )
+        .at(
+            "/openapi.yaml",
+            get(document_endpoint(openapi_yaml(), "application/x-yaml")),
+        );
     if options.serve_metrics {
         documents = documents.at("/metrics", get(metrics));
     }

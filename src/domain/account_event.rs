@@ -5,7 +5,8 @@
 //! them. The payload sent is `{"type": …, "timestamp": …, "data": {…}}`
 //! (the outbox in `store::webhooks` wraps `data`). `data` carries ids and
 //! states, never a password, code or token. The OpenAPI document describes
-//! each type from the same structs (their `JsonSchema`), listed in
+//! each type from the same structs (their `JsonSchema`: the struct's name
+//! is its `data` schema's, and `…Event` its payload's), listed in
 //! [`EVENT_KINDS`].
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
@@ -45,7 +46,7 @@ pub struct UserPasswordReset {
 }
 
 /// Why sessions ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevokeReason {
     /// The session's own token logged out (`logout`).
@@ -54,6 +55,25 @@ pub enum RevokeReason {
     User,
     /// Support staff ended them (the admin API).
     Admin,
+}
+
+/// A plain string enum (a derived schema would be a `oneOf` of one-value
+/// enums, one per documented variant, which client generators turn into a
+/// class per value).
+impl JsonSchema for RevokeReason {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RevokeReason".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": ["logout", "user", "admin"],
+            "description": "Who ended the sessions: `logout` (the session's own token \
+                logged out), `user` (the account revoked them: `sessions/revoke`), \
+                `admin` (support staff, through the admin API)."
+        })
+    }
 }
 
 /// `session.revoked`: sessions of an account ended by a logout, by the
@@ -243,11 +263,10 @@ impl AccountEvent {
 pub struct EventKind {
     /// Its `type`.
     pub event_type: &'static str,
-    /// The name of its `data` schema (the payload's is this + `Event`).
-    pub name: &'static str,
     /// One line on when it is sent.
     pub summary: &'static str,
-    /// Its `data` schema.
+    /// Its `data` schema: a reference to the struct's, which the generator
+    /// keeps among its definitions (named after the struct).
     pub schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
@@ -255,75 +274,63 @@ pub struct EventKind {
 pub const EVENT_KINDS: &[EventKind] = &[
     EventKind {
         event_type: "user.registered",
-        name: "UserRegistered",
         summary: "An account was created (register).",
-        schema: UserRegistered::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserRegistered>,
     },
     EventKind {
         event_type: "user.logged_in",
-        name: "UserLoggedIn",
         summary: "A password login opened a session (login).",
-        schema: UserLoggedIn::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserLoggedIn>,
     },
     EventKind {
         event_type: "user.password_reset",
-        name: "UserPasswordReset",
         summary: "The password was reset (forget_password); every session ended.",
-        schema: UserPasswordReset::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserPasswordReset>,
     },
     EventKind {
         event_type: "session.revoked",
-        name: "SessionRevoked",
         summary: "Sessions ended: a logout, the account's own revocation, or support staff's.",
-        schema: SessionRevoked::json_schema,
+        schema: SchemaGenerator::subschema_for::<SessionRevoked>,
     },
     EventKind {
         event_type: "user.disabled",
-        name: "UserDisabled",
         summary: "Support staff disabled the account; its sessions ended.",
-        schema: UserDisabled::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserDisabled>,
     },
     EventKind {
         event_type: "user.enabled",
-        name: "UserEnabled",
         summary: "Support staff enabled the account again.",
-        schema: UserEnabled::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserEnabled>,
     },
     EventKind {
         event_type: "user.deleted",
-        name: "UserDeleted",
         summary: "Support staff deleted the account.",
-        schema: UserDeleted::json_schema,
+        schema: SchemaGenerator::subschema_for::<UserDeleted>,
     },
     EventKind {
         event_type: "webhook.test",
-        name: "WebhookTest",
         summary: "An operator's test of the endpoint (admin API); concerns no account.",
-        schema: WebhookTest::json_schema,
+        schema: SchemaGenerator::subschema_for::<WebhookTest>,
     },
     EventKind {
         event_type: "application.submitted",
-        name: "ApplicationSubmitted",
         summary: "The user applied to join an enterprise (applications); it is pending.",
-        schema: ApplicationSubmitted::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationSubmitted>,
     },
     EventKind {
         event_type: "application.approved",
-        name: "ApplicationApproved",
         summary: "Support staff approved an application; the user is a member.",
-        schema: ApplicationApproved::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationApproved>,
     },
     EventKind {
         event_type: "application.rejected",
-        name: "ApplicationRejected",
         summary: "Support staff rejected an application.",
-        schema: ApplicationRejected::json_schema,
+        schema: SchemaGenerator::subschema_for::<ApplicationRejected>,
     },
     EventKind {
         event_type: "member.permissions_changed",
-        name: "MemberPermissionsChanged",
         summary: "Support staff set a member's permissions, or removed it from its enterprise.",
-        schema: MemberPermissionsChanged::json_schema,
+        schema: SchemaGenerator::subschema_for::<MemberPermissionsChanged>,
     },
 ];
 
@@ -401,6 +408,14 @@ mod tests {
         }
         let revoked = &events[3].data();
         assert_eq!(revoked["reason"], "logout");
+        let schema = schemars::schema_for!(RevokeReason);
+        let reasons = [
+            RevokeReason::Logout,
+            RevokeReason::User,
+            RevokeReason::Admin,
+        ]
+        .map(|reason| serde_json::to_value(reason).unwrap());
+        assert_eq!(schema.get("enum"), Some(&serde_json::json!(reasons)));
         assert_eq!(revoked["session_ids"], serde_json::json!([1, 2]));
     }
 }

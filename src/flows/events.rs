@@ -42,3 +42,28 @@ pub async fn publish(
     webhooks::enqueue_routed(txn, &state.policy.events, new, now).await?;
     Ok(())
 }
+
+/// An event as written, for the sandbox's list.
+#[derive(Debug, Clone)]
+pub struct RecordedEvent {
+    /// `msg_…`, its `webhook-id`.
+    pub id: String,
+    /// The payload sent: `{"type", "timestamp", "data"}`.
+    pub payload: serde_json::Value,
+}
+
+/// The newest `limit` events written (committed), newest first.
+pub async fn recorded(state: &AppState, limit: u64) -> Result<Vec<RecordedEvent>, FlowError> {
+    webhooks::recent_events(&state.db, limit)
+        .await?
+        .into_iter()
+        .map(|event| {
+            let payload = serde_json::from_str(&event.payload)
+                .map_err(|err| FlowError::Corrupt(format!("event {}: {err}", event.event_id)))?;
+            Ok(RecordedEvent {
+                id: event.event_id,
+                payload,
+            })
+        })
+        .collect()
+}

@@ -17,6 +17,8 @@
 //! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //! - [`admin_users`]: support staff's search, view, disable, enable and
 //!   deletion of accounts, each change audited under the admin token.
+//! - [`admin_webhooks`]: operators' view of webhook deliveries, their
+//!   replays and test events.
 //! - [`admin_enterprises`]: support staff's enterprises: created, listed
 //!   with member counts, renamed, deleted.
 //! - [`admin_applications`]: support staff's list and decisions of
@@ -39,6 +41,7 @@ pub mod admin_enterprises;
 pub mod admin_members;
 pub mod admin_tokens;
 pub mod admin_users;
+pub mod admin_webhooks;
 pub mod applications;
 mod error;
 pub mod events;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     applications, audit_events, enterprises, sessions, sms_budget_days, sms_codes, users,
+    webhook_deliveries, webhook_events,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -16,13 +17,16 @@ use crate::{
     password_hasher::PasswordHasher,
 };
 
-/// Deletes every account, session, code, audit event and enterprise, then
+/// Deletes every account, session, code, audit event, enterprise and
+/// account event, then
 /// loads the demo data again (the key SMS codes are hashed under stays).
 pub async fn reset(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
 ) -> Result<Vec<DemoUser>, FlowError> {
     let txn = db.begin().await?;
+    webhook_deliveries::Entity::delete_many().exec(&txn).await?;
+    webhook_events::Entity::delete_many().exec(&txn).await?;
     sessions::Entity::delete_many().exec(&txn).await?;
     applications::Entity::delete_many().exec(&txn).await?;
     users::Entity::delete_many().exec(&txn).await?;

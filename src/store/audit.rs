@@ -55,6 +55,10 @@ pub enum Kind {
     AdminPermissions,
     /// An admin removed an account from its enterprise.
     AdminRemoveMembership,
+    /// An admin put dead webhook deliveries back to pending.
+    AdminWebhookReplay,
+    /// An admin sent a test event to a webhook endpoint.
+    AdminWebhookTest,
     /// A user applied to join an enterprise.
     Apply,
 }
@@ -82,6 +86,8 @@ impl Kind {
             Self::AdminReject => "admin_reject",
             Self::AdminPermissions => "admin_permissions",
             Self::AdminRemoveMembership => "admin_remove_membership",
+            Self::AdminWebhookReplay => "admin_webhook_replay",
+            Self::AdminWebhookTest => "admin_webhook_test",
             Self::Apply => "apply",
         }
     }

@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::begin_write;
@@ -336,6 +336,11 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// A delivery row, as the store hands it out.
+pub type DeliveryRow = deliveries::Model;
+/// An event row, as the store hands it out.
+pub type EventRow = events::Model;
+
 /// Deliveries, newest first, for operators: of `endpoint` and in `state`
 /// when given, at most `limit`.
 pub async fn list_deliveries(
@@ -388,4 +393,64 @@ pub async fn replay_dead(
         update = update.filter(deliveries::Column::Endpoint.eq(endpoint));
     }
     Ok(update.exec(db).await?.rows_affected)
+}
+
+/// The newest `limit` events written, newest first (the sandbox lists
+/// them).
+pub async fn recent_events(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<events::Model>, DbErr> {
+    events::Entity::find()
+        .order_by_desc(events::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The delivery `id` and its event.
+pub async fn delivery_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(deliveries::Model, Option<events::Model>)>, DbErr> {
+    deliveries::Entity::find_by_id(id)
+        .find_also_related(events::Entity)
+        .one(db)
+        .await
+}
+
+/// Deletes events written before `before` whose every delivery was
+/// delivered (and events no endpoint received: the sandbox's), at most
+/// 10,000 at a time; how many. Pending and dead deliveries stay, with
+/// their events, for the worker and for operators' replays.
+pub async fn purge_delivered(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let unsettled = Query::select()
+        .column(deliveries::Column::EventId)
+        .from(deliveries::Entity)
+        .and_where(deliveries::Column::State.ne(DELIVERED))
+        .to_owned();
+    let ids: Vec<i64> = events::Entity::find()
+        .select_only()
+        .column(events::Column::Id)
+        .filter(events::Column::CreatedAt.lt(before))
+        .filter(events::Column::Id.not_in_subquery(unsettled))
+        .limit(10_000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    deliveries::Entity::delete_many()
+        .filter(deliveries::Column::EventId.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    let deleted = events::Entity::delete_many()
+        .filter(events::Column::Id.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }

@@ -18,6 +18,7 @@ pub mod problem;
 mod user_sessions;
 mod user_status;
 mod users;
+mod webhooks;
 mod wire;
 
 use std::time::Duration;
@@ -46,6 +47,9 @@ pub enum AdminTags {
     /// Applications to join an enterprise: list, approve, reject.
     #[oai(rename = "applications")]
     Applications,
+    /// Account events' deliveries to webhook endpoints: list, replay, test.
+    #[oai(rename = "webhooks")]
+    Webhooks,
 }
 
 crate::api::document::operation_list!(
@@ -58,6 +62,7 @@ crate::api::document::operation_list!(
         members::MembersApi,
         enterprises::EnterprisesApi,
         applications::ApplicationsApi,
+        webhooks::WebhooksApi,
     )
 );
 

@@ -6,6 +6,7 @@ mod application;
 mod clock;
 mod clock_advance;
 mod clock_freeze;
+mod events;
 mod fields;
 mod replies;
 mod reset;
@@ -32,6 +33,7 @@ crate::api::document::operation_list!(
     sandbox_operations = (
         sms::SandboxSmsApi,
         sms_latest::SandboxSmsLatestApi,
+        events::SandboxEventsApi,
         clock::SandboxClockApi,
         clock_advance::SandboxClockAdvanceApi,
         clock_freeze::SandboxClockFreezeApi,
@@ -46,8 +48,9 @@ pub fn sandbox_service() -> OpenApiService<SandboxOperations, ()> {
         "`account-api sandbox`: the real account server on a throwaway database, for \
          development and end-to-end tests of apps, never for production. SMS codes go \
          to an inbox a test reads (`GET /sandbox/sms`), time comes from a clock a test \
-         moves (`POST /sandbox/clock/advance`), and `POST /sandbox/reset` restores the \
-         demo data. Answers use the API's envelope `{code, msg, data}` with HTTP 200.",
+         moves (`POST /sandbox/clock/advance`), every account event it would send to a \
+         webhook endpoint is listed (`GET /sandbox/events`), and `POST /sandbox/reset` \
+         restores the demo data. Answers use the API's envelope `{code, msg, data}` with HTTP 200.",
     )
 }
 

@@ -139,6 +139,22 @@ print("verified", flush=True)
     );
 }
 
+/// Every payload is valid under the schema of its type's request in the
+/// served document's `x-webhooks`.
+fn assert_described(document: &Value, bodies: &[Value]) {
+    let parsed = contract_tests::document::Document::parse(&document.to_string()).unwrap();
+    for b in bodies {
+        let event_type = b["type"].as_str().unwrap();
+        let schema = &document["x-webhooks"][event_type]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert!(schema.is_object(), "{event_type} is not in x-webhooks");
+        let validator =
+            contract_tests::schema::SchemaValidator::compile(&parsed, schema, event_type).unwrap();
+        let errors = validator.errors(b);
+        assert!(errors.is_empty(), "{b}: {errors:?}");
+    }
+}
+
 /// The token of a login's or registration's answer.
 fn token_of(data: &Value) -> String {
     data["token"].as_str().expect("a token").to_owned()
@@ -226,6 +242,7 @@ async fn each_event_type_arrives_exactly_once_in_order_signed_and_without_secret
     assert_eq!(ids.len(), expected.len(), "one webhook-id per event");
     assert_signed(&received);
 
+    assert_described(app.document(), &bodies);
     for b in &bodies {
         assert_eq!(b["data"]["user_id"], user_id.as_str(), "{b}");
         assert!(b["timestamp"].as_str().unwrap().ends_with('Z'), "{b}");
@@ -506,4 +523,92 @@ async fn two_instances_on_one_postgresql_database_deliver_each_event_once() {
     // Claims are cleared when an outcome is recorded.
     assert_eq!(claimed_by, HashSet::from([None]));
     let _ = db.close().await;
+}
+
+#[tokio::test]
+async fn operators_list_deliveries_replay_dead_ones_and_send_a_test_event() {
+    // The first event is refused for good; everything after is accepted.
+    let receiver = Receiver::start(&[400]).await;
+    let (app, admin_key) = spawn_delivering(&receiver, &[1]).await;
+    app.registered(PHONE, PASSWORD, DEVICE).await;
+    until_settled(app.db(), 1).await;
+    let get = |path: String| {
+        let app = &app;
+        let key = admin_key.clone();
+        async move { admin(app, Some(&key), Method::GET, &path).await }
+    };
+    let url = receiver.url.clone();
+
+    let endpoints = get("/admin/v1/webhooks/endpoints".into()).await;
+    assert_eq!(endpoints.status, 200, "{}", endpoints.text);
+    assert_eq!(endpoints.body["items"], json!([{"url": url}]));
+    let dead = get("/admin/v1/webhooks/deliveries?state=dead".into()).await;
+    assert_eq!(dead.status, 200, "{}", dead.text);
+    let items = dead.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", dead.text);
+    let delivery = &items[0];
+    assert_eq!(delivery["event_type"], "user.registered");
+    assert_eq!(delivery["state"], "dead");
+    assert_eq!(delivery["attempts"], 1);
+    assert_eq!(delivery["last_status"], 400);
+    assert!(delivery["last_attempt_at"].is_string());
+    assert!(delivery["next_attempt_at"].is_null());
+    let id = delivery["id"].as_i64().unwrap();
+    let none = get("/admin/v1/webhooks/deliveries?state=delivered".into()).await;
+    assert_eq!(none.body["items"], json!([]));
+    let bad = get("/admin/v1/webhooks/deliveries?state=lost".into()).await;
+    crate::admin::assert_problem(&bad, 400, Some("state"));
+
+    // Replayed: delivered with the same webhook-id.
+    let replay = format!("/admin/v1/webhooks/deliveries/{id}/replay");
+    let replayed = admin(&app, Some(&admin_key), Method::POST, &replay).await;
+    assert_eq!(replayed.status, 200, "{}", replayed.text);
+    assert_eq!(replayed.body["replayed"], 1);
+    let received = until_received(&receiver, 1).await;
+    until_settled(app.db(), 1).await;
+    assert_eq!(received[0].id, delivery["event_id"].as_str().unwrap());
+    let again = admin(&app, Some(&admin_key), Method::POST, &replay).await;
+    crate::admin::assert_problem(&again, 409, None);
+    let one = get(format!("/admin/v1/webhooks/deliveries/{id}")).await;
+    assert_eq!(one.body["state"], "delivered");
+    assert_eq!(one.body["attempts"], 1, "counted from zero again");
+    assert!(one.body["delivered_at"].is_string());
+    let missing = get("/admin/v1/webhooks/deliveries/999999".into()).await;
+    crate::admin::assert_problem(&missing, 404, None);
+    let all = admin(
+        &app,
+        Some(&admin_key),
+        Method::POST,
+        "/admin/v1/webhooks/deliveries/replay",
+    )
+    .await;
+    assert_eq!(all.body["replayed"], 0, "{}", all.text);
+
+    // A test event, to a configured endpoint only.
+    let client = reqwest::Client::new();
+    let test = client
+        .post(app.admin_url("/admin/v1/webhooks/test"))
+        .bearer_auth(&admin_key)
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(test.status(), 200);
+    let sent: Value = test.json().await.unwrap();
+    let received = until_received(&receiver, 2).await;
+    assert_eq!(received[1].id, sent["event_id"].as_str().unwrap());
+    let test_event = body(&received[1]);
+    assert_eq!(test_event["type"], "webhook.test");
+    assert_eq!(test_event["data"], json!({"requested_by": "support"}));
+    assert_signed(&received);
+    let unknown = client
+        .post(app.admin_url("/admin/v1/webhooks/test"))
+        .bearer_auth(&admin_key)
+        .json(&json!({"url": "http://127.0.0.1:9/elsewhere"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let unauthorized = admin(&app, None, Method::GET, "/admin/v1/webhooks/deliveries").await;
+    assert_eq!(unauthorized.status, 401);
 }

@@ -491,3 +491,53 @@ async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approval
         .await;
     assert_eq!(public.status, 404);
 }
+
+#[tokio::test]
+async fn every_account_event_is_listed_newest_first_without_an_endpoint_and_reset_empties_it() {
+    let server = ServerProcess::sandbox(&[]).await;
+    let sandbox = server.client();
+    let demo = "13900000001";
+    let events = |sandbox: ApiClient| async move {
+        let listed = sandbox.get("/sandbox/events").await;
+        assert_eq!(listed.code(), 200, "{}", listed.text);
+        listed.data()["events"].as_array().unwrap().clone()
+    };
+    assert_eq!(events(sandbox.clone()).await, Vec::<Value>::new());
+
+    let login = sandbox.login(demo, "demo123456", "phone-a").await;
+    assert_eq!(login.code(), 200, "{}", login.text);
+    let token = login.data()["token"].as_str().unwrap().to_owned();
+    // A refused login is no event.
+    assert_ne!(
+        sandbox
+            .login(demo, "wrong-password", "phone-a")
+            .await
+            .code(),
+        200
+    );
+    let logout = sandbox
+        .send(
+            sandbox
+                .request(Method::POST, "/api/v4.0/logout")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(logout.code(), 200, "{}", logout.text);
+
+    let listed = events(sandbox.clone()).await;
+    let types: Vec<&str> = listed
+        .iter()
+        .map(|e| e["payload"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["session.revoked", "user.logged_in"], "newest first");
+    let logged_in = &listed[1];
+    assert!(logged_in["id"].as_str().unwrap().starts_with("msg_"));
+    assert_eq!(logged_in["payload"]["data"]["device_id"], "phone-a");
+    assert_eq!(logged_in["payload"]["data"]["change_device"], true);
+    assert_eq!(listed[0]["payload"]["data"]["reason"], "logout");
+    assert!(!listed.iter().any(|e| e.to_string().contains(&token)));
+
+    let reset = sandbox.post_form("/sandbox/reset", &[]).await;
+    assert_eq!(reset.code(), 200, "{}", reset.text);
+    assert_eq!(events(sandbox).await, Vec::<Value>::new());
+}

@@ -557,3 +557,62 @@ async fn a_server_with_endpoints_runs_the_worker_and_stops_it_with_itself() {
     assert_eq!(rows[0].state, outbox::DELIVERED);
     assert_eq!(receiver.received()[0].id, ids[0]);
 }
+
+#[tokio::test]
+async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
+    let (_database, db) = database().await;
+    let endpoints = [endpoint("http://127.0.0.1:9/hook", &[1])];
+    let now = chrono::Utc::now();
+    let old = now - chrono::Duration::days(100);
+    let mut written = Vec::new();
+    for (account, at) in [("old_delivered", old), ("old_dead", old), ("recent", now)] {
+        let txn = begin_write(&db).await.unwrap();
+        let event = NewEvent {
+            event_type: "user.registered".into(),
+            account_id: Some(account.into()),
+            data: json!({"user_id": account}),
+        };
+        written.push(
+            outbox::enqueue(&txn, &subscriptions(&endpoints), event, at)
+                .await
+                .unwrap(),
+        );
+        txn.commit().await.unwrap();
+    }
+    let rows = deliveries(&db).await;
+    outbox::mark_delivered(&db, rows[0].id, 200, now)
+        .await
+        .unwrap();
+    outbox::mark_failed(
+        &db,
+        rows[1].id,
+        Some(400),
+        "HTTP 400",
+        outbox::AfterFailure::Dead,
+        now,
+    )
+    .await
+    .unwrap();
+    outbox::mark_delivered(&db, rows[2].id, 200, now)
+        .await
+        .unwrap();
+
+    let purged = outbox::purge_delivered(&db, now - chrono::Duration::days(90))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let left: Vec<String> = entity::webhook_events::Entity::find()
+        .order_by_asc(entity::webhook_events::Column::Id)
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| event.event_id)
+        .collect();
+    assert_eq!(
+        left,
+        [written[1].event_id.clone(), written[2].event_id.clone()]
+    );
+    let kept: Vec<i64> = deliveries(&db).await.iter().map(|d| d.id).collect();
+    assert_eq!(kept, [rows[1].id, rows[2].id]);
+}

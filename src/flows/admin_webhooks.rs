@@ -1,0 +1,198 @@
+//! What operators do with webhook deliveries through the admin API: list
+//! them by endpoint and state with their attempts, replay dead ones (one,
+//! or all of an endpoint), and send an endpoint a test event. Every change
+//! is one transaction with its audit row, which names the admin token.
+
+use chrono::{DateTime, Utc};
+
+use super::error::FlowError;
+use crate::{
+    domain::{AccountEvent, account_event::WebhookTest},
+    state::AppState,
+    store::{
+        self,
+        audit::{self, Kind, Subject},
+        webhooks::{self, DeliveryRow, EventRow, NewEvent, Subscription},
+    },
+};
+
+pub use crate::store::webhooks::{DEAD, DELIVERED, PENDING};
+
+/// One delivery of an event to an endpoint, with its attempts so far.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The delivery's id.
+    pub id: i64,
+    /// Its event's `webhook-id` (`msg_…`).
+    pub event_id: String,
+    /// Its event's type.
+    pub event_type: String,
+    /// The account it concerns, if any.
+    pub account_id: Option<String>,
+    /// The endpoint's URL.
+    pub endpoint: String,
+    /// `pending`, `delivered` or `dead`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// The HTTP status of the last attempt, when it got one.
+    pub last_status: Option<i32>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the last attempt was made.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When the next attempt is due (while pending).
+    pub next_attempt_at: DateTime<Utc>,
+    /// When the endpoint accepted it.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When its event was written.
+    pub created_at: DateTime<Utc>,
+}
+
+fn delivery((row, event): (DeliveryRow, Option<EventRow>)) -> Delivery {
+    let (event_id, event_type) = event
+        .map(|event| (event.event_id, event.event_type))
+        .unwrap_or_default();
+    Delivery {
+        id: row.id,
+        event_id,
+        event_type,
+        account_id: row.account_id,
+        endpoint: row.endpoint,
+        state: row.state,
+        attempts: row.attempts,
+        last_status: row.last_status,
+        last_error: row.last_error,
+        last_attempt_at: row.last_attempt_at,
+        next_attempt_at: row.next_attempt_at,
+        delivered_at: row.delivered_at,
+        created_at: row.created_at,
+    }
+}
+
+/// The newest `limit` deliveries, of `endpoint` and in `delivery_state`
+/// when given.
+pub async fn list(
+    state: &AppState,
+    endpoint: Option<&str>,
+    delivery_state: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Delivery>, FlowError> {
+    let rows = webhooks::list_deliveries(&state.db, endpoint, delivery_state, limit).await?;
+    Ok(rows.into_iter().map(delivery).collect())
+}
+
+/// The delivery `id`.
+pub async fn get(state: &AppState, id: i64) -> Result<Option<Delivery>, FlowError> {
+    Ok(webhooks::delivery_by_id(&state.db, id).await?.map(delivery))
+}
+
+/// How replaying one delivery ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReplayOutcome {
+    /// It is pending again, due now.
+    Replayed,
+    /// It is not dead (pending or delivered): nothing changed.
+    NotDead,
+    /// There is no such delivery.
+    NoSuchDelivery,
+}
+
+/// Puts the dead delivery `id` back to pending, by the admin token `admin`.
+pub async fn replay_one(
+    state: &AppState,
+    admin: &str,
+    id: i64,
+) -> Result<ReplayOutcome, FlowError> {
+    let now = state.clock.now();
+    let txn = store::begin_write(&state.db).await?;
+    if webhooks::delivery_by_id(&txn, id).await?.is_none() {
+        return Ok(ReplayOutcome::NoSuchDelivery);
+    }
+    if webhooks::replay_dead(&txn, Some(id), None, Utc::now()).await? == 0 {
+        return Ok(ReplayOutcome::NotDead);
+    }
+    audit::record_admin_on(
+        &txn,
+        now,
+        Kind::AdminWebhookReplay,
+        admin,
+        &Subject::default(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ReplayOutcome::Replayed)
+}
+
+/// Puts every dead delivery (of `endpoint` when given) back to pending, by
+/// the admin token `admin`; how many.
+pub async fn replay_all(
+    state: &AppState,
+    admin: &str,
+    endpoint: Option<&str>,
+) -> Result<u64, FlowError> {
+    let now = state.clock.now();
+    let txn = store::begin_write(&state.db).await?;
+    let replayed = webhooks::replay_dead(&txn, None, endpoint, Utc::now()).await?;
+    if replayed > 0 {
+        audit::record_admin_on(
+            &txn,
+            now,
+            Kind::AdminWebhookReplay,
+            admin,
+            &Subject::default(),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(replayed)
+}
+
+/// The configured endpoints' URLs.
+pub fn endpoints(state: &AppState) -> Vec<String> {
+    state
+        .policy
+        .events
+        .subscriptions
+        .iter()
+        .map(|s| s.endpoint.clone())
+        .collect()
+}
+
+/// Sends a `webhook.test` event to the configured `endpoint` (whatever
+/// types it subscribes to), by the admin token `admin`: its `webhook-id`,
+/// `None` when no such endpoint is configured.
+pub async fn send_test(
+    state: &AppState,
+    admin: &str,
+    endpoint: &str,
+) -> Result<Option<String>, FlowError> {
+    if !endpoints(state).iter().any(|e| e == endpoint) {
+        return Ok(None);
+    }
+    let now = state.clock.now();
+    let event = AccountEvent::Test(WebhookTest {
+        requested_by: admin.to_owned(),
+    });
+    let only = [Subscription {
+        endpoint: endpoint.to_owned(),
+        events: None,
+    }];
+    let new = NewEvent {
+        event_type: event.event_type().to_owned(),
+        account_id: None,
+        data: event.data(),
+    };
+    let txn = store::begin_write(&state.db).await?;
+    let written = webhooks::enqueue(&txn, &only, new, now).await?;
+    audit::record_admin_on(
+        &txn,
+        now,
+        Kind::AdminWebhookTest,
+        admin,
+        &Subject::default(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(written.event_id))
+}
