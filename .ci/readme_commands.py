@@ -124,6 +124,10 @@ BLOCKS = {
     "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --model --model-cases 8": Block(
         needs="sandbox"
     ),
+    # contract-tests/README.md: `compare`, the server against itself.
+    "echo 'login  retry-after  the old server sent no Retry-After' > accepted-differences.txt": Block(
+        needs="server", writes=["accepted-differences.txt", "compare.xml"]
+    ),
     "cargo run --release -- demo": Block(serves=True, writes=["account-api.db*"]),
     "cargo run --release -- sandbox": Block(serves=True),
     "B=http://127.0.0.1:5000": Block(needs="sandbox"),
@@ -140,6 +144,11 @@ BLOCKS = {
     # src/api/admin/README.md
     "export DATABASE_URL=sqlite://account-api.db": Block(serves=True, scratch=True),
     "A=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    "E=http://127.0.0.1:5001/admin/v1": Block(needs="admin-server"),
+    # src/sandbox/README.md
+    "cargo run --release -- sandbox --admin-listen 127.0.0.1:5001 > sandbox-admin-token.txt": Block(
+        serves=True, writes=["sandbox-admin-token.txt"]
+    ),
     # src/import/README.md
     "sqlite3 legacy.db < src/import/example/flask_app.sql": Block(
         writes=["legacy.db", "accounts.jsonl"]

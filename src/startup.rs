@@ -18,6 +18,7 @@ use crate::{
     sms_sender::{HttpSender, LogSender, SmsSender},
     state::{AppState, Policy},
     store::secrets,
+    webhooks::{self, Endpoint, WorkerOptions},
 };
 
 /// Why the server could not start.
@@ -56,6 +57,9 @@ pub enum StartupError {
         /// The cause.
         source: io::Error,
     },
+    /// A webhook endpoint cannot be set up (its secret file, its client).
+    #[error("[[webhooks]]: {0}")]
+    Webhooks(String),
     /// The metrics address could not be bound.
     #[error("--metrics-listen {address}: cannot listen: {source}")]
     MetricsListen {
@@ -68,6 +72,9 @@ pub enum StartupError {
 
 /// How long in-flight requests may take to finish after a stop signal.
 const GRACE_PERIOD: Duration = Duration::from_secs(30);
+/// How long the webhook worker's attempts under way may take to finish
+/// after the server stopped.
+const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
 /// How often expired and long-revoked sessions, and audit events older
 /// than the retention, are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -90,6 +97,9 @@ pub struct Overrides {
     /// The Argon2id parameters instead of OWASP's (test servers whose tests
     /// are not about hashing use the lightest).
     pub hash_cost: Option<HashCost>,
+    /// How the webhook delivery worker runs (when `[[webhooks]]` are
+    /// configured) instead of [`WorkerOptions::default`]: tests poll faster.
+    pub webhook_worker: Option<WorkerOptions>,
 }
 
 /// Whether the server runs its periodic tasks (the hourly purge of expired
@@ -121,6 +131,9 @@ pub struct Application {
     cors: AllowedOrigins,
     sandbox: Option<Sandbox>,
     background_tasks: BackgroundTasks,
+    /// The configured webhook endpoints, and how their worker runs.
+    webhooks: Vec<Endpoint>,
+    webhook_worker: WorkerOptions,
     state: AppState,
 }
 
@@ -187,6 +200,13 @@ impl Application {
             None => None,
         };
 
+        let webhooks = settings
+            .webhooks
+            .iter()
+            .map(Endpoint::from_settings)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StartupError::Webhooks)?;
+
         let code_key = secrets::load_code_key(
             settings.sms.code_secret.as_deref(),
             &settings.database.database_url,
@@ -212,6 +232,10 @@ impl Application {
             database::LookupConnections::open(&settings.database.database_url, cores.max(2))
                 .await
                 .map_err(database_error)?;
+        let mut policy = Policy::from_settings(&settings);
+        // The sandbox shows every event at `GET /sandbox/events`: it keeps
+        // them even when no endpoint receives them.
+        policy.events.record_unsubscribed = sandbox.is_some();
         let state = AppState {
             db,
             lookups,
@@ -222,7 +246,7 @@ impl Application {
             sms_sender,
             code_key: Arc::new(code_key),
             clock,
-            policy: Arc::new(Policy::from_settings(&settings)),
+            policy: Arc::new(policy),
         };
         let cors = AllowedOrigins::parse(&settings.cors_allowed_origins)
             .expect("validated with the settings");
@@ -236,6 +260,8 @@ impl Application {
             cors,
             sandbox,
             background_tasks,
+            webhooks,
+            webhook_worker: overrides.webhook_worker.unwrap_or_default(),
             state,
         })
     }
@@ -288,6 +314,22 @@ impl Application {
         tracing::info!(address = %self.local_addr, "listening");
         let purge = (self.background_tasks == BackgroundTasks::Run)
             .then(|| tokio::spawn(purge_periodically(self.state.clone())));
+        // The webhook worker shares only the database pool with the
+        // requests: a slow or dead receiver holds up none of them.
+        let worker = match self.webhooks.is_empty() {
+            true => None,
+            false => {
+                let endpoints = self.webhooks.len();
+                let worker =
+                    webhooks::spawn(self.state.db.clone(), self.webhooks, self.webhook_worker)
+                        .map_err(io::Error::other)?;
+                tracing::info!(
+                    endpoints,
+                    "delivering account events to the webhook endpoints"
+                );
+                Some(worker)
+            }
+        };
         let body_read_timeout = Duration::from_secs(self.connections.body_read_timeout_secs);
         let options = api::AppOptions {
             body_read_timeout,
@@ -336,6 +378,11 @@ impl Application {
         if let Some(purge) = purge {
             purge.abort();
         }
+        if let Some(worker) = worker {
+            // An attempt still under way after this is abandoned: its claim
+            // expires and an instance delivers it again (at least once).
+            worker.stop_within(WORKER_STOP_GRACE).await;
+        }
         tracing::info!("stopped");
         served.and(metrics_served).and(admin_served)
     }
@@ -378,9 +425,33 @@ pub async fn run_sandbox(command: SandboxCommand) -> Result<(), String> {
             "demo user"
         );
     }
+    if application.admin_addr().is_some() {
+        print_sandbox_admin_token(&application.state).await?;
+    }
     let served = application.run_until_stopped().await;
     drop(database);
     served.map_err(|err| format!("server failed: {err}"))
+}
+
+/// Creates the sandbox's admin token (named `sandbox`) in its throwaway
+/// database and prints it on standard output, alone on its line, as
+/// `admin-token create` does: frontend tests read it there to drive
+/// approvals through the admin API (`--admin-listen`).
+async fn print_sandbox_admin_token(state: &AppState) -> Result<(), String> {
+    use std::io::Write;
+    let token = crate::flows::admin_tokens::create(&state.db, "sandbox", state.clock.now())
+        .await
+        .map_err(|err| format!("creating the sandbox's admin token failed: {err}"))?
+        .map_err(|refusal| format!("creating the sandbox's admin token failed: {refusal:?}"))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", token.reveal())
+        .and_then(|()| stdout.flush())
+        .map_err(|err| format!("cannot write the admin token to standard output: {err}"))?;
+    tracing::info!(
+        name = "sandbox",
+        "SANDBOX: an admin token for the admin API is printed on standard output"
+    );
+    Ok(())
 }
 
 /// Warns about settings that are allowed but unsafe in production.

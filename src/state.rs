@@ -13,7 +13,7 @@ use crate::{
     password_hasher::PasswordHasher,
     settings::{ForwardedHeader, LimitSettings, Settings, TestNumber, Verification},
     sms_sender::SmsSender,
-    store::{codes::CodeRules, secrets::CodeKey},
+    store::{codes::CodeRules, secrets::CodeKey, webhooks::Routing},
 };
 
 /// What every operation needs.
@@ -54,6 +54,8 @@ pub struct Policy {
     pub forwarded_header: ForwardedHeader,
     /// How long audit events are kept.
     pub audit_retention: Duration,
+    /// Where account events go (the `[[webhooks]]` endpoints).
+    pub events: Routing,
 }
 
 impl Policy {
@@ -68,6 +70,10 @@ impl Policy {
             trust_forwarded_for: settings.trust_forwarded_for,
             forwarded_header: settings.forwarded_header,
             audit_retention: Duration::days(i64::from(settings.audit_retention_days)),
+            events: Routing {
+                subscriptions: crate::webhooks::subscriptions(&settings.webhooks),
+                record_unsubscribed: false,
+            },
         }
     }
 

@@ -1,6 +1,8 @@
 //! The command line of the `contract-tests` binary: a run against a
-//! deployment (`contract-tests --base-url URL …`), or `contract-tests diff
-//! OLD.json NEW.json`, the breaking-change gate between two documents.
+//! deployment (`contract-tests --base-url URL …`), `contract-tests diff
+//! OLD.json NEW.json`, the breaking-change gate between two documents, or
+//! `contract-tests compare --old URL --new URL`, two deployments' answers
+//! compared.
 
 use std::path::PathBuf;
 
@@ -34,7 +36,7 @@ use clap::{Parser, Subcommand};
     subcommand_negates_reqs = true
 )]
 pub struct Cli {
-    /// `diff`; without one, a run against --base-url.
+    /// `diff` or `compare`; without one, a run against --base-url.
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -100,6 +102,67 @@ pub enum Command {
         /// The document to release, e.g. openapi/openapi.json.
         new: PathBuf,
     },
+    /// Sends the same generated sequences of requests to two deployments and
+    /// compares their answers field by field (differential testing, as
+    /// Diffy does): e.g. the legacy server as --old and its replacement as
+    /// --new, before traffic moves.
+    ///
+    /// Each sequence is the stateful model's (sendsms, isregister, register,
+    /// login, verify_code, forget_password, /me and /logout, every encoding,
+    /// valid and malformed arguments), taken on each deployment on phones of
+    /// its own in the unallocated 10x range (and, when both are reached over
+    /// loopback, from client addresses of its own), so the two runs never
+    /// meet, even on one deployment. Compared per answer: the HTTP status,
+    /// the media type, whether Retry-After is there, and every field of the
+    /// JSON body. Masked first, as they are random per deployment: session
+    /// tokens (/data/token) and new accounts' user ids (/data/user_id),
+    /// compared as <token 1>, <user_id 1>... numbered by first appearance in
+    /// the sequence; each sequence's phones; Retry-After's seconds;
+    /// content-type parameters.
+    ///
+    /// Prints each difference, grouped by operation and field, with the
+    /// shortest sequence found that shows it (shrunk) and both answers.
+    /// Exit status: 0 when the answers are alike (or differ only where
+    /// --allow accepts it), 1 on any other difference, 2 when the run could
+    /// not start. Like a run against one deployment, it registers accounts
+    /// and asks both to send SMS codes (leave sendsms out with --skip where
+    /// that costs money); verification may be on or off on either.
+    Compare {
+        /// The deployment the answers are expected from, e.g. the legacy
+        /// server: http://legacy.internal:5000.
+        #[arg(long, value_name = "URL")]
+        old: String,
+
+        /// The deployment under test, e.g. http://127.0.0.1:5000.
+        #[arg(long, value_name = "URL")]
+        new: String,
+
+        /// Sequences to run (each of 1 to 24 steps, sent to both).
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+        cases: u32,
+
+        /// Send only these operationIds' steps (comma-separated); the other
+        /// steps of each sequence are left out.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+
+        /// Leave these operationIds' steps out (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
+
+        /// Accepted differences, one a line: `operationId field [why]`,
+        /// e.g. `sendsms /code the old server had no send limit`. The field
+        /// is status, content-type, retry-after, body, or a JSON pointer
+        /// into the body (/msg); `*` matches any operation or any field; `#`
+        /// starts a comment. They are reported, and do not fail the run.
+        #[arg(long, value_name = "FILE")]
+        allow: Option<PathBuf>,
+
+        /// Write a JUnit XML report here: a suite `compare` with a test case
+        /// per operation, failed with its differences not allowed.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
 }
 
 /// A percentage from 0 to 100.
@@ -145,6 +208,41 @@ mod tests {
             Cli::try_parse_from(["contract-tests", "--base-url", "http://h", "diff", "a", "b"])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn compare_takes_two_deployments_and_the_run_flags() {
+        let cli = Cli::try_parse_from([
+            "contract-tests",
+            "compare",
+            "--old",
+            "http://old",
+            "--new",
+            "http://new",
+            "--only",
+            "login,register",
+            "--allow",
+            "accepted.txt",
+        ])
+        .unwrap();
+        let Some(Command::Compare {
+            old,
+            new,
+            cases,
+            only,
+            allow,
+            ..
+        }) = cli.command
+        else {
+            panic!("not compare: {cli:?}");
+        };
+        assert_eq!(
+            (old.as_str(), new.as_str(), cases),
+            ("http://old", "http://new", 32)
+        );
+        assert_eq!(only, ["login", "register"]);
+        assert_eq!(allow, Some(PathBuf::from("accepted.txt")));
+        assert!(Cli::try_parse_from(["contract-tests", "compare", "--old", "http://old"]).is_err());
     }
 
     #[test]

@@ -37,6 +37,8 @@
 //!   operation (`--coverage`, `--min-coverage`).
 //! - [`diff`]: the changes between two documents that break a generated
 //!   client (`contract-tests diff`).
+//! - [`compare`]: two deployments' answers to the same sequences, field by
+//!   field (`contract-tests compare`).
 //! - [`cli`]: the binary's command line.
 //! - [`spec_quality`]: checks of the document itself, one module per family
 //!   (`structure`, `basics`, `descriptions`, `examples`), over `walk` and
@@ -46,6 +48,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod coverage;
 pub mod diff;
 pub mod document;

@@ -1,6 +1,7 @@
 //! `contract-tests --base-url http://HOST:PORT`: checks a running deployment
 //! against the OpenAPI document and exits non-zero on any violation;
-//! `contract-tests diff OLD.json NEW.json`: the breaking-change gate.
+//! `contract-tests diff OLD.json NEW.json`: the breaking-change gate;
+//! `contract-tests compare --old URL --new URL`: two deployments' answers compared.
 
 use std::{
     path::Path,
@@ -12,6 +13,7 @@ use clap::Parser;
 use contract_tests::{
     Checker, Contract, Document, RunConfig,
     cli::{Cli, Command},
+    compare,
     coverage::Coverage,
     diff, junit, model, report,
 };
@@ -20,6 +22,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Some(Command::Diff { old, new }) => breaking_changes(old, new),
+        Some(Command::Compare {
+            old,
+            new,
+            cases,
+            only,
+            skip,
+            allow,
+            junit,
+        }) => {
+            let config = compare::CompareConfig {
+                cases: *cases,
+                only: only.clone(),
+                skip: skip.clone(),
+                ..compare::CompareConfig::default()
+            };
+            run_compare(old, new, config, allow.as_deref(), junit.as_deref())
+        }
         None if cli.model.model => run_model(&cli),
         None => run(&cli),
     };
@@ -47,6 +66,38 @@ fn breaking_changes(old: &Path, new: &Path) -> Result<bool, String> {
     Ok(changes
         .iter()
         .all(|c| c.severity != diff::Severity::Breaking))
+}
+
+/// `compare`: `Ok(true)` when the answers are alike, but for the allowed differences.
+fn run_compare(
+    old: &str,
+    new: &str,
+    mut config: compare::CompareConfig,
+    allow: Option<&Path>,
+    junit_file: Option<&Path>,
+) -> Result<bool, String> {
+    if let Some(path) = allow {
+        let ids: Vec<String> = Document::committed()
+            .operations()
+            .into_iter()
+            .map(|o| o.operation_id)
+            .collect();
+        config.allowed = compare::allow::read(path, &ids)?;
+    }
+    println!(
+        "comparing {new} (new) with {old} (old): {} sequences of up to {} steps",
+        config.cases,
+        model::LONGEST_SEQUENCE
+    );
+    let report = compare::run(old, new, &config)?;
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    print!("{}", report.text());
+    if let Some(path) = junit_file {
+        junit::write(&report.junit(), path)?;
+    }
+    Ok(report.passed())
 }
 
 /// `--model`: `Ok(true)` when every answer was the model's; with `--junit`,

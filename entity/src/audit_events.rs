@@ -42,6 +42,11 @@ pub struct Model {
     /// account is deleted.
     #[sea_orm(column_type = "String(StringLen::N(32))", nullable)]
     pub user_id: Option<String>,
+    /// The enterprise an admin action concerned (`enterprises.id`), kept
+    /// after the enterprise is deleted.
+    pub enterprise_id: Option<i64>,
+    /// The application an admin action decided (`applications.id`).
+    pub application_id: Option<i64>,
 }
 
 /// `audit_events` has no foreign keys (events outlive the rows they mention).

@@ -30,7 +30,10 @@
 //! - [`m20261206_000101_create_webhook_outbox`] creates `webhook_events`
 //!   and `webhook_deliveries`, the outbox of account events and their
 //!   deliveries to the configured webhook endpoints.
-//! - [`m20261206_000201_create_imported_password_hashes`] creates
+//! - [`m20261206_000201_admin_enterprises_and_applications`] adds
+//!   `audit_events.enterprise_id` and `audit_events.application_id`, and
+//!   indexes the admin list of applications by state and by enterprise.
+//! - [`m20261206_000202_create_imported_password_hashes`] creates
 //!   `imported_password_hashes`: the legacy hash scheme an imported account
 //!   still holds (partially indexed, for `/metrics`) and a digest of the
 //!   hash its import gave.
@@ -47,7 +50,8 @@ pub mod m20261205_000007_create_audit_refusals;
 pub mod m20261206_000001_create_admin_tokens;
 pub mod m20261206_000002_admin_columns_and_indexes;
 pub mod m20261206_000101_create_webhook_outbox;
-pub mod m20261206_000201_create_imported_password_hashes;
+pub mod m20261206_000201_admin_enterprises_and_applications;
+pub mod m20261206_000202_create_imported_password_hashes;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -66,7 +70,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_create_admin_tokens::Migration),
             Box::new(m20261206_000002_admin_columns_and_indexes::Migration),
             Box::new(m20261206_000101_create_webhook_outbox::Migration),
-            Box::new(m20261206_000201_create_imported_password_hashes::Migration),
+            Box::new(m20261206_000201_admin_enterprises_and_applications::Migration),
+            Box::new(m20261206_000202_create_imported_password_hashes::Migration),
         ]
     }
 }
@@ -96,7 +101,7 @@ mod tests {
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 23] = [
+    const INDEXES: [(&str, &str); 25] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -131,6 +136,8 @@ mod tests {
             "idx_webhook_deliveries_endpoint_account_state_id",
         ),
         ("webhook_deliveries", "idx_webhook_deliveries_event_id"),
+        ("applications", "idx_applications_state_id"),
+        ("applications", "idx_applications_enterprise_id_state_id"),
         (
             "imported_password_hashes",
             "idx_imported_password_hashes_legacy",
@@ -379,7 +386,8 @@ mod tests {
                 "m20261206_000001_create_admin_tokens",
                 "m20261206_000002_admin_columns_and_indexes",
                 "m20261206_000101_create_webhook_outbox",
-                "m20261206_000201_create_imported_password_hashes"
+                "m20261206_000201_admin_enterprises_and_applications",
+                "m20261206_000202_create_imported_password_hashes"
             ]
         );
     }

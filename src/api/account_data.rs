@@ -5,22 +5,14 @@
 use poem_openapi::{Object, types::Example};
 
 use super::wire_types::{Apply, ApplyDetails, ApplyState};
-use crate::flows::account::{Account, ApplicationState};
+use crate::flows::account::{Account, Application, ApplicationState};
 
 /// The login `data` of an account: `enterprise_id` as a string, `apply` as
 /// `{}` or three fields.
 pub fn login_data(account: Account, token: &str, change_device: bool) -> LoginData {
     let apply = match account.latest_application {
         None => Apply::Never,
-        Some(application) => Apply::Latest(ApplyDetails {
-            apply_eid: application.enterprise_id,
-            apply_name: application.enterprise_name,
-            apply_state: match application.state {
-                ApplicationState::Rejected => ApplyState::Rejected,
-                ApplicationState::Pending => ApplyState::Pending,
-                ApplicationState::Approved => ApplyState::Approved,
-            },
-        }),
+        Some(application) => Apply::Latest(apply_details(application)),
     };
     LoginData {
         apply,
@@ -32,6 +24,19 @@ pub fn login_data(account: Account, token: &str, change_device: bool) -> LoginDa
         user_id: account.user_id,
         name: account.name,
         pemissions: account.permissions,
+    }
+}
+
+/// An application as `apply` shows it.
+pub fn apply_details(application: Application) -> ApplyDetails {
+    ApplyDetails {
+        apply_eid: application.enterprise_id,
+        apply_name: application.enterprise_name,
+        apply_state: match application.state {
+            ApplicationState::Rejected => ApplyState::Rejected,
+            ApplicationState::Pending => ApplyState::Pending,
+            ApplicationState::Approved => ApplyState::Approved,
+        },
     }
 }
 

@@ -13,7 +13,8 @@ use poem_openapi::{
 use serde_json::Value;
 
 use crate::domain::{
-    DeviceId, Expect, Flag, Mobile, Name, Password, Phone, RequestField, SessionId, SmsCodeInput,
+    DeviceId, EnterpriseId, Expect, Flag, Mobile, Name, Password, Phone, RequestField, SessionId,
+    SmsCodeInput,
 };
 
 /// Implements poem-openapi's traits for a domain type: `$name` is the
@@ -196,6 +197,21 @@ openapi_type!(
         schema.description = Some("会话id, 正整数 (a session's id, a positive integer)");
         schema.minimum = Some(1.0);
         schema.example = Some(Value::from(2));
+        schema
+    },
+    |value| Some(Value::from(value.get()))
+);
+
+openapi_type!(
+    EnterpriseId,
+    "enterprise_id",
+    {
+        let mut schema = MetaSchema::new_with_format("integer", "int64");
+        schema.description = Some(
+            "企业id, 正整数, 见GET enterprises (an enterprise's id, a positive integer, as `GET enterprises` lists it)",
+        );
+        schema.minimum = Some(1.0);
+        schema.example = Some(Value::from(1));
         schema
     },
     |value| Some(Value::from(value.get()))

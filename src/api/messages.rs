@@ -52,3 +52,11 @@ pub const SESSIONS_REVOKED: &str = "下线成功";
 /// sessions/revoke with an id that is no live session of this account.
 pub const NO_SUCH_SESSION: &str =
     "会话不存在或已失效 (no live session of this account has this id)";
+/// applications success: the application is made, pending.
+pub const APPLIED: &str = "申请已提交";
+/// applications while the user has a pending application.
+pub const APPLICATION_PENDING: &str = "已有待审核的申请";
+/// applications to the enterprise the user is a member of.
+pub const ALREADY_MEMBER: &str = "已是该企业成员";
+/// applications to an enterprise that does not exist.
+pub const NO_SUCH_ENTERPRISE: &str = "企业不存在";

@@ -28,6 +28,8 @@ mod session_token;
 mod utf8_fields;
 pub mod wire_types;
 
+mod applications;
+mod enterprises;
 mod forget_password;
 mod healthz;
 mod isregister;
@@ -66,6 +68,8 @@ document::operation_list!(
         logout::LogoutApi,
         sessions::SessionsApi,
         revoke_sessions::RevokeSessionsApi,
+        enterprises::EnterprisesApi,
+        applications::ApplicationsApi,
         root::RootApi,
         livez::LivezApi,
         healthz::HealthzApi,
@@ -280,6 +284,8 @@ mod tests {
         }
         operations.sort();
         let expected = [
+            ("/api/v4.0/applications", "post", "applications"),
+            ("/api/v4.0/enterprises", "get", "enterprises"),
             ("/api/v4.0/forget_password", "get", "forgetPasswordGet"),
             ("/api/v4.0/forget_password", "post", "forgetPassword"),
             ("/api/v4.0/isregister/{phone}", "get", "isregister"),

@@ -5,11 +5,17 @@
 //! can hold an unchecked phone number or password; [`RequestField`] reads
 //! each from any request field. No web framework is known here: how each
 //! type appears in the OpenAPI document lives in `api::field_schemas`.
+//!
+//! Beside them, [`account_event`]: the account events webhook endpoints
+//! receive, one struct per type (their schemas are derived with schemars
+//! and put into the OpenAPI document by `api::document`).
 
+pub mod account_event;
 mod character_classes;
 mod client_ip;
 mod code_purpose;
 mod device_id;
+mod enterprise_id;
 mod expect;
 mod flag;
 mod invalid;
@@ -20,9 +26,11 @@ mod request_field;
 mod session_id;
 mod sms_code;
 
+pub use account_event::AccountEvent;
 pub use client_ip::ClientIp;
 pub use code_purpose::CodePurpose;
 pub use device_id::DeviceId;
+pub use enterprise_id::EnterpriseId;
 pub use expect::Expect;
 pub use flag::Flag;
 pub use invalid::{Invalid, MISSING, NOT_UTF8};

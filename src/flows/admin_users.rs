@@ -5,8 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::error::FlowError;
+use super::{error::FlowError, events};
 use crate::{
+    domain::{
+        AccountEvent,
+        account_event::{RevokeReason, SessionRevoked, UserDeleted, UserDisabled, UserEnabled},
+    },
     state::AppState,
     store::{
         self,
@@ -130,14 +134,25 @@ pub async fn set_disabled(
     let Some(user) = admin_users::by_id(&txn, user_id).await? else {
         return Ok(None);
     };
-    admin_users::set_disabled(&txn, user_id, disabled, now).await?;
-    let kind = if disabled {
-        store::sessions::revoke_all(&txn, user_id, now).await?;
-        Kind::AdminDisable
+    let changed = admin_users::set_disabled(&txn, user_id, disabled, now).await?;
+    let (kind, event) = if disabled {
+        let sessions_revoked = store::sessions::revoke_all(&txn, user_id, now).await?;
+        let event = AccountEvent::Disabled(UserDisabled {
+            user_id: user_id.to_owned(),
+            sessions_revoked,
+        });
+        (Kind::AdminDisable, event)
     } else {
-        Kind::AdminEnable
+        let event = AccountEvent::Enabled(UserEnabled {
+            user_id: user_id.to_owned(),
+        });
+        (Kind::AdminEnable, event)
     };
     audit::record_admin(&txn, now, kind, admin, user_id, Some(&user.phone)).await?;
+    // Disabling a disabled account (or enabling an enabled one) is no event.
+    if changed {
+        events::publish(state, &txn, event, now).await?;
+    }
     let user = admin_users::by_id(&txn, user_id).await?;
     txn.commit().await?;
     Ok(user)
@@ -156,7 +171,11 @@ pub async fn revoke_sessions(
     let Some(user) = admin_users::by_id(&txn, user_id).await? else {
         return Ok(None);
     };
-    let live = store::sessions::live_of(&txn, user_id, now).await?.len() as u64;
+    let live: Vec<i64> = store::sessions::live_of(&txn, user_id, now)
+        .await?
+        .into_iter()
+        .map(|session| session.id)
+        .collect();
     store::sessions::revoke_all(&txn, user_id, now).await?;
     audit::record_admin(
         &txn,
@@ -167,8 +186,17 @@ pub async fn revoke_sessions(
         Some(&user.phone),
     )
     .await?;
+    let revoked = live.len() as u64;
+    if !live.is_empty() {
+        let event = AccountEvent::SessionRevoked(SessionRevoked {
+            user_id: user_id.to_owned(),
+            session_ids: live,
+            reason: RevokeReason::Admin,
+        });
+        events::publish(state, &txn, event, now).await?;
+    }
     txn.commit().await?;
-    Ok(Some(live))
+    Ok(Some(revoked))
 }
 
 /// When an account was deleted.
@@ -194,6 +222,10 @@ pub async fn delete(
     };
     admin_users::delete(&txn, &user).await?;
     audit::record_admin(&txn, now, Kind::AdminDelete, admin, user_id, None).await?;
+    let event = AccountEvent::Deleted(UserDeleted {
+        user_id: user_id.to_owned(),
+    });
+    events::publish(state, &txn, event, now).await?;
     txn.commit().await?;
     Ok(Some(Deleted { at: now }))
 }

@@ -1,9 +1,9 @@
 //! `login`: a password checked within the lockout, the device binding
 //! moved, a new session opened.
 
-use super::{account::Account, error::FlowError, refusals::count_refusal};
+use super::{account::Account, error::FlowError, events, refusals::count_refusal};
 use crate::{
-    domain::{ClientIp, DeviceId, Password, Phone},
+    domain::{AccountEvent, ClientIp, DeviceId, Password, Phone, account_event::UserLoggedIn},
     password_hasher::{HashError, HashTicket},
     state::AppState,
     store::{
@@ -119,6 +119,12 @@ pub async fn login(
     }
     let token = open_session(state, &txn, &user.id, device, now).await?;
     audit::set_outcome(&txn, reservation, Outcome::Success).await?;
+    let event = AccountEvent::LoggedIn(UserLoggedIn {
+        user_id: user.id.clone(),
+        device_id: device.as_str().to_owned(),
+        change_device,
+    });
+    events::publish(state, &txn, event, now).await?;
     txn.commit().await?;
     let account = Account::from_view(users::account_view(&state.db, user).await?)?;
     Ok(LoginOutcome::LoggedIn {

@@ -17,14 +17,31 @@
 //! - [`admin_tokens`]: the admin API's tokens, created, listed and revoked.
 //! - [`admin_users`]: support staff's search, view, disable, enable and
 //!   deletion of accounts, each change audited under the admin token.
+//! - [`admin_enterprises`]: support staff's enterprises: created, listed
+//!   with member counts, renamed, deleted.
+//! - [`admin_applications`]: support staff's list and decisions of
+//!   applications to join an enterprise.
+//! - [`admin_members`]: support staff's changes to an account's
+//!   permissions and membership.
+//! - [`applications`]: a user's side of applications: the enterprises to
+//!   apply to, and applying.
+//!
+//! Every flow that changes an account publishes its event with one call,
+//! `events::publish(state, &txn, AccountEvent::…, now)`, in the
+//! transaction of the change (`events`, shared by every flow).
 //!
 //! Every refusal by a limit (429) is counted through one helper
 //! (`refusals`): a metric by limit and a row per key per hour.
 
 pub mod account;
+pub mod admin_applications;
+pub mod admin_enterprises;
+pub mod admin_members;
 pub mod admin_tokens;
 pub mod admin_users;
+pub mod applications;
 mod error;
+pub mod events;
 pub mod housekeeping;
 pub mod legacy_hashes;
 pub mod login;

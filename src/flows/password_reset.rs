@@ -2,9 +2,11 @@
 //! window for the client that verified it; `forget_password` sets the new
 //! password through that window, and attempts without one are limited.
 
-use super::{error::FlowError, refusals::count_refusal};
+use super::{error::FlowError, events, refusals::count_refusal};
 use crate::{
-    domain::{ClientIp, CodePurpose, Password, Phone},
+    domain::{
+        AccountEvent, ClientIp, CodePurpose, Password, Phone, account_event::UserPasswordReset,
+    },
     password_hasher::HashError,
     state::AppState,
     store::{
@@ -123,8 +125,13 @@ pub async fn reset_password(
         return Ok(ResetOutcome::NotVerified);
     }
     users::set_password_hash(&txn, &user.id, password_hash, now).await?;
-    sessions::revoke_all(&txn, &user.id, now).await?;
+    let sessions_revoked = sessions::revoke_all(&txn, &user.id, now).await?;
     audit::record(&txn, now, Kind::PasswordReset, Outcome::Success, &actor).await?;
+    let event = AccountEvent::PasswordReset(UserPasswordReset {
+        user_id: user.id.clone(),
+        sessions_revoked,
+    });
+    events::publish(state, &txn, event, now).await?;
     txn.commit().await?;
     Ok(ResetOutcome::Changed)
 }

@@ -1,8 +1,11 @@
 //! `register`: a new account bound to its device, with its first session.
 
-use super::{error::FlowError, refusals::count_refusal};
+use super::{error::FlowError, events, refusals::count_refusal};
 use crate::{
-    domain::{ClientIp, CodePurpose, DeviceId, Name, Password, Phone},
+    domain::{
+        AccountEvent, ClientIp, CodePurpose, DeviceId, Name, Password, Phone,
+        account_event::UserRegistered,
+    },
     password_hasher::HashError,
     state::AppState,
     store::{
@@ -125,6 +128,12 @@ pub async fn register(
     // A new account has no other session: the cap holds (imported accounts
     // are capped at their next login).
     audit::record(&txn, now, Kind::Register, Outcome::Success, &actor).await?;
+    let event = AccountEvent::Registered(UserRegistered {
+        user_id: user_id.clone(),
+        phone: request.phone.as_str().to_owned(),
+        device_id: request.device.as_str().to_owned(),
+    });
+    events::publish(state, &txn, event, now).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered {
         user_id,

@@ -8,9 +8,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{account::Account, error::FlowError};
+use super::{account::Account, error::FlowError, events};
 use crate::{
-    domain::ClientIp,
+    domain::{
+        AccountEvent, ClientIp,
+        account_event::{RevokeReason, SessionRevoked},
+    },
     state::AppState,
     store::{
         self, LockKey,
@@ -144,6 +147,14 @@ pub async fn revoke_sessions(
         })
         .collect();
     audit::record_each(&txn, now, Kind::SessionRevoke, Outcome::Success, &actors).await?;
+    if !revoked_now.is_empty() {
+        let event = AccountEvent::SessionRevoked(SessionRevoked {
+            user_id: user.id.clone(),
+            session_ids: revoked_now.iter().map(|session| session.id).collect(),
+            reason: RevokeReason::User,
+        });
+        events::publish(state, &txn, event, now).await?;
+    }
     txn.commit().await?;
     Ok(match target {
         RevokeTarget::One(_) if revoked == 0 => RevokeOutcome::NoSuchSession,
@@ -161,14 +172,22 @@ pub async fn logout(
     let Some((session, user)) = authenticated(state, token, now).await? else {
         return Ok(false);
     };
-    let revoked = sessions::revoke(&state.db, token, now).await?;
+    let txn = store::begin_write(&state.db).await?;
+    let revoked = sessions::revoke(&txn, token, now).await?;
     if revoked {
         let actor = Actor {
             phone: Some(user.phone.as_str()),
             client,
             device: Some(session.device_identifier.as_str()),
         };
-        audit::record(&state.db, now, Kind::Logout, Outcome::Success, &actor).await?;
+        audit::record(&txn, now, Kind::Logout, Outcome::Success, &actor).await?;
+        let event = AccountEvent::SessionRevoked(SessionRevoked {
+            user_id: user.id.clone(),
+            session_ids: vec![session.id],
+            reason: RevokeReason::Logout,
+        });
+        events::publish(state, &txn, event, now).await?;
     }
+    txn.commit().await?;
     Ok(revoked)
 }

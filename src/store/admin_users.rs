@@ -67,7 +67,7 @@ fn past_prefix(prefix: &str) -> Option<String> {
 }
 
 /// `text` as a LIKE pattern matching itself anywhere, `\` escaping.
-fn contains_pattern(text: &str) -> LikeExpr {
+pub(super) fn contains_pattern(text: &str) -> LikeExpr {
     let mut escaped = String::with_capacity(text.len() + 2);
     escaped.push('%');
     for c in text.chars() {

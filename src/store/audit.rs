@@ -41,6 +41,22 @@ pub enum Kind {
     AdminRevokeSessions,
     /// An admin deleted an account: the tombstone, with its user id and no phone.
     AdminDelete,
+    /// An admin created an enterprise.
+    AdminEnterpriseCreate,
+    /// An admin renamed an enterprise.
+    AdminEnterpriseRename,
+    /// An admin deleted an enterprise.
+    AdminEnterpriseDelete,
+    /// An admin approved an application (the user became a member).
+    AdminApprove,
+    /// An admin rejected an application.
+    AdminReject,
+    /// An admin set an account's permissions.
+    AdminPermissions,
+    /// An admin removed an account from its enterprise.
+    AdminRemoveMembership,
+    /// A user applied to join an enterprise.
+    Apply,
 }
 
 impl Kind {
@@ -59,6 +75,14 @@ impl Kind {
             Self::AdminEnable => "admin_enable",
             Self::AdminRevokeSessions => "admin_revoke_sessions",
             Self::AdminDelete => "admin_delete",
+            Self::AdminEnterpriseCreate => "admin_enterprise_create",
+            Self::AdminEnterpriseRename => "admin_enterprise_rename",
+            Self::AdminEnterpriseDelete => "admin_enterprise_delete",
+            Self::AdminApprove => "admin_approve",
+            Self::AdminReject => "admin_reject",
+            Self::AdminPermissions => "admin_permissions",
+            Self::AdminRemoveMembership => "admin_remove_membership",
+            Self::Apply => "apply",
         }
     }
 }
@@ -157,13 +181,46 @@ pub async fn record_admin(
     user_id: &str,
     phone: Option<&str>,
 ) -> Result<(), DbErr> {
+    let subject = Subject {
+        user_id: Some(user_id),
+        phone,
+        ..Subject::default()
+    };
+    record_admin_on(db, now, kind, admin_token, &subject).await
+}
+
+/// What an admin action concerned: an account (by id, and its phone
+/// unless it is to be forgotten), an enterprise, an application.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Subject<'a> {
+    /// The account.
+    pub user_id: Option<&'a str>,
+    /// The account's phone.
+    pub phone: Option<&'a str>,
+    /// The enterprise.
+    pub enterprise_id: Option<i64>,
+    /// The application.
+    pub application_id: Option<i64>,
+}
+
+/// Appends the event of an admin action: `kind` on `subject`, by the admin
+/// token named `admin_token`.
+pub async fn record_admin_on(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: Kind,
+    admin_token: &str,
+    subject: &Subject<'_>,
+) -> Result<(), DbErr> {
     let event = audit_events::ActiveModel {
         created_at: Set(now),
         kind: Set(kind.as_str().to_owned()),
         outcome: Set(Outcome::Success.as_str().to_owned()),
-        phone: Set(phone.map(str::to_owned)),
+        phone: Set(subject.phone.map(str::to_owned)),
         admin_token: Set(Some(admin_token.to_owned())),
-        user_id: Set(Some(user_id.to_owned())),
+        user_id: Set(subject.user_id.map(str::to_owned)),
+        enterprise_id: Set(subject.enterprise_id),
+        application_id: Set(subject.application_id),
         ..Default::default()
     };
     audit_events::Entity::insert(event)

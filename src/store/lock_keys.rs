@@ -25,6 +25,10 @@ pub enum LockKey {
     ResetsFromNetwork(String),
     /// Opening, capping and revoking the sessions of an account (its user id).
     SessionsOfAccount(String),
+    /// The applications of an account (its user id): one pending at a time.
+    ApplicationsOfAccount(String),
+    /// The members of an enterprise (its id): none join one being deleted.
+    MembersOfEnterprise(i64),
 }
 
 impl LockKey {
@@ -62,6 +66,16 @@ impl LockKey {
     pub fn sessions_of(user_id: &str) -> Self {
         Self::SessionsOfAccount(user_id.to_owned())
     }
+
+    /// The applications of account `user_id`.
+    pub fn applications_of(user_id: &str) -> Self {
+        Self::ApplicationsOfAccount(user_id.to_owned())
+    }
+
+    /// The members of enterprise `enterprise_id`.
+    pub fn members_of(enterprise_id: i64) -> Self {
+        Self::MembersOfEnterprise(enterprise_id)
+    }
 }
 
 /// The key as the database's lock is named (`login:phone:13800000000`).
@@ -75,6 +89,8 @@ impl fmt::Display for LockKey {
             Self::ResetsOfPhone(phone) => write!(f, "reset:phone:{phone}"),
             Self::ResetsFromNetwork(network) => write!(f, "reset:network:{network}"),
             Self::SessionsOfAccount(user_id) => write!(f, "sessions:user:{user_id}"),
+            Self::ApplicationsOfAccount(user_id) => write!(f, "applications:user:{user_id}"),
+            Self::MembersOfEnterprise(id) => write!(f, "members:enterprise:{id}"),
         }
     }
 }

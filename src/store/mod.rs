@@ -12,12 +12,16 @@
 //! - [`webhooks`]: the outbox of account events and their deliveries.
 //! - [`admin_tokens`]: the admin API's tokens, stored only as hashes.
 //! - [`admin_users`]: accounts as support staff search, disable and delete them.
+//! - [`enterprises`]: enterprises, their member counts, and memberships.
+//! - [`applications`]: applications to join an enterprise, and their decisions.
 //! - [`import`]: what `account-api import` reads and writes, a batch at a time.
 
 pub mod admin_tokens;
 pub mod admin_users;
+pub mod applications;
 pub mod audit;
 pub mod codes;
+pub mod enterprises;
 mod error;
 pub mod import;
 pub mod limits;

@@ -223,19 +223,18 @@ pub async fn revoked_at(
         .await
 }
 
-/// Marks every live session of `user_id` revoked at `now`.
+/// Marks every live session of `user_id` revoked at `now`; how many.
 pub async fn revoke_all(
     db: &impl ConnectionTrait,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    sessions::Entity::update_many()
+) -> Result<u64, DbErr> {
+    let revoked = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(live(user_id, now))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(revoked.rows_affected)
 }
 
 /// Deletes sessions that expired, or were revoked more than [`KEEP_REVOKED`] ago; how many.

@@ -19,6 +19,7 @@ use crate::{
     sms_sender::SmsSender,
     startup::{BackgroundTasks, Overrides, StatementObserver},
     state::AppState,
+    webhooks::WorkerOptions,
 };
 
 /// What a [`TestServer`] is started with beyond its settings.
@@ -89,6 +90,11 @@ impl TestServer {
             sandbox: None,
             background_tasks: options.background_tasks.unwrap_or(BackgroundTasks::Held),
             hash_cost: Some(options.hash_cost.unwrap_or(HashCost::LIGHTEST)),
+            // Deliveries are polled for often: tests wait for them.
+            webhook_worker: Some(WorkerOptions {
+                poll_interval: std::time::Duration::from_millis(100),
+                ..WorkerOptions::default()
+            }),
         };
         let application = Application::build_with(settings, overrides)
             .await

@@ -105,6 +105,17 @@ impl WorkerHandle {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
+
+    /// Stops the worker, waiting at most `grace` for the attempts under
+    /// way; after it they are abandoned (their claims expire and the
+    /// deliveries are made again: at least once).
+    pub async fn stop_within(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace, &mut self.task).await.is_err() {
+            self.task.abort();
+            tracing::warn!("webhooks: attempts under way at the stop were abandoned");
+        }
+    }
 }
 
 /// Starts the worker delivering to `endpoints` from `db`.

@@ -27,8 +27,10 @@ pub(super) struct Case<'a> {
     pub(super) setup: Setup,
     /// The case's first client address (every request but some resets).
     pub(super) client: Client,
-    /// The second client address, where the deployment has one.
-    pub(super) second: Option<Client>,
+    /// The second client address, where the deployment has one; its
+    /// client is made when a step first needs it (a client costs a thread).
+    pub(super) second: Option<IpAddr>,
+    second_client: OnceLock<Client>,
     pub(super) phones: [String; PHONES],
     /// The codes the deployment sent, by phone and purpose, oldest first.
     pub(super) codes: [[Vec<String>; 2]; PHONES],
@@ -54,10 +56,7 @@ impl<'a> Case<'a> {
         let base_url = deployment.base_url();
         let (client, second) = if capabilities.loopback {
             let [first, other] = next_addresses();
-            let second = setup
-                .second_address
-                .then(|| Client::bound_to(base_url, other))
-                .transpose()?;
+            let second = setup.second_address.then_some(other);
             (Client::bound_to(base_url, first)?, second)
         } else {
             (Client::new(base_url)?, None)
@@ -71,6 +70,7 @@ impl<'a> Case<'a> {
             setup,
             client,
             second,
+            second_client: OnceLock::new(),
             phones: std::array::from_fn(|i| format!("10{:09}", (block + i as u64) % 1_000_000_000)),
             codes: Default::default(),
             codes_sent: None,
@@ -89,10 +89,16 @@ impl<'a> Case<'a> {
             }
             | Step::ForgetPassword {
                 peer: Peer::Second, ..
-            } => self
-                .second
-                .as_ref()
-                .ok_or_else(|| format!("{step:?} needs a second client address")),
+            } => {
+                let address = self
+                    .second
+                    .ok_or_else(|| format!("{step:?} needs a second client address"))?;
+                if let Some(client) = self.second_client.get() {
+                    return Ok(client);
+                }
+                let client = Client::bound_to(self.deployment.base_url(), address)?;
+                Ok(self.second_client.get_or_init(|| client))
+            }
             _ => Ok(&self.client),
         }
     }

@@ -56,7 +56,8 @@
 //!   `compare`: answers against predictions; `tally`: what a run covered.
 //! - `deployment`: what differs between deployments ([`Deployment`]), and
 //!   [`Remote`]; `driver`: the run ([`run`], [`ModelReport`]); `options`:
-//!   `--model`'s flags ([`ModelArgs`]).
+//!   `--model`'s flags ([`ModelArgs`]); `replay`: sequences taken on a
+//!   deployment with no prediction ([`Sequence`], for `contract-tests compare`).
 
 mod args;
 mod case;
@@ -66,6 +67,7 @@ mod driver;
 mod expected;
 mod limits;
 mod options;
+mod replay;
 mod requests;
 mod rules;
 mod state;
@@ -78,4 +80,5 @@ pub use deployment::{Capabilities, Deployment, Remote};
 pub use driver::{ModelConfig, ModelReport, run};
 pub use limits::{Limits, Ms};
 pub use options::{ModelArgs, VerificationFlag, run_against};
+pub use replay::{Exchange, LONGEST_SEQUENCE, Replayed, Sequence, sequences};
 pub use state::Setup;

@@ -221,8 +221,15 @@ impl Case<'_> {
         via: TokenVia,
     ) -> HttpRequest {
         let token = match session {
-            SessionRef::Issued(k) => Some(self.tokens[k].clone()),
-            SessionRef::Unknown => Some("0123456789abcdef0123456789abcdef".to_owned()),
+            // A deployment that opened fewer sessions than the model (one
+            // `compare` replays on) is shown a token it never gave.
+            SessionRef::Issued(k) => Some(
+                self.tokens
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| UNKNOWN_TOKEN.to_owned()),
+            ),
+            SessionRef::Unknown => Some(UNKNOWN_TOKEN.to_owned()),
             SessionRef::Missing => None,
         };
         let mut request = HttpRequest {
@@ -245,6 +252,9 @@ impl Case<'_> {
         request
     }
 }
+
+/// A well-formed token no one was given.
+const UNKNOWN_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 /// One forget_password of a [`Step::Poll`].
 pub(super) fn poll_attempt(phone: usize, code: &CodeArg, peer: Peer) -> Step {

@@ -25,3 +25,4 @@ mod shrink;
 pub use config::RunConfig;
 pub use outcome::{Failure, Observed, TargetReport};
 pub use setup::{Checker, SetupError};
+pub(crate) use shrink::shrink_while;

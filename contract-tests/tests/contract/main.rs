@@ -24,10 +24,14 @@
 //! - `diff`: the breaking-change gate (`contract-tests diff`): the committed
 //!   document against `openapi/released/4.0.json`, and each rule on
 //!   documents broken on purpose.
+//! - `compare`: `contract-tests compare` between two servers: alike with
+//!   the same settings; a planted difference (a login lockout the old one
+//!   lacked) caught, shrunk, reported, and accepted by an `--allow` file.
 //! - `readme`: the CI recipes of `contract-tests/README.md` call the binary as it parses.
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
+mod compare;
 mod diff;
 mod model;
 mod model_remote;

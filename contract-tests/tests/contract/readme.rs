@@ -112,6 +112,8 @@ fn every_contract_tests_command_of_the_ci_recipes_parses() {
                     gate |= old == Path::new("openapi/released/4.0.json")
                         && new == Path::new("openapi/openapi.json");
                 }
+                // A recipe may compare deployments too; it is parsed above.
+                Some(Command::Compare { .. }) => {}
                 None => {
                     run_with_reports |= cli.base_url.as_deref() == Some("$DEPLOYMENT_URL")
                         && cli.junit.is_some()

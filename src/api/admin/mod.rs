@@ -10,7 +10,10 @@
     reason = "an error is built once per refused request, never passed along a hot path"
 )]
 
+mod applications;
 mod auth;
+mod enterprises;
+mod members;
 pub mod problem;
 mod user_sessions;
 mod user_status;
@@ -37,6 +40,12 @@ pub enum AdminTags {
     /// Accounts: search, look at one, disable, enable, end its sessions, delete.
     #[oai(rename = "users")]
     Users,
+    /// Enterprises: create, list with member counts, rename, delete.
+    #[oai(rename = "enterprises")]
+    Enterprises,
+    /// Applications to join an enterprise: list, approve, reject.
+    #[oai(rename = "applications")]
+    Applications,
 }
 
 crate::api::document::operation_list!(
@@ -46,6 +55,9 @@ crate::api::document::operation_list!(
         users::UsersApi,
         user_status::UserStatusApi,
         user_sessions::UserSessionsApi,
+        members::MembersApi,
+        enterprises::EnterprisesApi,
+        applications::ApplicationsApi,
     )
 );
 
@@ -53,7 +65,8 @@ crate::api::document::operation_list!(
 pub fn admin_service() -> OpenApiService<AdminOperations, ()> {
     OpenApiService::new(admin_operations(), "Account API admin", "1").description(
         "The admin API of account-api, for support staff: find accounts, disable and \
-             enable them, end their sessions, delete them. Served only on the address of \
+             enable them, end their sessions, delete them; manage enterprises; decide \
+             applications to join them; set members' permissions. Served only on the address of \
              `serve --admin-listen` (never on the public listener). Every request carries \
              `Authorization: Bearer adm_...`, a token made with `account-api admin-token \
              create --name NAME`; every change writes an audit row naming that token. \

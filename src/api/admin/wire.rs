@@ -172,7 +172,72 @@ pub fn known_user_id(user_id: &str) -> Result<&str, AdminError> {
     }
 }
 
+/// `text` as a positive id in decimal digits, if it is one.
+pub fn parse_id(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok().filter(|id| *id > 0)
+}
+
 /// The 404 of an unknown account.
 pub fn no_such_user(user_id: &str) -> AdminError {
     AdminError::not_found(format!("no account has the id {user_id:?}"))
+}
+
+/// The most permissions an account has.
+pub const MAX_PERMISSIONS: usize = 64;
+/// The most characters of one permission.
+pub const MAX_PERMISSION_CHARS: usize = 64;
+
+/// `permissions` as stored: each 1 to 64 characters, no control
+/// characters, at most 64 of them; repeats dropped, the order kept.
+pub fn checked_permissions(permissions: Vec<String>) -> Result<Vec<String>, AdminError> {
+    if permissions.len() > MAX_PERMISSIONS {
+        return Err(AdminError::bad_field(
+            "permissions",
+            format!("must be at most {MAX_PERMISSIONS} permissions"),
+        ));
+    }
+    let mut kept: Vec<String> = Vec::with_capacity(permissions.len());
+    for permission in permissions {
+        let chars = permission.chars().count();
+        if chars == 0 || chars > MAX_PERMISSION_CHARS || permission.chars().any(char::is_control) {
+            return Err(AdminError::bad_field(
+                "permissions",
+                format!(
+                    "each must be 1 to {MAX_PERMISSION_CHARS} characters, none a control \
+                     character"
+                ),
+            ));
+        }
+        if !kept.contains(&permission) {
+            kept.push(permission);
+        }
+    }
+    Ok(kept)
+}
+
+/// An account's membership: its enterprise and permissions.
+#[derive(Debug, Clone, Object)]
+pub struct MemberItem {
+    /// The account's id.
+    pub user_id: String,
+    /// The enterprise it is a member of; null when none.
+    pub enterprise_id: Option<i64>,
+    /// Its permissions (`pemissions` in the v4.0 login).
+    pub permissions: Vec<String>,
+}
+
+impl MemberItem {
+    /// The membership of `user`.
+    pub fn new(user: &User) -> Result<Self, AdminError> {
+        let permissions = serde_json::from_value(user.permissions.clone())
+            .map_err(|err| AdminError::internal("permissions", &err))?;
+        Ok(Self {
+            user_id: user.id.clone(),
+            enterprise_id: user.enterprise_id,
+            permissions,
+        })
+    }
 }

@@ -43,12 +43,17 @@
 //! - `command_output`: the printing subcommands into a closed pipe.
 //! - `statement_log`: the statement log shows no secret.
 //! - `webhooks`: the outbox and delivery worker of account events against
-//!   a local receiver (signatures, retries, order, rollback, two workers).
+//!   a local receiver (signatures, retries, order, rollback, two workers);
+//!   `events`: the same end to end, the flows publishing through HTTP, the
+//!   binary killed and restarted, two instances.
 //! - `layers`: the source keeps the layering of `src/lib.rs` (read with syn).
 //! - `admin_tokens`: `admin-token create | list | revoke`; `admin`: the
-//!   admin API on its own listener, its tokens, errors, search and changes.
+//!   admin API on its own listener, its tokens, errors, search and changes;
+//!   `admin_applications`: enterprises, applications and memberships, and
+//!   the user's side of applications, the whole lifecycle.
 
 mod admin;
+mod admin_applications;
 mod admin_tokens;
 mod audit;
 mod bad_requests;
@@ -62,6 +67,7 @@ mod database_settings;
 mod dead_codes;
 mod demo;
 mod durability;
+mod events;
 mod forget_password;
 mod forwarded_clients;
 mod helpers;

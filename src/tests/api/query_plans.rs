@@ -281,10 +281,14 @@ async fn audit_events_past_the_retention_are_purged_by_the_hourly_task() {
 fn index_ordered_walk(backend: Backend, plan: &[String]) -> bool {
     match backend {
         Backend::Sqlite => {
+            // `enterprises.id` is the rowid: a bare `SCAN enterprises`
+            // walks it in id order.
             plan.iter().all(|line| !line.contains("TEMP B-TREE"))
-                && plan
-                    .iter()
-                    .all(|line| !line.starts_with("SCAN") || line.contains("USING"))
+                && plan.iter().all(|line| {
+                    !line.starts_with("SCAN")
+                        || line.contains("USING")
+                        || line == "SCAN enterprises"
+                })
         }
         Backend::Postgres => plan
             .iter()
@@ -355,6 +359,108 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
         .await;
     }
     call(Method::GET, format!("/admin/v1/users/{user_id}")).await;
+    // Enterprises, applications and memberships.
+    let client_of_admin = client.clone();
+    let send = |method: Method, path: String, body: serde_json::Value| {
+        let request = client_of_admin
+            .request(method, app.admin_url(&path))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert!(status.is_success(), "{path}: {status} {body}");
+            body
+        }
+    };
+    let name = serde_json::json!({"name": "apple"});
+    let created = send(
+        Method::POST,
+        "/admin/v1/enterprises".to_owned(),
+        name.clone(),
+    )
+    .await;
+    let enterprise = created["id"].as_i64().unwrap();
+    send(
+        Method::POST,
+        "/admin/v1/enterprises".to_owned(),
+        name.clone(),
+    )
+    .await;
+    send(
+        Method::PATCH,
+        format!("/admin/v1/enterprises/{enterprise}"),
+        name.clone(),
+    )
+    .await;
+    let first = call(Method::GET, "/admin/v1/enterprises?limit=1".to_owned()).await;
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    call(
+        Method::GET,
+        format!("/admin/v1/enterprises?limit=1&cursor={cursor}"),
+    )
+    .await;
+    call(Method::GET, "/admin/v1/enterprises?name=pp".to_owned()).await;
+    let session = app.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let enterprises = app
+        .send(
+            app.request(Method::GET, "/api/v4.0/enterprises?name=pp")
+                .bearer_auth(&session),
+        )
+        .await;
+    assert_eq!(enterprises.code(), 200, "{}", enterprises.text);
+    let applied = app
+        .send(
+            app.request(Method::POST, "/api/v4.0/applications")
+                .bearer_auth(&session)
+                .form(&[("enterprise_id", enterprise.to_string())]),
+        )
+        .await;
+    assert_eq!(applied.code(), 200, "{}", applied.text);
+    for query in [
+        "limit=1",
+        "state=pending",
+        "state=approved&limit=1",
+        &format!("enterprise_id={enterprise}&limit=1"),
+        &format!("enterprise_id={enterprise}&state=rejected"),
+    ] {
+        let page = call(Method::GET, format!("/admin/v1/applications?{query}")).await;
+        if let Some(cursor) = page["next_cursor"].as_str() {
+            call(
+                Method::GET,
+                format!("/admin/v1/applications?{query}&cursor={cursor}"),
+            )
+            .await;
+        }
+    }
+    let listed = call(Method::GET, "/admin/v1/applications".to_owned()).await;
+    let application = listed["items"][0]["id"].as_i64().unwrap();
+    send(
+        Method::POST,
+        format!("/admin/v1/applications/{application}/approve"),
+        serde_json::json!({"permissions": ["member"]}),
+    )
+    .await;
+    send(
+        Method::PUT,
+        format!("/admin/v1/users/{user_id}/permissions"),
+        serde_json::json!({"permissions": ["viewer"]}),
+    )
+    .await;
+    call(
+        Method::DELETE,
+        format!("/admin/v1/users/{user_id}/membership"),
+    )
+    .await;
+    call(
+        Method::DELETE,
+        format!("/admin/v1/enterprises/{enterprise}"),
+    )
+    .await;
     call(Method::POST, format!("/admin/v1/users/{user_id}/disable")).await;
     call(Method::POST, format!("/admin/v1/users/{user_id}/enable")).await;
     call(
@@ -376,11 +482,12 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
         explained += 1;
         let plan = plan(&app, statement).await;
         let search_page = sql.starts_with("SELECT")
-            && sql.contains("FROM \"users\"")
+            && (sql.contains("FROM \"users\"") || sql.contains("FROM \"enterprises\""))
             && sql.contains("ORDER BY")
             && sql.contains("LIMIT");
-        // A page may walk the users' id or phone index in order from its
-        // cursor, stopping at LIMIT (no filter, or a name substring);
+        // A page may walk the users' id or phone index (or the
+        // enterprises' id) in order from its cursor, stopping at LIMIT (no
+        // filter, or a name substring);
         // anything else reading a whole table has no index.
         if let Some(scan) = full_scan(backend, &plan)
             && !(search_page && index_ordered_walk(backend, &plan))

@@ -421,3 +421,73 @@ async fn a_killed_sandbox_is_cleaned_up_by_the_next_start_and_a_running_one_neve
         next.logs()
     );
 }
+
+#[tokio::test]
+async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approvals() {
+    let server = ServerProcess::sandbox(&["--admin-listen", "127.0.0.1:0"]).await;
+    let sandbox = server.client();
+    let token = server
+        .first_printed_line()
+        .await
+        .expect("the admin token on standard output");
+    assert!(token.starts_with("adm_") && token.len() == 68, "{token:?}");
+    assert!(!server.logs().contains(&token), "the token is in the log");
+    let admin_address = server
+        .logged_field("serving the admin API", "admin_address")
+        .expect("the admin address in the log");
+    let admin = reqwest::Client::new();
+    let url = |path: &str| format!("http://{admin_address}{path}");
+
+    let refused = admin
+        .get(url("/admin/v1/applications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    // The demo's pending applications, pending first.
+    let listed: Value = admin
+        .get(url("/admin/v1/applications?state=pending"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{listed}");
+    let user_id = sandbox
+        .login("13900000002", "demo123456", "web")
+        .await
+        .data()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = items
+        .iter()
+        .find(|item| item["user_id"] == user_id.as_str())
+        .expect("13900000002's pending application")["id"]
+        .as_i64()
+        .unwrap();
+    let approved = admin
+        .post(url(&format!("/admin/v1/applications/{id}/approve")))
+        .bearer_auth(&token)
+        .json(&json!({"permissions": ["member"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    let login = sandbox.login("13900000002", "demo123456", "web").await;
+    assert_eq!(login.data()["apply"]["apply_state"], "1", "{}", login.text);
+    assert_eq!(login.data()["enterprise_id"], "1");
+    assert_eq!(login.data()["pemissions"], json!(["member"]));
+    // The admin API is not on the sandbox's own listener.
+    let public = sandbox
+        .send(
+            sandbox
+                .request(Method::GET, "/admin/v1/applications")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(public.status, 404);
+}

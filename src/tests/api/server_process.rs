@@ -20,6 +20,8 @@ pub struct ServerProcess {
     child: Child,
     client: ApiClient,
     logs: Arc<Mutex<Vec<String>>>,
+    /// The lines it printed on standard output.
+    printed: Arc<Mutex<Vec<String>>>,
     /// A sandbox's temporary directory (`TMPDIR`), stopped with SIGTERM
     /// when dropped so that it cleans up after itself.
     sandbox_temp: Option<tempfile::TempDir>,
@@ -99,10 +101,19 @@ impl ServerProcess {
         }
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the account-api binary");
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Arc::clone(&printed);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                lines.lock().unwrap().push(line);
+            }
+        });
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (address_tx, address_rx) = mpsc::channel();
         let stderr = child.stderr.take().expect("piped stderr");
@@ -141,6 +152,7 @@ impl ServerProcess {
             child,
             client: ApiClient::connect(port).await,
             logs,
+            printed,
             sandbox_temp: None,
         }
     }
@@ -185,6 +197,19 @@ impl ServerProcess {
             .and_then(|line| field(line, name))
     }
 
+    /// The first line the server printed on standard output, waiting for
+    /// it a little: the pipes are read by threads of their own.
+    pub async fn first_printed_line(&self) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let first = self.printed.lock().unwrap().first().cloned();
+            if first.is_some() || Instant::now() > deadline {
+                return first;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -203,18 +228,31 @@ impl ServerProcess {
     /// The last code the log sender wrote for `phone`, waiting a little for
     /// the line: the answer can arrive before the log line is read.
     pub async fn logged_code(&self, phone: &str) -> Option<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        self.wait_for_codes(phone, 1).await.pop()
+    }
+
+    /// The `n`th code (from 0) the log sender wrote for `phone`, waiting for
+    /// its line: after a second send, the last line read may still be the
+    /// first code's.
+    pub async fn nth_logged_code(&self, phone: &str, n: usize) -> Option<String> {
+        self.wait_for_codes(phone, n + 1).await.get(n).cloned()
+    }
+
+    /// The codes written for `phone` so far, in order, once there are at
+    /// least `count` of them or a deadline generous for a busy machine passed.
+    async fn wait_for_codes(&self, phone: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let code = self
+            let codes: Vec<String> = self
                 .logs
                 .lock()
                 .unwrap()
                 .iter()
-                .rev()
                 .filter(|line| line.contains("SMS code") && line.contains(phone))
-                .find_map(|line| field(line, "code"));
-            if code.is_some() || Instant::now() > deadline {
-                return code;
+                .filter_map(|line| field(line, "code"))
+                .collect();
+            if codes.len() >= count || Instant::now() > deadline {
+                return codes;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -47,16 +47,17 @@ async fn password_hash(db: &DatabaseConnection) -> String {
         .password_hash
 }
 
-/// The code the log sender wrote for [`PHONE`] last; panics without one.
-async fn code_sent(server: &ServerProcess, expect: u8) -> String {
+/// Sends a code for [`PHONE`] (`expect` as `sendsms` takes it) and returns
+/// it: the `nth` (from 0) the log sender wrote; panics without one.
+async fn code_sent(server: &ServerProcess, expect: u8, nth: usize) -> String {
     let sent = server
         .get(&format!("/api/v4.0/sendsms/{PHONE}?expect={expect}"))
         .await;
     assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
     server
-        .logged_code(PHONE)
+        .nth_logged_code(PHONE, nth)
         .await
-        .unwrap_or_else(|| panic!("no code in the log:\n{}", server.logs()))
+        .unwrap_or_else(|| panic!("no code number {nth} in the log:\n{}", server.logs()))
 }
 
 async fn logged_in(server: &ServerProcess, password: &str) -> String {
@@ -84,7 +85,7 @@ async fn the_statement_log_shows_the_statements_but_no_secret() {
     .await;
     let db = Database::connect(database.url()).await.unwrap();
 
-    let sign_up_code = code_sent(&server, 0).await;
+    let sign_up_code = code_sent(&server, 0, 0).await;
     let registered = server
         .post_form(
             "/api/v4.0/register",
@@ -110,7 +111,7 @@ async fn the_statement_log_shows_the_statements_but_no_secret() {
         .await;
     assert_eq!(me.code(), 200, "{}", me.text);
 
-    let reset_code = code_sent(&server, 1).await;
+    let reset_code = code_sent(&server, 1, 1).await;
     let verified = server
         .get(&format!(
             "/api/v4.0/verify_code?phone={PHONE}&code={reset_code}"

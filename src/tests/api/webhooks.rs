@@ -30,31 +30,32 @@ use serde_json::json;
 
 use crate::helpers::{on_postgresql_only, test_name};
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// How long a condition may take to become true on a busy machine.
-const DEADLINE: Duration = Duration::from_secs(90);
+pub const DEADLINE: Duration = Duration::from_secs(90);
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-    answered: u16,
+pub struct Received {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: String,
+    pub answered: u16,
 }
 
-#[derive(Default)]
-struct Script {
-    /// The statuses of the next answers; 200 once empty.
-    answers: VecDeque<u16>,
-    received: Vec<Received>,
+pub struct Script {
+    /// The statuses of the next answers; `then` once empty.
+    pub answers: VecDeque<u16>,
+    /// The status once `answers` is spent.
+    pub then: u16,
+    pub received: Vec<Received>,
 }
 
 /// A local webhook receiver answering as scripted.
-struct Receiver {
-    url: String,
-    script: Arc<Mutex<Script>>,
+pub struct Receiver {
+    pub url: String,
+    pub script: Arc<Mutex<Script>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -69,7 +70,7 @@ fn receive(request: &Request, body: String, Data(script): Data<&Arc<Mutex<Script
             .to_owned()
     };
     let mut script = script.lock().unwrap();
-    let answered = script.answers.pop_front().unwrap_or(200);
+    let answered = script.answers.pop_front().unwrap_or(script.then);
     script.received.push(Received {
         id: header("webhook-id"),
         timestamp: header("webhook-timestamp"),
@@ -81,11 +82,12 @@ fn receive(request: &Request, body: String, Data(script): Data<&Arc<Mutex<Script
 }
 
 impl Receiver {
-    async fn start(answers: &[u16]) -> Self {
+    pub async fn start(answers: &[u16]) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let script = Arc::new(Mutex::new(Script {
             answers: answers.iter().copied().collect(),
+            then: 200,
             received: Vec::new(),
         }));
         let app = Route::new()
@@ -102,7 +104,7 @@ impl Receiver {
         }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.script.lock().unwrap().received.clone()
     }
 }
@@ -119,7 +121,7 @@ async fn database() -> (TestDatabase, DatabaseConnection) {
     (database, db)
 }
 
-fn endpoint(url: &str, schedule: &[u64]) -> WebhookEndpoint {
+pub fn endpoint(url: &str, schedule: &[u64]) -> WebhookEndpoint {
     WebhookEndpoint {
         retry_schedule_secs: schedule.to_vec(),
         ..WebhookEndpoint::new(url, SECRET)
@@ -176,7 +178,7 @@ async fn enqueue(
     ids
 }
 
-async fn deliveries(db: &DatabaseConnection) -> Vec<webhook_deliveries::Model> {
+pub async fn deliveries(db: &DatabaseConnection) -> Vec<webhook_deliveries::Model> {
     webhook_deliveries::Entity::find()
         .order_by_asc(webhook_deliveries::Column::Id)
         .all(db)
@@ -185,7 +187,10 @@ async fn deliveries(db: &DatabaseConnection) -> Vec<webhook_deliveries::Model> {
 }
 
 /// Polls until every delivery is in a final state (none pending).
-async fn until_settled(db: &DatabaseConnection, expected: usize) -> Vec<webhook_deliveries::Model> {
+pub async fn until_settled(
+    db: &DatabaseConnection,
+    expected: usize,
+) -> Vec<webhook_deliveries::Model> {
     let start = std::time::Instant::now();
     loop {
         let rows = deliveries(db).await;
@@ -538,4 +543,17 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].1.as_ref().unwrap().event_id, ids[0]);
+}
+
+#[tokio::test]
+async fn a_server_with_endpoints_runs_the_worker_and_stops_it_with_itself() {
+    let receiver = Receiver::start(&[]).await;
+    let endpoints = [endpoint(&receiver.url, &[1])];
+    let configured = endpoints.to_vec();
+    let app =
+        crate::helpers::TestApp::spawn_with(move |settings| settings.webhooks = configured).await;
+    let ids = enqueue(app.db(), &endpoints, &[("user.registered", Some("a1"))]).await;
+    let rows = until_settled(app.db(), 1).await;
+    assert_eq!(rows[0].state, outbox::DELIVERED);
+    assert_eq!(receiver.received()[0].id, ids[0]);
 }
