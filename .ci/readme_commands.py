@@ -87,6 +87,9 @@ SHORT_LOAD = {
     "LOAD_GROWTH_USERS": "20000",
     "LOAD_GROWTH_SESSIONS": "4000",
     "LOAD_GROWTH_AUDIT_EVENTS": "100000",
+    # The import benchmark's file.
+    "LOAD_IMPORT_USERS": "20000",
+    "LOAD_IMPORT_TOKENS": "4000",
 }
 
 BLOCKS = {

@@ -31,6 +31,9 @@ pub const SECRET_COLUMNS: &[(&str, &str)] = &[
     ("server_secrets", "value"),
     // The SHA-256 of an admin token.
     ("admin_tokens", entity::admin_tokens::HASH_COLUMN),
+    // The SHA-256 of an imported legacy hash (and the account id): for an
+    // unsalted legacy digest, a target for guessing offline too.
+    ("imported_password_hashes", "source_digest"),
 ];
 
 /// What a redacted value shows in the log: a string literal, so that the
@@ -683,6 +686,10 @@ mod tests {
             ("audit_events", names::<entity::audit_events::Column>()),
             ("audit_refusals", names::<entity::audit_refusals::Column>()),
             ("enterprises", names::<entity::enterprises::Column>()),
+            (
+                "imported_password_hashes",
+                names::<entity::imported_password_hashes::Column>(),
+            ),
             ("server_secrets", names::<server_secrets::Column>()),
             ("sessions", names::<sessions::Column>()),
             (

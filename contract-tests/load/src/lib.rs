@@ -28,6 +28,8 @@
 //! - [`instances`]: `--two-instances`: sendsms through one and two instances on PostgreSQL.
 //! - [`profile`]: what a `--two-instances` phase waited on in PostgreSQL, and its CPU time.
 //! - [`idle`]: idle keep-alive connections, held open by the harness itself.
+//! - [`import_bench`]: `--import`: `account-api import` of a generated legacy
+//!   export, twice, with rows/s and the importer's peak memory.
 //! - [`scenarios`]: the seven scenarios, each load prepared and run.
 //! - [`targets`]: the targets of issue #6, each a ratio of this run's figures.
 //! - [`report`]: the tables, and the report as Markdown and JSON.
@@ -43,6 +45,7 @@ pub mod argon2_reference;
 pub mod chart;
 pub mod growth;
 pub mod idle;
+pub mod import_bench;
 pub mod instances;
 pub mod machine;
 pub mod measured;

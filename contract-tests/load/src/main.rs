@@ -108,6 +108,23 @@ struct Cli {
     #[arg(long, requires = "postgres")]
     two_instances: bool,
 
+    /// Run the import benchmark instead: `account-api import` of a
+    /// generated legacy export (--import-users users with hashes of every
+    /// legacy scheme, --import-tokens of them with a token), twice on a
+    /// fresh database: rows/s, the importer's peak memory, and the second
+    /// run (nothing to write) against the first. Results go to
+    /// target/bench/import-<database>.md.
+    #[arg(long)]
+    import: bool,
+
+    /// Users of the import benchmark's file.
+    #[arg(long, env = "LOAD_IMPORT_USERS", default_value_t = 1_000_000)]
+    import_users: u64,
+
+    /// Users of the import benchmark's file with a legacy token.
+    #[arg(long, env = "LOAD_IMPORT_TOKENS", default_value_t = 200_000)]
+    import_tokens: u64,
+
     /// Users of the growth benchmark's large database.
     #[arg(long, env = "LOAD_GROWTH_USERS", default_value_t = 1_000_000)]
     growth_users: u64,
@@ -179,6 +196,15 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let out = cli.out.clone().unwrap_or_else(|| target_dir.join("bench"));
     fs::create_dir_all(&out).map_err(|err| format!("cannot create {}: {err}", out.display()))?;
 
+    if cli.import {
+        // No load generator: the importer is the load.
+        let binary = match &cli.server {
+            Some(path) => path.clone(),
+            None => server::build_release(&workspace, &target_dir)?,
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        return run_import(cli, &binary, &out, cores, &load_before);
+    }
     let oha = Oha::locate(
         cli.oha.as_deref(),
         &target_dir.join("bench").join("tools"),
@@ -320,6 +346,48 @@ fn run(cli: &Cli) -> Result<bool, String> {
         log.display()
     );
     Ok(verdicts.iter().all(|verdict| verdict.pass))
+}
+
+/// The import benchmark (`--import`); `Ok(true)` when every target is met.
+fn run_import(
+    cli: &Cli,
+    binary: &std::path::Path,
+    out: &std::path::Path,
+    cores: usize,
+    load_before: &str,
+) -> Result<bool, String> {
+    use load::import_bench;
+    let database = match &cli.postgres {
+        Some(url) => Database::postgres(url, "_import")?,
+        None => Database::sqlite()?,
+    };
+    let kind = database.kind();
+    let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
+    let file = work_dir.path().join("accounts.jsonl");
+    let tokens = cli.import_tokens.min(cli.import_users);
+    eprintln!(
+        "writing {} users ({tokens} with a token) to {}",
+        cli.import_users,
+        file.display()
+    );
+    import_bench::write_file(&file, cli.import_users, tokens)?;
+    let url = database.url()?;
+    eprintln!("first import, on {kind}");
+    let first = import_bench::run(binary, &url, &file, &work_dir.path().join("first.json"))?;
+    eprintln!("second import of the same file");
+    let second = import_bench::run(binary, &url, &file, &work_dir.path().join("second.json"))?;
+    drop(database);
+    let (table, pass) = import_bench::markdown(kind, cli.import_users, tokens, &first, &second);
+    let markdown = format!(
+        "Machine: {}. Run started {}, 1-minute load average {load_before}.\n\n{table}",
+        machine::machine(cores),
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    println!("\n{markdown}");
+    let path = out.join(format!("import-{kind}.md"));
+    fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("written: {}", path.display());
+    Ok(pass)
 }
 
 /// The growth benchmark (`--growth`); `Ok(true)` when every target is met.
