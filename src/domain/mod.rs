@@ -22,6 +22,7 @@ mod invalid;
 mod name;
 mod password;
 mod phone;
+mod positive_id;
 mod request_field;
 mod session_id;
 mod sms_code;

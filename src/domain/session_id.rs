@@ -1,12 +1,6 @@
 use serde_json::Value;
 
-use super::{
-    invalid::{Invalid, MISSING},
-    request_field::RequestField,
-};
-
-/// Why a session id was refused.
-const NOT_AN_ID: Invalid = Invalid("应为正整数 (must be a positive integer)");
+use super::{invalid::Invalid, positive_id, request_field::RequestField};
 
 /// The id of a session, as `GET sessions` lists it: a positive integer
 /// written in ASCII decimal digits (no sign, no fraction).
@@ -16,16 +10,7 @@ pub struct SessionId(i64);
 impl SessionId {
     /// Accepts 1 to `i64::MAX` in plain decimal digits.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        if text.is_empty() {
-            return Err(MISSING);
-        }
-        if !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(NOT_AN_ID);
-        }
-        match text.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Self(id)),
-            _ => Err(NOT_AN_ID),
-        }
+        positive_id::parse(text).map(Self)
     }
 
     /// The id.
@@ -41,17 +26,14 @@ impl RequestField for SessionId {
     }
 
     fn from_json(value: Value) -> Result<Self, Invalid> {
-        match value {
-            Value::Number(number) => Self::parse(&number.to_string()),
-            Value::String(text) => Self::parse(&text),
-            _ => Err(NOT_AN_ID),
-        }
+        positive_id::from_json(value).map(Self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{invalid::MISSING, positive_id::NOT_AN_ID};
 
     #[test]
     fn only_positive_decimal_integers_are_ids() {
