@@ -205,7 +205,24 @@ async fn drop_named(
     name: &str,
 ) -> Result<(), sea_orm::DbErr> {
     let statement = match kind {
-        PostgresKind::Schema => format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"),
+        PostgresKind::Schema => {
+            // As FORCE does for a database: the sessions that still hold
+            // locks in the schema are ended first. A test's server may be
+            // inside a transaction (its webhook worker claims every 100 ms)
+            // when the test returns, and its runtime, blocked on this drop,
+            // would never finish it: the DROP would wait for its locks forever.
+            admin
+                .execute_raw(Statement::from_sql_and_values(
+                    admin.get_database_backend(),
+                    "SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
+                     JOIN pg_class c ON c.oid = l.relation \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()",
+                    [name.into()],
+                ))
+                .await?;
+            format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")
+        }
         // FORCE (PostgreSQL 13+) ends the sessions a stopped server left open.
         PostgresKind::Database => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
     };
