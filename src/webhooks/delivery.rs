@@ -7,9 +7,14 @@
 //! 429 is retried after the next delay of the endpoint's schedule (plus up
 //! to 10 % jitter); when the schedule is spent the delivery is dead. Any
 //! other answer (a 4xx, a 3xx: redirects are not followed) is never
-//! retried: the delivery is dead at once, its status recorded.
+//! retried: the delivery is dead at once, its status recorded. Each
+//! attempt is kept (its start, duration, status or error, and whether it
+//! is retried) in the transaction that records the delivery's new state.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -21,7 +26,7 @@ use super::{
 };
 use crate::{
     settings::WebhookEndpoint,
-    store::webhooks::{self as outbox, AfterFailure, Claimed, Subscription},
+    store::webhooks::{self as outbox, AfterFailure, AttemptTiming, Claimed, Subscription},
 };
 
 /// One configured endpoint, ready to sign for.
@@ -214,14 +219,20 @@ impl Worker {
             // instance that has it (the claim expires).
             return;
         };
+        let started_at = Utc::now();
+        let started = Instant::now();
         let outcome = self.attempt(endpoint, &delivery).await;
+        let timing = AttemptTiming {
+            started_at,
+            duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        };
         let now = Utc::now();
         let recorded = match outcome {
             Attempt::Accepted(status) => {
                 metrics::DELIVERED.inc();
                 metrics::LATENCY
                     .observe((now - delivery.created_at).num_milliseconds().max(0) as f64 / 1000.0);
-                outbox::mark_delivered(&self.db, delivery.delivery_id, status, now).await
+                outbox::mark_delivered(&self.db, delivery.delivery_id, status, timing, now).await
             }
             Attempt::Refused(status) => {
                 metrics::FAILED.inc();
@@ -238,6 +249,7 @@ impl Worker {
                     Some(status),
                     &format!("refused with HTTP {status} (not retried)"),
                     AfterFailure::Dead,
+                    timing,
                     now,
                 )
                 .await
@@ -254,7 +266,16 @@ impl Worker {
                         "webhooks: the retry schedule is spent; dead-lettered"
                     );
                 }
-                outbox::mark_failed(&self.db, delivery.delivery_id, status, &error, next, now).await
+                outbox::mark_failed(
+                    &self.db,
+                    delivery.delivery_id,
+                    status,
+                    &error,
+                    next,
+                    timing,
+                    now,
+                )
+                .await
             }
         };
         if let Err(err) = recorded {

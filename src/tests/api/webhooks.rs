@@ -507,7 +507,7 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
         .unwrap();
     assert_eq!(event_ids(&taken), event_ids(&first));
     // Once a1's first is delivered, its second becomes claimable.
-    outbox::mark_delivered(&db, taken[0].delivery_id, 200, later)
+    outbox::mark_delivered(&db, taken[0].delivery_id, 200, timing(later), later)
         .await
         .unwrap();
     let next = outbox::claim_due(&db, later, "third", later + minute, 10)
@@ -521,6 +521,7 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
         Some(503),
         "HTTP 503",
         outbox::AfterFailure::RetryAt(later + minute),
+        timing(later),
         later,
     )
     .await
@@ -580,7 +581,18 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
         txn.commit().await.unwrap();
     }
     let rows = deliveries(&db).await;
-    outbox::mark_delivered(&db, rows[0].id, 200, now)
+    outbox::mark_failed(
+        &db,
+        rows[0].id,
+        Some(503),
+        "HTTP 503",
+        outbox::AfterFailure::RetryAt(now),
+        timing(now),
+        now,
+    )
+    .await
+    .unwrap();
+    outbox::mark_delivered(&db, rows[0].id, 200, timing(now), now)
         .await
         .unwrap();
     outbox::mark_failed(
@@ -589,13 +601,29 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
         Some(400),
         "HTTP 400",
         outbox::AfterFailure::Dead,
+        timing(now),
         now,
     )
     .await
     .unwrap();
-    outbox::mark_delivered(&db, rows[2].id, 200, now)
+    outbox::mark_delivered(&db, rows[2].id, 200, timing(now), now)
         .await
         .unwrap();
+    let attempts_of = |id: i64| {
+        let db = db.clone();
+        async move {
+            outbox::attempts_of(&db, id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| (a.attempt, a.status, a.will_retry))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        attempts_of(rows[0].id).await,
+        [(1, Some(503), true), (2, Some(200), false)]
+    );
 
     let purged = outbox::purge_delivered(&db, now - chrono::Duration::days(90))
         .await
@@ -615,4 +643,21 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
     );
     let kept: Vec<i64> = deliveries(&db).await.iter().map(|d| d.id).collect();
     assert_eq!(kept, [rows[1].id, rows[2].id]);
+    // The purged delivery's attempts went with it; the others' stay.
+    assert!(attempts_of(rows[0].id).await.is_empty());
+    assert_eq!(attempts_of(rows[1].id).await, [(1, Some(400), false)]);
+    assert_eq!(attempts_of(rows[2].id).await, [(1, Some(200), false)]);
+    let left = entity::webhook_delivery_attempts::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 2);
+}
+
+/// An attempt started at `at` that took 5 ms.
+fn timing(at: chrono::DateTime<chrono::Utc>) -> outbox::AttemptTiming {
+    outbox::AttemptTiming {
+        started_at: at,
+        duration_ms: 5,
+    }
 }
