@@ -180,11 +180,12 @@ pub struct Claimed {
     pub created_at: DateTime<Utc>,
 }
 
-/// Claims up to `limit` due deliveries for `instance` until `claimed_until`:
-/// pending, due at `now`, not claimed by a live claim, and the first pending
-/// one of their endpoint and account.
+/// Claims up to `limit` due deliveries to `endpoint` for `instance` until
+/// `claimed_until`: pending, due at `now`, not claimed by a live claim, and
+/// the first pending one of their endpoint and account.
 pub async fn claim_due(
     db: &DatabaseConnection,
+    endpoint: &str,
     now: DateTime<Utc>,
     instance: &str,
     claimed_until: DateTime<Utc>,
@@ -199,7 +200,7 @@ pub async fn claim_due(
     };
     let sql = format!(
         "SELECT d.id FROM webhook_deliveries d \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+         WHERE d.endpoint = $2 AND d.state = 'pending' AND d.next_attempt_at <= $1 \
          AND (d.claimed_until IS NULL OR d.claimed_until <= $1) \
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
            WHERE e.endpoint = d.endpoint AND e.account_id = d.account_id \
@@ -212,7 +213,11 @@ pub async fn claim_due(
         sql.replace('$', "?")
     };
     let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [now.into(), endpoint.into()],
+        ))
         .await?;
     let ids: Vec<i64> = rows
         .iter()

@@ -1,7 +1,10 @@
 //! The delivery worker: a tokio task that claims due deliveries, POSTs each
 //! signed to its endpoint, and records the outcome. It runs beside the
 //! server and shares nothing with request handling but the database pool,
-//! so a slow or dead receiver never holds up a request.
+//! so a slow or dead receiver never holds up a request. Each endpoint has a
+//! loop of its own, which claims a batch of that endpoint's deliveries and
+//! waits for them all: a receiver that never answers holds up its own
+//! deliveries (for the request timeout), never another endpoint's.
 //!
 //! An attempt succeeds on a 2xx. A timeout, a connection error, a 5xx or a
 //! 429 is retried after the next delay of the endpoint's schedule (plus up
@@ -78,7 +81,7 @@ pub struct WorkerOptions {
     /// How long a claim holds; another instance takes the delivery over
     /// after it (so it must exceed `request_timeout`).
     pub lease: Duration,
-    /// Most deliveries claimed (and sent concurrently) at once.
+    /// Most deliveries of one endpoint claimed (and sent concurrently) at once.
     pub batch: u64,
 }
 
@@ -168,7 +171,17 @@ enum Attempt {
 }
 
 impl Worker {
-    async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+    /// One loop per endpoint, until stopped.
+    async fn run(self: Arc<Self>, stopped: watch::Receiver<bool>) {
+        let mut loops = tokio::task::JoinSet::new();
+        for index in 0..self.endpoints.len() {
+            loops.spawn(Arc::clone(&self).run_endpoint(index, stopped.clone()));
+        }
+        while loops.join_next().await.is_some() {}
+    }
+
+    /// Claims the due deliveries of endpoint `index`, a batch at a time.
+    async fn run_endpoint(self: Arc<Self>, index: usize, mut stopped: watch::Receiver<bool>) {
         loop {
             if *stopped.borrow() {
                 return;
@@ -177,6 +190,7 @@ impl Worker {
             let lease = chrono::Duration::from_std(self.options.lease).unwrap_or_default();
             let claimed = outbox::claim_due(
                 &self.db,
+                &self.endpoints[index].url,
                 now,
                 &self.options.instance,
                 now + lease,
@@ -188,7 +202,7 @@ impl Worker {
                     let mut attempts = tokio::task::JoinSet::new();
                     for delivery in batch {
                         let worker = Arc::clone(&self);
-                        attempts.spawn(async move { worker.deliver(delivery).await });
+                        attempts.spawn(async move { worker.deliver(index, delivery).await });
                     }
                     while attempts.join_next().await.is_some() {}
                     false
@@ -213,12 +227,8 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, delivery: Claimed) {
-        let Some(endpoint) = self.endpoints.iter().find(|e| e.url == delivery.endpoint) else {
-            // Its endpoint is no longer configured here: left for an
-            // instance that has it (the claim expires).
-            return;
-        };
+    async fn deliver(&self, index: usize, delivery: Claimed) {
+        let endpoint = &self.endpoints[index];
         let started_at = Utc::now();
         let started = Instant::now();
         let outcome = self.attempt(endpoint, &delivery).await;
