@@ -90,6 +90,8 @@ SHORT_LOAD = {
     # The import benchmark's file.
     "LOAD_IMPORT_USERS": "20000",
     "LOAD_IMPORT_TOKENS": "4000",
+    # The webhook benchmark: one run without the receiver and one with it.
+    "LOAD_WEBHOOK_ROUNDS": "1",
 }
 
 BLOCKS = {
@@ -113,6 +115,10 @@ BLOCKS = {
         env=SHORT_LOAD, ok_statuses=(0, 1), per_command=True
     ),
     "cargo bench -p load --bench password_hashing": Block(),
+    # contract-tests/load/README.md, "Webhooks": two servers a run, seconds each.
+    "cargo run --release -p load -- --webhooks": Block(
+        env=SHORT_LOAD, ok_statuses=(0, 1), per_command=True
+    ),
     "cargo run -q -- openapi > openapi/openapi.json": Block(),
     "TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace": Block(
         needs="ci"

@@ -30,6 +30,9 @@
 //! - [`idle`]: idle keep-alive connections, held open by the harness itself.
 //! - [`import_bench`]: `--import`: `account-api import` of a generated legacy
 //!   export, twice, with rows/s and the importer's peak memory.
+//! - [`webhook_bench`]: `--webhooks`: the operations that publish account
+//!   events without a webhook endpoint and with one whose receiver never
+//!   answers, their p99 compared.
 //! - [`scenarios`]: the seven scenarios, each load prepared and run.
 //! - [`targets`]: the targets of issue #6, each a ratio of this run's figures.
 //! - [`report`]: the tables, and the report as Markdown and JSON.
@@ -57,3 +60,4 @@ pub mod scenarios;
 pub mod seed;
 pub mod server;
 pub mod targets;
+pub mod webhook_bench;

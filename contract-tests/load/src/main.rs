@@ -117,6 +117,24 @@ struct Cli {
     #[arg(long)]
     import: bool,
 
+    /// Run the webhook benchmark instead: register, login and
+    /// forget_password at once (8 connections each, --duration, over
+    /// --users seeded users) against a server without a webhook endpoint
+    /// and against one whose [[webhooks]] endpoint, subscribed to every
+    /// event, is a local receiver that accepts connections and never
+    /// answers; each run on a fresh database, --webhook-rounds times.
+    /// Target: each operation's p99 within 1.2 × without. Results go to
+    /// target/bench/webhooks-<database>.md.
+    #[arg(long)]
+    webhooks: bool,
+
+    /// Rounds of the webhook benchmark, each one run without the receiver
+    /// and one with it; the order alternates (without first in the first
+    /// round), so that the machine's speed drifting during the benchmark
+    /// weighs on both alike.
+    #[arg(long, env = "LOAD_WEBHOOK_ROUNDS", default_value_t = 2)]
+    webhook_rounds: usize,
+
     /// Users of the import benchmark's file.
     #[arg(long, env = "LOAD_IMPORT_USERS", default_value_t = 1_000_000)]
     import_users: u64,
@@ -215,6 +233,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
         None => server::build_release(&workspace, &target_dir)?,
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cli.webhooks {
+        return run_webhooks(cli, &oha, &binary, &out, cores, &load_before);
+    }
     if cli.growth {
         return run_growth(cli, &oha, &binary, &out, cores, load_before);
     }
@@ -385,6 +406,77 @@ fn run_import(
     );
     println!("\n{markdown}");
     let path = out.join(format!("import-{kind}.md"));
+    fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("written: {}", path.display());
+    Ok(pass)
+}
+
+/// The webhook benchmark (`--webhooks`); `Ok(true)` when every target is met.
+fn run_webhooks(
+    cli: &Cli,
+    oha: &Oha,
+    binary: &std::path::Path,
+    out: &std::path::Path,
+    cores: usize,
+    load_before: &str,
+) -> Result<bool, String> {
+    use load::webhook_bench::{self, Bench, CONNECTIONS_PER_LOAD, NeverAnswering};
+    let database = |suffix: &str| match &cli.postgres {
+        Some(url) => Database::postgres(url, suffix),
+        None => Database::sqlite(),
+    };
+    let plan = Plan {
+        duration: Duration::from_secs(cli.duration.max(1)),
+        users: cli.users.max(4),
+        connections: CONNECTIONS_PER_LOAD,
+        login_connections: CONNECTIONS_PER_LOAD,
+        burst: CONNECTIONS_PER_LOAD,
+        idle_connections: 0,
+    };
+    if let Some(warning) = plan.crowded_logins() {
+        eprintln!("{warning}");
+    }
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let work_dir = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
+    let bench = Bench {
+        oha,
+        binary,
+        work_dir: work_dir.path(),
+        plan: &plan,
+    };
+    let kind = match &cli.postgres {
+        Some(_) => "postgres",
+        None => "sqlite",
+    };
+    let receiver = NeverAnswering::start()?;
+    let mut phases = Vec::new();
+    for (index, with_receiver) in webhook_bench::order(cli.webhook_rounds)
+        .into_iter()
+        .enumerate()
+    {
+        let run = index + 1;
+        let database = database(&format!("_webhooks_{run}"))?;
+        let log = out.join(format!("server-webhooks-{kind}-{run}.log"));
+        phases.push(bench.phase(run, &database, with_receiver.then_some(&receiver), &log)?);
+    }
+    drop(receiver);
+    let context = format!(
+        "Machine: {}. Database: {kind}, a fresh one for each run's server. Load generator: {} \
+         on the same machine, over loopback. register, login and forget_password at once, {} \
+         connections each, {} s, after {} users were seeded through the API; started \
+         {started_at}, 1-minute load average {load_before}. Runs without a webhook endpoint \
+         and runs with one [[webhooks]] endpoint for every event at a local receiver that \
+         accepts each connection and never answers (the worker's requests time out after \
+         10 s), alternating.",
+        machine::machine(cores),
+        oha.version,
+        CONNECTIONS_PER_LOAD,
+        plan.duration.as_secs(),
+        plan.users,
+    );
+    let (markdown, pass) = webhook_bench::markdown(&context, &phases);
+    println!("\n{markdown}");
+    let path = out.join(format!("webhooks-{kind}.md"));
     fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     println!("written: {}", path.display());
     Ok(pass)

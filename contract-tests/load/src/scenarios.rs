@@ -1,4 +1,4 @@
-//! The six scenarios: each load's requests and sample requests, built from
+//! The scenarios: each load's requests and sample requests, built from
 //! the seeded users ([`crate::seed`]) so that every expected answer of one
 //! load has the same body size ([`crate::measured`]), and running them with
 //! the server's memory read from `/proc`.
@@ -18,7 +18,7 @@ use crate::{
     oha::{Load, Oha, Outcome, Target},
     seed::{
         BASE, FORM, FRESH_PHONE_REGEX, get, login_body, post_form, register_query,
-        registered_phone, sample_phone, unregistered_phone,
+        registered_phone, reset_query, sample_phone, unregistered_phone,
     },
     server::{self, RssSampler},
 };
@@ -146,6 +146,36 @@ impl Runner<'_> {
         let (row, idle) = self.beside_idle_connections()?;
         rows.push(row);
         Ok((rows, idle))
+    }
+
+    /// The operations that publish account events, run at once: `register`
+    /// of fresh phones, `login` and `forget_password` over the seeded users,
+    /// each with [`Plan::login_connections`], after a warm-up of the same
+    /// loads (up to 2 s, not recorded). The webhook benchmark's mix.
+    pub fn publishing_events(&self) -> Result<Vec<Measured>, String> {
+        let connections = self.plan.login_connections;
+        let loads = vec![
+            self.register()?,
+            self.login("", connections)?,
+            self.forget_password(connections)?,
+        ];
+        let warm_up = self.plan.duration.min(Duration::from_secs(2));
+        eprintln!(
+            "warming up (register, login and forget_password, {} s, not recorded)",
+            warm_up.as_secs_f64()
+        );
+        let running = loads
+            .iter()
+            .map(|prepared| {
+                let mut load = prepared.load.clone();
+                load.duration = warm_up;
+                self.oha.start(&load)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for run in running {
+            run.finish()?;
+        }
+        self.measure(loads)
     }
 
     /// `isregister` again with [`Plan::idle_connections`] idle keep-alive
@@ -277,6 +307,34 @@ impl Runner<'_> {
                 self.plan.users
             ),
             load,
+            sample: sample(self.client, &requests)?,
+        })
+    }
+
+    /// The seeded users' passwords reset to the same one (SMS verification
+    /// is off, so no code is needed; later logins still succeed), at random.
+    fn forget_password(&self, connections: usize) -> Result<Prepared, String> {
+        let mut urls = String::new();
+        let mut requests = Vec::new();
+        for index in 0..self.plan.users {
+            let path = format!(
+                "{BASE}/forget_password?{}",
+                reset_query(&registered_phone(index))
+            );
+            urls.push_str(&format!("{}\n", self.url(&path)));
+            if index % (self.plan.users / 4).max(1) == 0 {
+                requests.push((get(path), Answer::Code(200)));
+            }
+        }
+        let file = self.write("forget-password-urls.txt", &urls)?;
+        Ok(Prepared {
+            key: "forget_password",
+            description: format!(
+                "GET /forget_password (verification off) of one of {} users at random, to the \
+                 same password",
+                self.plan.users
+            ),
+            load: self.load(Target::UrlsFile(file), connections),
             sample: sample(self.client, &requests)?,
         })
     }

@@ -65,6 +65,12 @@ pub fn register_query(phone: &str) -> String {
     )
 }
 
+/// The query string of resetting `phone`'s password to [`PASSWORD`] (with
+/// SMS verification off, the server's default, no code is needed).
+pub fn reset_query(phone: &str) -> String {
+    format!("phone={phone}&password={}", percent_encode(PASSWORD))
+}
+
 /// A GET of `path_and_query`.
 pub fn get(path_and_query: String) -> HttpRequest {
     HttpRequest {
