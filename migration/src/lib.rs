@@ -37,6 +37,9 @@
 //!   `imported_password_hashes`: the legacy hash scheme an imported account
 //!   still holds (partially indexed, for `/metrics`) and a digest of the
 //!   hash its import gave.
+//!
+//! The steps the migrations repeat (an index, a column, a dropped table, a
+//! foreign key) are built in one place, `src/schema_steps.rs`.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -52,6 +55,7 @@ pub mod m20261206_000002_admin_columns_and_indexes;
 pub mod m20261206_000101_create_webhook_outbox;
 pub mod m20261206_000201_admin_enterprises_and_applications;
 pub mod m20261206_000202_create_imported_password_hashes;
+mod schema_steps;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;

@@ -6,6 +6,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_index, drop_index, drop_table};
+
 /// The migration that creates the audit, lock and secret tables.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -60,12 +62,7 @@ impl MigrationTrait for Migration {
                 ],
             ),
         ] {
-            let mut index = Index::create();
-            index.name(name).table(AuditEvents::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+            create_index(manager, name, AuditEvents::Table, columns).await?;
         }
 
         manager
@@ -98,36 +95,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sessions_expires_at")
-                    .table(Sessions::Table)
-                    .col(Sessions::ExpiresAt)
-                    .to_owned(),
-            )
-            .await
+        create_index(
+            manager,
+            "idx_sessions_expires_at",
+            Sessions::Table,
+            [Sessions::ExpiresAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sessions_expires_at")
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        for table in [
-            ServerSecrets::Table.into_iden(),
-            ServiceLocks::Table.into_iden(),
-            AuditEvents::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_index(manager, "idx_sessions_expires_at", Sessions::Table).await?;
+        drop_table(manager, ServerSecrets::Table).await?;
+        drop_table(manager, ServiceLocks::Table).await?;
+        drop_table(manager, AuditEvents::Table).await
     }
 }
 

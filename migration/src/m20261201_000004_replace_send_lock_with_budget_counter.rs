@@ -7,6 +7,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::drop_table;
+
 /// The migration that replaces the send lock with the budget counter.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,9 +29,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .drop_table(Table::drop().table(ServiceLocks::Table).to_owned())
-            .await
+        drop_table(manager, ServiceLocks::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -53,9 +53,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .drop_table(Table::drop().table(SmsBudgetDays::Table).to_owned())
-            .await
+        drop_table(manager, SmsBudgetDays::Table).await
     }
 }
 

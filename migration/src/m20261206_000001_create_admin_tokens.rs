@@ -4,6 +4,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_unique_index, drop_table};
+
 /// The migration that creates `admin_tokens`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -36,24 +38,13 @@ impl MigrationTrait for Migration {
             (NAME_INDEX, AdminTokens::Name),
             (HASH_INDEX, AdminTokens::TokenHash),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(AdminTokens::Table)
-                        .col(column)
-                        .unique()
-                        .to_owned(),
-                )
-                .await?;
+            create_unique_index(manager, name, AdminTokens::Table, [column]).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AdminTokens::Table).to_owned())
-            .await
+        drop_table(manager, AdminTokens::Table).await
     }
 }
 
