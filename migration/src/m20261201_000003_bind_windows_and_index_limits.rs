@@ -9,31 +9,14 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::schema_steps::{add_column, create_index, drop_column, drop_index};
+use crate::{
+    m20261124_000002_create_audit_and_locks::LIMIT_INDEXES,
+    schema_steps::{add_column, create_index, drop_column, drop_index},
+};
 
 /// The migration that binds reset windows and indexes the limit queries.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// Indexes dropped: they left `outcome` to be filtered row by row.
-const OLD_INDEXES: [(&str, [AuditEvents; 3]); 2] = [
-    (
-        "idx_audit_events_kind_phone_created_at",
-        [
-            AuditEvents::Kind,
-            AuditEvents::Phone,
-            AuditEvents::CreatedAt,
-        ],
-    ),
-    (
-        "idx_audit_events_kind_client_ip_created_at",
-        [
-            AuditEvents::Kind,
-            AuditEvents::ClientIp,
-            AuditEvents::CreatedAt,
-        ],
-    ),
-];
 
 /// Indexes created: every limit query is a range scan of one of them.
 const NEW_INDEXES: [(&str, &[AuditEvents]); 3] = [
@@ -89,7 +72,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, _) in OLD_INDEXES {
+        // The first limit indexes left `outcome` to be filtered row by row.
+        for (name, _) in LIMIT_INDEXES {
             drop_index(manager, name, AuditEvents::Table).await?;
         }
         for (name, columns) in NEW_INDEXES {
@@ -109,7 +93,7 @@ impl MigrationTrait for Migration {
         for (name, _) in NEW_INDEXES {
             drop_index(manager, name, AuditEvents::Table).await?;
         }
-        for (name, columns) in OLD_INDEXES {
+        for (name, columns) in LIMIT_INDEXES {
             create_index(manager, name, AuditEvents::Table, columns).await?;
         }
         drop_column(manager, AuditEvents::Table, AuditEvents::ClientNetwork).await?;

@@ -7,7 +7,9 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::schema_steps::drop_table;
+use crate::{
+    m20261124_000002_create_audit_and_locks::create_service_locks, schema_steps::drop_table,
+};
 
 /// The migration that replaces the send lock with the budget counter.
 #[derive(DeriveMigrationName)]
@@ -33,26 +35,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ServiceLocks::Table)
-                    .col(string_len(ServiceLocks::Name, 64).primary_key())
-                    .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(ServiceLocks::Table)
-                    .columns([ServiceLocks::Name])
-                    .values_panic([
-                        crate::m20261124_000002_create_audit_and_locks::SMS_SEND_LOCK.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
+        create_service_locks(manager).await?;
         drop_table(manager, SmsBudgetDays::Table).await
     }
 }
@@ -65,10 +48,8 @@ enum SmsBudgetDays {
     Sends,
 }
 
-/// Identifiers of the `service_locks` table.
+/// Identifiers of the `service_locks` table used here.
 #[derive(DeriveIden)]
 enum ServiceLocks {
     Table,
-    Name,
-    TouchedAt,
 }
