@@ -63,7 +63,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let migrations: [Box<dyn MigrationTrait>; 12] = [
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
@@ -76,7 +76,37 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000101_create_webhook_outbox::Migration),
             Box::new(m20261206_000201_admin_enterprises_and_applications::Migration),
             Box::new(m20261206_000202_create_imported_password_hashes::Migration),
-        ]
+        ];
+        migrations
+            .into_iter()
+            .map(|migration| Box::new(InOneTransaction(migration)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// A migration run in one transaction on every backend, SQLite too (SeaORM
+/// wraps only PostgreSQL's by default), so that a failed `up` or `down`
+/// leaves no half-changed schema behind. Its name is the migration's own.
+struct InOneTransaction(Box<dyn MigrationTrait>);
+
+impl MigrationName for InOneTransaction {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for InOneTransaction {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }
 
@@ -394,6 +424,18 @@ mod tests {
                 "m20261206_000202_create_imported_password_hashes"
             ]
         );
+    }
+
+    #[test]
+    fn every_migration_runs_in_one_transaction() {
+        for migration in Migrator::migrations() {
+            assert_eq!(
+                migration.use_transaction(),
+                Some(true),
+                "{} runs in one transaction",
+                migration.name()
+            );
+        }
     }
 
     #[tokio::test]

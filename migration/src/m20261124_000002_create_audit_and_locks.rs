@@ -38,10 +38,6 @@ pub(crate) const LIMIT_INDEXES: [(&str, [AuditEvents; 3]); 2] = [
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

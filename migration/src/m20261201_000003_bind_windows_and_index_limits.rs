@@ -46,10 +46,6 @@ const SESSIONS_REVOKED_AT: &str = "idx_sessions_revoked_at";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_column(
             manager,

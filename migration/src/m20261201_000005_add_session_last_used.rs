@@ -25,10 +25,6 @@ const PLACEHOLDER: &str = "1970-01-01 00:00:00+00:00";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_column(
             manager,

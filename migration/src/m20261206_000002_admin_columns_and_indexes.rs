@@ -25,10 +25,6 @@ pub const AUDIT_PHONE: &str = "idx_audit_events_phone_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_column(
             manager,

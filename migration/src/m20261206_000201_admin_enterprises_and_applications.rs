@@ -20,10 +20,6 @@ pub const APPLICATIONS_ENTERPRISE_STATE_ID: &str = "idx_applications_enterprise_
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         add_column(
             manager,
