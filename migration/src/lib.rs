@@ -355,14 +355,8 @@ mod tests {
 
         // ON DELETE SET NULL (users) and CASCADE (applications).
         ok(db, "DELETE FROM enterprises WHERE id = 1").await;
-        assert_eq!(
-            count(
-                db,
-                &format!("SELECT id FROM users WHERE id = '{u1}' AND enterprise_id IS NULL")
-            )
-            .await,
-            1
-        );
+        let unlinked = format!("SELECT id FROM users WHERE id = '{u1}' AND enterprise_id IS NULL");
+        assert_eq!(count(db, &unlinked).await, 1);
         assert_eq!(count(db, "SELECT id FROM users").await, 2);
         assert_eq!(
             ints(db, "SELECT id FROM applications ORDER BY id").await,
@@ -372,14 +366,8 @@ mod tests {
         // ON DELETE CASCADE from users to applications and sessions.
         ok(db, &format!("DELETE FROM users WHERE id = '{u1}'")).await;
         assert_eq!(count(db, "SELECT id FROM applications").await, 0);
-        assert_eq!(
-            count(
-                db,
-                &format!("SELECT id FROM sessions WHERE user_id = '{u2}'")
-            )
-            .await,
-            1
-        );
+        let sessions_of_u2 = format!("SELECT id FROM sessions WHERE user_id = '{u2}'");
+        assert_eq!(count(db, &sessions_of_u2).await, 1);
         assert_eq!(count(db, "SELECT id FROM sessions").await, 1);
     }
 
