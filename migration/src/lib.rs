@@ -63,7 +63,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let migrations: [Box<dyn MigrationTrait>; 12] = [
+        let migrations: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
