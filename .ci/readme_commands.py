@@ -98,14 +98,14 @@ BLOCKS = {
     'curl -s "http://127.0.0.1:5000/api/v4.0/isregister/13126939916?expect=1"': Block(
         needs="server", compare_answers=True
     ),
-    "cargo run -q -- migrate --database-url sqlite://account-api.db": Block(
+    "cargo run --release -q -- migrate --database-url sqlite://account-api.db": Block(
         writes=["account-api.db*"]
     ),
     "cargo run --release -- --listen 0.0.0.0:5000 --sms-verification on": Block(
         serves=True, writes=["account-api.db*"]
     ),
     "B=http://127.0.0.1:5000/api/v4.0": Block(needs="server", compare_answers=True),
-    "cargo run -q -- config-schema > account-api.schema.json": Block(
+    "cargo run --release -q -- config-schema > account-api.schema.json": Block(
         writes=["account-api.schema.json"]
     ),
     "createdb -h 127.0.0.1 -U postgres accounts": Block(serves=True),
@@ -113,15 +113,15 @@ BLOCKS = {
         env=SHORT_LOAD, ok_statuses=(0, 1), per_command=True
     ),
     "cargo bench -p load --bench password_hashing": Block(),
-    "cargo run -q -- openapi > openapi/openapi.json": Block(),
+    "cargo run --release -q -- openapi > openapi/openapi.json": Block(),
     "TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace": Block(
         needs="ci"
     ),
-    "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --cases 64": Block(
+    "cargo run --release -p contract-tests -- --base-url http://127.0.0.1:5000 --cases 64": Block(
         needs="server"
     ),
     "cargo build --release -p contract-tests": Block(needs="server", env={"API_BASE_URL": BASE}),
-    "cargo run -p contract-tests -- --base-url http://127.0.0.1:5000 --model --model-cases 8": Block(
+    "cargo run --release -p contract-tests -- --base-url http://127.0.0.1:5000 --model --model-cases 8": Block(
         needs="sandbox"
     ),
     # contract-tests/README.md: `compare`, the server against itself.
