@@ -313,9 +313,13 @@ def run_block(number, line, body, spec, binary):
         started = time.time()
         scripts = commands(body) if spec.per_command else [script]
         for part in scripts:
+            part_started = time.time()
             result = subprocess.run(["bash", "-c", part], cwd=cwd, env=env, text=True,
                                     capture_output=True, timeout=spec.timeout)
             output = result.stdout + result.stderr
+            if spec.per_command:
+                say(f"   {time.time() - part_started:4.0f} s  exit {result.returncode}  "
+                    f"{part.strip().splitlines()[-1]}")
             if result.returncode not in spec.ok_statuses:
                 say(f"   FAILED with exit status {result.returncode}:\n{tail(output)}")
                 if server:
