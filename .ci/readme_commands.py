@@ -112,7 +112,7 @@ BLOCKS = {
     "cargo run --release -p load -- --install-oha": Block(
         env=SHORT_LOAD, ok_statuses=(0, 1), per_command=True
     ),
-    "cargo bench -p load --bench password_hashing": Block(),
+    "cargo bench -p load --bench password_hashing": Block(env=SHORT_LOAD),
     "cargo run --release -q -- openapi > openapi/openapi.json": Block(),
     "TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace": Block(
         needs="ci"
