@@ -14,6 +14,7 @@ mod applications;
 mod auth;
 mod enterprises;
 mod members;
+mod paging;
 pub mod problem;
 mod user_sessions;
 mod user_status;

@@ -10,6 +10,7 @@ use poem_openapi::{
 use super::{
     AdminTags,
     auth::AdminAuth,
+    paging::{bad_cursor, page_limit},
     problem::{AdminError, AdminReply},
     wire::{
         ApplicationItem, EventItem, SessionItem, UserItem, known_user_id, no_such_user,
@@ -18,14 +19,10 @@ use super::{
 };
 use crate::{
     domain::Phone,
-    flows::admin_users::{self, BadCursor, UserFilter},
+    flows::admin_cursor::BadCursor,
+    flows::admin_users::{self, UserFilter},
     state::AppState,
 };
-
-/// The page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page.
-const MAX_LIMIT: u32 = 500;
 
 /// The account operations.
 pub struct UsersApi;
@@ -62,49 +59,45 @@ impl UsersApi {
     ) -> AdminReply<Json<UserList>> {
         AdminReply(
             async {
-            auth.admin(&state).await?;
-            let mut filter = UserFilter::default();
-            if let Some(phone) = phone.0 {
-                Phone::parse(&phone).map_err(|invalid| AdminError::bad_field("phone", invalid.0))?;
-                filter.phone = Some(phone);
-            }
-            if let Some(prefix) = phone_prefix.0 {
-                if prefix.is_empty() || prefix.len() > 11 || !prefix.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return Err(AdminError::bad_field("phone_prefix", "must be 1 to 11 digits"));
+                auth.admin(&state).await?;
+                let mut filter = UserFilter::default();
+                if let Some(phone) = phone.0 {
+                    Phone::parse(&phone)
+                        .map_err(|invalid| AdminError::bad_field("phone", invalid.0))?;
+                    filter.phone = Some(phone);
                 }
-                filter.phone_prefix = Some(prefix);
-            }
-            if let Some(name) = name.0 {
-                if name.is_empty() || name.chars().count() > 64 {
-                    return Err(AdminError::bad_field("name", "must be 1 to 64 characters"));
+                if let Some(prefix) = phone_prefix.0 {
+                    if prefix.is_empty()
+                        || prefix.len() > 11
+                        || !prefix.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(AdminError::bad_field(
+                            "phone_prefix",
+                            "must be 1 to 11 digits",
+                        ));
+                    }
+                    filter.phone_prefix = Some(prefix);
                 }
-                filter.name = Some(name);
-            }
-            filter.enterprise_id = enterprise_id.0;
-            if let Some(text) = application_state.0 {
-                filter.application_state =
-                    Some(parse_application_state("application_state", &text)?);
-            }
-            let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-            if !(1..=MAX_LIMIT).contains(&limit) {
-                return Err(AdminError::bad_field(
-                    "limit",
-                    format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
-                ));
-            }
-            match admin_users::search(&state, &filter, cursor.0.as_deref(), limit.into()).await {
-                Ok(Ok(page)) => Ok(Json(UserList {
-                    items: page.users.iter().map(UserItem::from).collect(),
-                    next_cursor: page.next_cursor,
-                })),
-                Ok(Err(BadCursor)) => Err(AdminError::bad_field(
-                    "cursor",
-                    "is not a next_cursor of this search (pass it back unchanged, with the same \
-                     filters)",
-                )),
-                Err(err) => Err(AdminError::internal("listUsers", &err)),
-            }
+                if let Some(name) = name.0 {
+                    if name.is_empty() || name.chars().count() > 64 {
+                        return Err(AdminError::bad_field("name", "must be 1 to 64 characters"));
+                    }
+                    filter.name = Some(name);
+                }
+                filter.enterprise_id = enterprise_id.0;
+                if let Some(text) = application_state.0 {
+                    filter.application_state =
+                        Some(parse_application_state("application_state", &text)?);
+                }
+                let limit = page_limit(limit.0)?;
+                match admin_users::search(&state, &filter, cursor.0.as_deref(), limit).await {
+                    Ok(Ok(page)) => Ok(Json(UserList {
+                        items: page.users.iter().map(UserItem::from).collect(),
+                        next_cursor: page.next_cursor,
+                    })),
+                    Ok(Err(BadCursor)) => Err(bad_cursor()),
+                    Err(err) => Err(AdminError::internal("listUsers", &err)),
+                }
             }
             .await,
         )
