@@ -1,4 +1,5 @@
-//! `/admin/v1/users`: search accounts page by page, look at one, delete one.
+//! `/admin/v1/users`: search accounts page by page, look at one, disable
+//! and enable it, end its sessions, delete it.
 
 use poem::web::Data;
 use poem_openapi::{
@@ -178,6 +179,80 @@ impl UsersApi {
             .await,
         )
     }
+
+    /// Disable an account
+    ///
+    /// Every session of the account ends at once (its tokens answer 401 on
+    /// their next request, on every instance); its login answers -1
+    /// `账号已停用`, and `sendsms` (expect=1), `verify_code` and
+    /// `forget_password` refuse it. Disabling a disabled account changes
+    /// nothing but is audited again. Answers the account as it is now.
+    #[oai(
+        path = "/users/:user_id/disable",
+        method = "post",
+        operation_id = "disableUser"
+    )]
+    async fn disable(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<UserItem>> {
+        AdminReply(change(&state, auth, &user_id.0, true).await)
+    }
+
+    /// Enable an account
+    ///
+    /// The account can log in again (its ended sessions stay ended).
+    /// Answers the account as it is now.
+    #[oai(
+        path = "/users/:user_id/enable",
+        method = "post",
+        operation_id = "enableUser"
+    )]
+    async fn enable(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<UserItem>> {
+        AdminReply(change(&state, auth, &user_id.0, false).await)
+    }
+
+    /// End every session of an account
+    ///
+    /// Its tokens answer 401 on their next request, on every instance (a
+    /// stolen phone's sessions end here); the account can log in again.
+    #[oai(
+        path = "/users/:user_id/sessions/revoke",
+        method = "post",
+        operation_id = "revokeUserSessions"
+    )]
+    async fn revoke(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<RevokedSessions>> {
+        AdminReply(
+            async {
+                let admin = auth.admin(&state).await?;
+                let user_id = known_user_id(&user_id.0)?;
+                match admin_users::revoke_sessions(&state, &admin.name, user_id).await {
+                    Ok(Some(revoked)) => Ok(Json(RevokedSessions {
+                        user_id: user_id.to_owned(),
+                        revoked,
+                    })),
+                    Ok(None) => Err(no_such_user(user_id)),
+                    Err(err) => Err(AdminError::internal("revokeUserSessions", &err)),
+                }
+            }
+            .await,
+        )
+    }
 }
 
 /// A page of accounts.
@@ -217,4 +292,29 @@ pub struct DeletedUser {
     pub user_id: String,
     /// When it was deleted.
     pub deleted_at: String,
+}
+
+/// The sessions ended.
+#[derive(Debug, Object)]
+pub struct RevokedSessions {
+    /// The account.
+    pub user_id: String,
+    /// How many live sessions were ended.
+    pub revoked: u64,
+}
+
+/// Disables (`disabled`) or enables the account `user_id`.
+async fn change(
+    state: &AppState,
+    auth: AdminAuth,
+    user_id: &str,
+    disabled: bool,
+) -> Result<Json<UserItem>, AdminError> {
+    let admin = auth.admin(state).await?;
+    let user_id = known_user_id(user_id)?;
+    match admin_users::set_disabled(state, &admin.name, user_id, disabled).await {
+        Ok(Some(user)) => Ok(Json(UserItem::from(&user))),
+        Ok(None) => Err(no_such_user(user_id)),
+        Err(err) => Err(AdminError::internal("disableUser", &err)),
+    }
 }
