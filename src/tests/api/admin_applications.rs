@@ -8,11 +8,10 @@ use std::collections::HashSet;
 
 use entity::audit_events;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::{
-    admin::{AdminAnswer, assert_problem, spawn_admin},
+    admin::{AdminAnswer, admin_events, assert_problem, spawn_admin},
     helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse},
 };
 
@@ -35,22 +34,7 @@ async fn call(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("the admin API answers");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    AdminAnswer {
-        status,
-        content_type,
-        body,
-        text,
-    }
+    AdminAnswer::read(request).await
 }
 
 /// Creates the enterprise `name`; its id.
@@ -65,15 +49,6 @@ async fn create_enterprise(app: &TestApp, token: &str, name: &str) -> i64 {
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     created.body["id"].as_i64().unwrap()
-}
-
-/// The admin audit events of the token `name`, oldest first.
-async fn admin_events(app: &TestApp, name: &str) -> Vec<audit_events::Model> {
-    audit_events::Entity::find()
-        .filter(audit_events::Column::AdminToken.eq(name))
-        .all(app.db())
-        .await
-        .unwrap()
 }
 
 /// Registers `phone`; its session token.
