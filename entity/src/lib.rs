@@ -22,6 +22,7 @@
 //! - [`server_secrets`]: generated secrets shared by every instance.
 //! - [`webhook_events`]: the outbox of account events.
 //! - [`webhook_deliveries`]: each event's delivery to each endpoint.
+//! - [`webhook_delivery_attempts`]: each attempt of a delivery.
 //! - [`prelude`]: the `Entity` of every table under its table-like name.
 //!
 //! All times are UTC ([`sea_orm::prelude::DateTimeUtc`], stored as
@@ -39,6 +40,7 @@ pub mod sms_budget_days;
 pub mod sms_codes;
 pub mod users;
 pub mod webhook_deliveries;
+pub mod webhook_delivery_attempts;
 pub mod webhook_events;
 
 /// The `Entity` of every table, named after the table (`Users`, `SmsCodes`, ...).
@@ -67,6 +69,8 @@ pub mod prelude {
     pub use crate::users::Entity as Users;
     /// The `webhook_deliveries` table.
     pub use crate::webhook_deliveries::Entity as WebhookDeliveries;
+    /// The `webhook_delivery_attempts` table.
+    pub use crate::webhook_delivery_attempts::Entity as WebhookDeliveryAttempts;
     /// The `webhook_events` table.
     pub use crate::webhook_events::Entity as WebhookEvents;
 }

@@ -46,7 +46,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-/// The event delivered.
+/// The event delivered, and the attempts made.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     /// `event_id` → `webhook_events.id`, deleted with it.
@@ -57,11 +57,20 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     WebhookEvents,
+    /// One row per attempt.
+    #[sea_orm(has_many = "super::webhook_delivery_attempts::Entity")]
+    WebhookDeliveryAttempts,
 }
 
 impl Related<super::webhook_events::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::WebhookEvents.def()
+    }
+}
+
+impl Related<super::webhook_delivery_attempts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::WebhookDeliveryAttempts.def()
     }
 }
 

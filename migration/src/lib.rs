@@ -37,6 +37,9 @@
 //!   `imported_password_hashes`: the legacy hash scheme an imported account
 //!   still holds (partially indexed, for `/metrics`) and a digest of the
 //!   hash its import gave.
+//! - [`m20261206_000301_create_webhook_delivery_attempts`] creates
+//!   `webhook_delivery_attempts`: each attempt of a webhook delivery, its
+//!   start, duration, HTTP status or error, and whether it is retried.
 //!
 //! The steps the migrations repeat (an index, a column, a dropped table, a
 //! foreign key) are built in one place, `src/schema_steps.rs`.
@@ -55,6 +58,7 @@ pub mod m20261206_000002_admin_columns_and_indexes;
 pub mod m20261206_000101_create_webhook_outbox;
 pub mod m20261206_000201_admin_enterprises_and_applications;
 pub mod m20261206_000202_create_imported_password_hashes;
+pub mod m20261206_000301_create_webhook_delivery_attempts;
 mod schema_steps;
 
 /// Every migration of the account API database, oldest first.
@@ -76,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000101_create_webhook_outbox::Migration),
             Box::new(m20261206_000201_admin_enterprises_and_applications::Migration),
             Box::new(m20261206_000202_create_imported_password_hashes::Migration),
+            Box::new(m20261206_000301_create_webhook_delivery_attempts::Migration),
         ];
         migrations
             .into_iter()
@@ -118,7 +123,7 @@ mod tests {
     };
     use std::io::Write;
 
-    const TABLES: [&str; 13] = [
+    const TABLES: [&str; 14] = [
         "enterprises",
         "users",
         "applications",
@@ -132,10 +137,11 @@ mod tests {
         "webhook_events",
         "webhook_deliveries",
         "imported_password_hashes",
+        "webhook_delivery_attempts",
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 25] = [
+    const INDEXES: [(&str, &str); 26] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -175,6 +181,10 @@ mod tests {
         (
             "imported_password_hashes",
             "idx_imported_password_hashes_legacy",
+        ),
+        (
+            "webhook_delivery_attempts",
+            "idx_webhook_delivery_attempts_delivery_id_id",
         ),
     ];
 
@@ -369,6 +379,50 @@ mod tests {
         let sessions_of_u2 = format!("SELECT id FROM sessions WHERE user_id = '{u2}'");
         assert_eq!(count(db, &sessions_of_u2).await, 1);
         assert_eq!(count(db, "SELECT id FROM sessions").await, 1);
+
+        // A delivery's attempts go with it (ON DELETE CASCADE).
+        ok(
+            db,
+            &format!(
+                "INSERT INTO webhook_events (event_id, event_type, account_id, payload, \
+                 created_at) VALUES ('msg_1', 'user.registered', '{u2}', '{{}}', {T})"
+            ),
+        )
+        .await;
+        ok(
+            db,
+            &format!(
+                "INSERT INTO webhook_deliveries (event_id, endpoint, account_id, state, attempts, \
+                 next_attempt_at, created_at) VALUES (1, 'http://h/', '{u2}', 'pending', 0, {T}, \
+                 {T})"
+            ),
+        )
+        .await;
+        let attempt = |delivery: i64, number: i32, status: &str, error: &str| {
+            format!(
+                "INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, \
+                 duration_ms, status, error, will_retry) VALUES ({delivery}, {number}, {T}, 12, \
+                 {status}, {error}, {})",
+                if status == "NULL" { "TRUE" } else { "FALSE" }
+            )
+        };
+        ok(db, &attempt(1, 1, "NULL", "'timeout'")).await;
+        ok(db, &attempt(1, 2, "200", "NULL")).await;
+        fails(db, &attempt(99, 1, "200", "NULL"), "unknown delivery").await;
+        assert_eq!(
+            ints(
+                db,
+                "SELECT CAST(attempt AS BIGINT) FROM webhook_delivery_attempts \
+                 WHERE delivery_id = 1 ORDER BY id"
+            )
+            .await,
+            [1, 2]
+        );
+        ok(db, "DELETE FROM webhook_deliveries WHERE id = 1").await;
+        assert_eq!(
+            count(db, "SELECT id FROM webhook_delivery_attempts").await,
+            0
+        );
     }
 
     /// Applies every migration (checking on the way that existing sessions
@@ -409,7 +463,8 @@ mod tests {
                 "m20261206_000002_admin_columns_and_indexes",
                 "m20261206_000101_create_webhook_outbox",
                 "m20261206_000201_admin_enterprises_and_applications",
-                "m20261206_000202_create_imported_password_hashes"
+                "m20261206_000202_create_imported_password_hashes",
+                "m20261206_000301_create_webhook_delivery_attempts"
             ]
         );
     }

@@ -1,7 +1,8 @@
 //! What operators do with webhook deliveries through the admin API: list
-//! them by endpoint and state with their attempts, replay dead ones (one,
-//! or all of an endpoint), and send an endpoint a test event. Every change
-//! is one transaction with its audit row, which names the admin token.
+//! them by endpoint and state with their attempts (and one delivery with
+//! each attempt's status and timing), replay dead ones (one, or all of an
+//! endpoint), and send an endpoint a test event. Every change is one
+//! transaction with its audit row, which names the admin token.
 
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,7 @@ use crate::{
     store::{
         self,
         audit::{self, Kind, Subject},
-        webhooks::{self, DeliveryRow, EventRow, NewEvent, Subscription},
+        webhooks::{self, AttemptRow, DeliveryRow, EventRow, NewEvent, Subscription},
     },
 };
 
@@ -82,9 +83,54 @@ pub async fn list(
     Ok(rows.into_iter().map(delivery).collect())
 }
 
-/// The delivery `id`.
-pub async fn get(state: &AppState, id: i64) -> Result<Option<Delivery>, FlowError> {
-    Ok(webhooks::delivery_by_id(&state.db, id).await?.map(delivery))
+/// One attempt of a delivery.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// Its number on the delivery's retry schedule (1 for the first; a
+    /// replay starts again at 1).
+    pub attempt: i32,
+    /// When the request was started.
+    pub started_at: DateTime<Utc>,
+    /// How long it took, to the answer's status or the failure.
+    pub duration_ms: i64,
+    /// The HTTP status of the answer, when one came.
+    pub status: Option<i32>,
+    /// Why it failed; `None` when the endpoint accepted it.
+    pub error: Option<String>,
+    /// Whether another attempt followed it on the schedule.
+    pub will_retry: bool,
+}
+
+fn attempt(row: AttemptRow) -> Attempt {
+    Attempt {
+        attempt: row.attempt,
+        started_at: row.started_at,
+        duration_ms: row.duration_ms,
+        status: row.status,
+        error: row.error,
+        will_retry: row.will_retry,
+    }
+}
+
+/// A delivery with every attempt made, oldest first.
+#[derive(Debug, Clone)]
+pub struct DeliveryDetail {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// Its attempts, oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// The delivery `id`, with its attempts.
+pub async fn get(state: &AppState, id: i64) -> Result<Option<DeliveryDetail>, FlowError> {
+    let Some(row) = webhooks::delivery_by_id(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let attempts = webhooks::attempts_of(&state.db, id).await?;
+    Ok(Some(DeliveryDetail {
+        delivery: delivery(row),
+        attempts: attempts.into_iter().map(attempt).collect(),
+    }))
 }
 
 /// How replaying one delivery ended.

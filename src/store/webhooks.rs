@@ -1,6 +1,7 @@
 //! The webhook outbox: account events written in the transaction of the
 //! change they describe, one delivery row per subscribed endpoint, and the
-//! claims, outcomes and operator views of those deliveries.
+//! claims, outcomes (each attempt kept, with its timing) and operator views
+//! of those deliveries.
 //!
 //! A delivery is made in order per endpoint and account: it is not claimed
 //! while an earlier delivery (lower id) of the same endpoint and account is
@@ -11,7 +12,10 @@
 //! least once).
 
 use chrono::{DateTime, Utc};
-use entity::{webhook_deliveries as deliveries, webhook_events as events};
+use entity::{
+    webhook_deliveries as deliveries, webhook_delivery_attempts as attempts,
+    webhook_events as events,
+};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -176,11 +180,12 @@ pub struct Claimed {
     pub created_at: DateTime<Utc>,
 }
 
-/// Claims up to `limit` due deliveries for `instance` until `claimed_until`:
-/// pending, due at `now`, not claimed by a live claim, and the first pending
-/// one of their endpoint and account.
+/// Claims up to `limit` due deliveries to `endpoint` for `instance` until
+/// `claimed_until`: pending, due at `now`, not claimed by a live claim, and
+/// the first pending one of their endpoint and account.
 pub async fn claim_due(
     db: &DatabaseConnection,
+    endpoint: &str,
     now: DateTime<Utc>,
     instance: &str,
     claimed_until: DateTime<Utc>,
@@ -195,7 +200,7 @@ pub async fn claim_due(
     };
     let sql = format!(
         "SELECT d.id FROM webhook_deliveries d \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+         WHERE d.endpoint = $2 AND d.state = 'pending' AND d.next_attempt_at <= $1 \
          AND (d.claimed_until IS NULL OR d.claimed_until <= $1) \
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
            WHERE e.endpoint = d.endpoint AND e.account_id = d.account_id \
@@ -208,7 +213,11 @@ pub async fn claim_due(
         sql.replace('$', "?")
     };
     let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [now.into(), endpoint.into()],
+        ))
         .await?;
     let ids: Vec<i64> = rows
         .iter()
@@ -248,13 +257,25 @@ pub async fn claim_due(
         .collect())
 }
 
-/// Records a delivery the endpoint accepted with `status`.
+/// When an attempt was started and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptTiming {
+    /// When the request was started.
+    pub started_at: DateTime<Utc>,
+    /// From then to its answer's status or its failure, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Records a delivery the endpoint accepted with `status`, and the attempt
+/// (`timing`), in one transaction.
 pub async fn mark_delivered(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     delivery_id: i64,
     status: u16,
+    timing: AttemptTiming,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
     deliveries::Entity::update_many()
         .col_expr(deliveries::Column::State, Expr::value(DELIVERED))
         .col_expr(
@@ -280,9 +301,10 @@ pub async fn mark_delivered(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(deliveries::Column::Id.eq(delivery_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    insert_attempt(&txn, delivery_id, timing, Some(status), None, false).await?;
+    txn.commit().await
 }
 
 /// What follows a failed attempt.
@@ -295,15 +317,18 @@ pub enum AfterFailure {
 }
 
 /// Records a failed attempt (`status` when the endpoint answered, `error`
-/// a short reason without secrets) and what follows it.
+/// a short reason without secrets, `timing`) and what follows it, in one
+/// transaction.
 pub async fn mark_failed(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     delivery_id: i64,
     status: Option<u16>,
     error: &str,
     next: AfterFailure,
+    timing: AttemptTiming,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
     let mut update = deliveries::Entity::update_many()
         .col_expr(
             deliveries::Column::Attempts,
@@ -331,15 +356,67 @@ pub async fn mark_failed(
     };
     update
         .filter(deliveries::Column::Id.eq(delivery_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    let will_retry = matches!(next, AfterFailure::RetryAt(_));
+    insert_attempt(&txn, delivery_id, timing, status, Some(error), will_retry).await?;
+    txn.commit().await
+}
+
+/// Writes the attempt just counted on `delivery_id` (after its update, in
+/// the same transaction: its number is the delivery's count, which the
+/// update's row lock keeps exact when two instances record at once).
+/// Nothing when the delivery is gone.
+async fn insert_attempt(
+    txn: &DatabaseTransaction,
+    delivery_id: i64,
+    timing: AttemptTiming,
+    status: Option<u16>,
+    error: Option<&str>,
+    will_retry: bool,
+) -> Result<(), DbErr> {
+    let number: Option<i32> = deliveries::Entity::find_by_id(delivery_id)
+        .select_only()
+        .column(deliveries::Column::Attempts)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let Some(number) = number else {
+        return Ok(());
+    };
+    attempts::ActiveModel {
+        delivery_id: Set(delivery_id),
+        attempt: Set(number),
+        started_at: Set(timing.started_at),
+        duration_ms: Set(std::cmp::Ord::max(timing.duration_ms, 0)),
+        status: Set(status.map(i32::from)),
+        error: Set(error.map(str::to_owned)),
+        will_retry: Set(will_retry),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
     Ok(())
+}
+
+/// The attempts of the delivery `delivery_id`, oldest first.
+pub async fn attempts_of(
+    db: &impl ConnectionTrait,
+    delivery_id: i64,
+) -> Result<Vec<attempts::Model>, DbErr> {
+    attempts::Entity::find()
+        .filter(attempts::Column::DeliveryId.eq(delivery_id))
+        .order_by_asc(attempts::Column::Id)
+        .all(db)
+        .await
 }
 
 /// A delivery row, as the store hands it out.
 pub type DeliveryRow = deliveries::Model;
 /// An event row, as the store hands it out.
 pub type EventRow = events::Model;
+/// An attempt row, as the store hands it out.
+pub type AttemptRow = attempts::Model;
 
 /// Deliveries, newest first, for operators: of `endpoint` and in `state`
 /// when given, at most `limit`.
@@ -420,8 +497,9 @@ pub async fn delivery_by_id(
 }
 
 /// Deletes events written before `before` whose every delivery was
-/// delivered (and events no endpoint received: the sandbox's), at most
-/// 10,000 at a time; how many. Pending and dead deliveries stay, with
+/// delivered (and events no endpoint received: the sandbox's), with their
+/// deliveries and the deliveries' attempts, at most 10,000 events at a
+/// time; how many events. Pending and dead deliveries stay, with
 /// their events, for the worker and for operators' replays.
 pub async fn purge_delivered(
     db: &impl ConnectionTrait,
@@ -444,6 +522,15 @@ pub async fn purge_delivered(
     if ids.is_empty() {
         return Ok(0);
     }
+    let their_deliveries = Query::select()
+        .column(deliveries::Column::Id)
+        .from(deliveries::Entity)
+        .and_where(deliveries::Column::EventId.is_in(ids.iter().copied()))
+        .to_owned();
+    attempts::Entity::delete_many()
+        .filter(attempts::Column::DeliveryId.in_subquery(their_deliveries))
+        .exec(db)
+        .await?;
     deliveries::Entity::delete_many()
         .filter(deliveries::Column::EventId.is_in(ids.iter().copied()))
         .exec(db)

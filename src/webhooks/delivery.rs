@@ -1,15 +1,23 @@
 //! The delivery worker: a tokio task that claims due deliveries, POSTs each
 //! signed to its endpoint, and records the outcome. It runs beside the
 //! server and shares nothing with request handling but the database pool,
-//! so a slow or dead receiver never holds up a request.
+//! so a slow or dead receiver never holds up a request. Each endpoint has a
+//! loop of its own, which claims a batch of that endpoint's deliveries and
+//! waits for them all: a receiver that never answers holds up its own
+//! deliveries (for the request timeout), never another endpoint's.
 //!
 //! An attempt succeeds on a 2xx. A timeout, a connection error, a 5xx or a
 //! 429 is retried after the next delay of the endpoint's schedule (plus up
 //! to 10 % jitter); when the schedule is spent the delivery is dead. Any
 //! other answer (a 4xx, a 3xx: redirects are not followed) is never
-//! retried: the delivery is dead at once, its status recorded.
+//! retried: the delivery is dead at once, its status recorded. Each
+//! attempt is kept (its start, duration, status or error, and whether it
+//! is retried) in the transaction that records the delivery's new state.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -21,7 +29,7 @@ use super::{
 };
 use crate::{
     settings::WebhookEndpoint,
-    store::webhooks::{self as outbox, AfterFailure, Claimed, Subscription},
+    store::webhooks::{self as outbox, AfterFailure, AttemptTiming, Claimed, Subscription},
 };
 
 /// One configured endpoint, ready to sign for.
@@ -73,7 +81,7 @@ pub struct WorkerOptions {
     /// How long a claim holds; another instance takes the delivery over
     /// after it (so it must exceed `request_timeout`).
     pub lease: Duration,
-    /// Most deliveries claimed (and sent concurrently) at once.
+    /// Most deliveries of one endpoint claimed (and sent concurrently) at once.
     pub batch: u64,
 }
 
@@ -163,7 +171,17 @@ enum Attempt {
 }
 
 impl Worker {
-    async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+    /// One loop per endpoint, until stopped.
+    async fn run(self: Arc<Self>, stopped: watch::Receiver<bool>) {
+        let mut loops = tokio::task::JoinSet::new();
+        for index in 0..self.endpoints.len() {
+            loops.spawn(Arc::clone(&self).run_endpoint(index, stopped.clone()));
+        }
+        while loops.join_next().await.is_some() {}
+    }
+
+    /// Claims the due deliveries of endpoint `index`, a batch at a time.
+    async fn run_endpoint(self: Arc<Self>, index: usize, mut stopped: watch::Receiver<bool>) {
         loop {
             if *stopped.borrow() {
                 return;
@@ -172,6 +190,7 @@ impl Worker {
             let lease = chrono::Duration::from_std(self.options.lease).unwrap_or_default();
             let claimed = outbox::claim_due(
                 &self.db,
+                &self.endpoints[index].url,
                 now,
                 &self.options.instance,
                 now + lease,
@@ -183,7 +202,7 @@ impl Worker {
                     let mut attempts = tokio::task::JoinSet::new();
                     for delivery in batch {
                         let worker = Arc::clone(&self);
-                        attempts.spawn(async move { worker.deliver(delivery).await });
+                        attempts.spawn(async move { worker.deliver(index, delivery).await });
                     }
                     while attempts.join_next().await.is_some() {}
                     false
@@ -208,20 +227,22 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, delivery: Claimed) {
-        let Some(endpoint) = self.endpoints.iter().find(|e| e.url == delivery.endpoint) else {
-            // Its endpoint is no longer configured here: left for an
-            // instance that has it (the claim expires).
-            return;
-        };
+    async fn deliver(&self, index: usize, delivery: Claimed) {
+        let endpoint = &self.endpoints[index];
+        let started_at = Utc::now();
+        let started = Instant::now();
         let outcome = self.attempt(endpoint, &delivery).await;
+        let timing = AttemptTiming {
+            started_at,
+            duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        };
         let now = Utc::now();
         let recorded = match outcome {
             Attempt::Accepted(status) => {
                 metrics::DELIVERED.inc();
                 metrics::LATENCY
                     .observe((now - delivery.created_at).num_milliseconds().max(0) as f64 / 1000.0);
-                outbox::mark_delivered(&self.db, delivery.delivery_id, status, now).await
+                outbox::mark_delivered(&self.db, delivery.delivery_id, status, timing, now).await
             }
             Attempt::Refused(status) => {
                 metrics::FAILED.inc();
@@ -238,6 +259,7 @@ impl Worker {
                     Some(status),
                     &format!("refused with HTTP {status} (not retried)"),
                     AfterFailure::Dead,
+                    timing,
                     now,
                 )
                 .await
@@ -254,7 +276,16 @@ impl Worker {
                         "webhooks: the retry schedule is spent; dead-lettered"
                     );
                 }
-                outbox::mark_failed(&self.db, delivery.delivery_id, status, &error, next, now).await
+                outbox::mark_failed(
+                    &self.db,
+                    delivery.delivery_id,
+                    status,
+                    &error,
+                    next,
+                    timing,
+                    now,
+                )
+                .await
             }
         };
         if let Err(err) = recorded {

@@ -1,6 +1,7 @@
 //! `/admin/v1/webhooks`: operators' view of account-event deliveries —
 //! the configured endpoints, deliveries by endpoint and state with their
-//! attempts, replaying dead ones, and a test event.
+//! attempts (one delivery with each attempt's status and timing),
+//! replaying dead ones, and a test event.
 
 use poem::web::Data;
 use poem_openapi::{
@@ -17,7 +18,7 @@ use super::{
     wire::time,
 };
 use crate::{
-    flows::admin_webhooks::{self, DEAD, DELIVERED, Delivery, PENDING, ReplayOutcome},
+    flows::admin_webhooks::{self, Attempt, DEAD, DELIVERED, Delivery, PENDING, ReplayOutcome},
     state::AppState,
 };
 
@@ -100,6 +101,10 @@ impl WebhooksApi {
     }
 
     /// Look at one delivery
+    ///
+    /// The delivery, with every attempt made, oldest first: when it
+    /// started, how long it took, the HTTP status or why no answer came,
+    /// and whether another attempt followed.
     #[oai(
         path = "/webhooks/deliveries/:delivery_id",
         method = "get",
@@ -111,12 +116,12 @@ impl WebhooksApi {
         auth: AdminAuth,
         /// The delivery's id.
         delivery_id: Path<i64>,
-    ) -> AdminReply<Json<DeliveryItem>> {
+    ) -> AdminReply<Json<DeliveryDetail>> {
         AdminReply(
             async {
                 auth.admin(&state).await?;
                 match admin_webhooks::get(&state, delivery_id.0).await {
-                    Ok(Some(delivery)) => Ok(Json(DeliveryItem::from(&delivery))),
+                    Ok(Some(detail)) => Ok(Json(DeliveryDetail::from(&detail))),
                     Ok(None) => Err(no_such_delivery(delivery_id.0)),
                     Err(err) => Err(AdminError::internal("getWebhookDelivery", &err)),
                 }
@@ -287,6 +292,62 @@ impl From<&Delivery> for DeliveryItem {
             next_attempt_at: (d.state == PENDING).then(|| time(d.next_attempt_at)),
             delivered_at: d.delivered_at.map(time),
             created_at: time(d.created_at),
+        }
+    }
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Object)]
+pub struct AttemptItem {
+    /// Its number on the delivery's retry schedule: 1 for the first (a
+    /// replay starts again at 1).
+    pub attempt: i32,
+    /// When the request was started.
+    pub started_at: String,
+    /// How long it took, from the start to the answer's status or the
+    /// failure, in milliseconds.
+    pub duration_ms: i64,
+    /// The answer's HTTP status; null when none came (`timeout`,
+    /// `connection error`).
+    pub status: Option<i32>,
+    /// Why it failed (`HTTP 503`, `timeout`, `connection error`, `refused
+    /// with HTTP 400 (not retried)`, ...); null when the endpoint accepted
+    /// the event.
+    pub error: Option<String>,
+    /// Whether another attempt followed on the endpoint's schedule (false
+    /// when accepted, refused for good, or after the schedule's last
+    /// delay).
+    pub will_retry: bool,
+}
+
+impl From<&Attempt> for AttemptItem {
+    fn from(a: &Attempt) -> Self {
+        Self {
+            attempt: a.attempt,
+            started_at: time(a.started_at),
+            duration_ms: a.duration_ms,
+            status: a.status,
+            error: a.error.clone(),
+            will_retry: a.will_retry,
+        }
+    }
+}
+
+/// One delivery with every attempt made.
+#[derive(Debug, Object)]
+pub struct DeliveryDetail {
+    /// The delivery.
+    #[oai(flatten)]
+    pub delivery: DeliveryItem,
+    /// Its attempts, oldest first.
+    pub attempt_history: Vec<AttemptItem>,
+}
+
+impl From<&admin_webhooks::DeliveryDetail> for DeliveryDetail {
+    fn from(d: &admin_webhooks::DeliveryDetail) -> Self {
+        Self {
+            delivery: DeliveryItem::from(&d.delivery),
+            attempt_history: d.attempts.iter().map(AttemptItem::from).collect(),
         }
     }
 }

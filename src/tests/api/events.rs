@@ -2,9 +2,10 @@
 //! local Standard Webhooks receiver (its signatures checked by this crate's
 //! verifier and by the official Python `standardwebhooks` package) gets
 //! each event type exactly once, in order; a 500 three times then a 200
-//! arrives on the 4th attempt with the same `webhook-id`; a 400 is not
-//! retried; a change that rolls back sends nothing; a SIGKILL between the
-//! commit and the delivery still delivers after the restart; and two
+//! arrives on the 4th attempt with the same `webhook-id`, and operators see
+//! the four attempts (as they see an attempt that got no answer); a 400 is
+//! not retried; a change that rolls back sends nothing; a SIGKILL between
+//! the commit and the delivery still delivers after the restart; and two
 //! instances on one PostgreSQL database deliver each event once.
 
 use std::{collections::HashSet, time::Instant};
@@ -310,10 +311,28 @@ async fn no_event_is_written_when_no_endpoint_receives_it() {
     assert!(deliveries(app.db()).await.is_empty());
 }
 
+/// `GET /admin/v1/webhooks/deliveries/{id}`, answered 200.
+async fn delivery_through_the_admin_api(app: &TestApp, admin_key: &str, id: i64) -> Value {
+    let path = format!("/admin/v1/webhooks/deliveries/{id}");
+    let answer = admin(app, Some(admin_key), Method::GET, &path).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.body
+}
+
+/// A field of every entry of a delivery's `attempt_history`.
+fn of_each_attempt(delivery: &Value, field: &str) -> Vec<Value> {
+    delivery["attempt_history"]
+        .as_array()
+        .expect("an attempt_history array")
+        .iter()
+        .map(|attempt| attempt[field].clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_500_three_times_then_a_200_arrives_on_the_fourth_attempt_with_the_same_id() {
     let receiver = Receiver::start(&[500, 500, 500]).await;
-    let (app, _) = spawn_delivering(&receiver, &[1, 1, 1]).await;
+    let (app, admin_key) = spawn_delivering(&receiver, &[1, 1, 1]).await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
     until_received(&receiver, 1).await;
     let rows = until_settled(app.db(), 1).await;
@@ -325,6 +344,80 @@ async fn a_500_three_times_then_a_200_arrives_on_the_fourth_attempt_with_the_sam
     assert!(received.iter().all(|r| r.id == received[0].id));
     assert_eq!(body(&received[3])["type"], "user.registered");
     assert_signed(&received);
+
+    // Operators see each attempt, oldest first, with its status and timing.
+    let delivery = delivery_through_the_admin_api(&app, &admin_key, rows[0].id).await;
+    assert_eq!(delivery["event_id"], received[0].id.as_str(), "{delivery}");
+    assert_eq!(delivery["attempts"], 4);
+    assert_eq!(
+        of_each_attempt(&delivery, "status"),
+        [json!(500), json!(500), json!(500), json!(200)],
+        "{delivery}"
+    );
+    assert_eq!(
+        of_each_attempt(&delivery, "attempt"),
+        [json!(1), json!(2), json!(3), json!(4)]
+    );
+    assert_eq!(
+        of_each_attempt(&delivery, "error"),
+        [
+            json!("HTTP 500"),
+            json!("HTTP 500"),
+            json!("HTTP 500"),
+            Value::Null
+        ]
+    );
+    assert_eq!(
+        of_each_attempt(&delivery, "will_retry"),
+        [json!(true), json!(true), json!(true), json!(false)]
+    );
+    for duration in of_each_attempt(&delivery, "duration_ms") {
+        assert!(duration.as_i64().is_some_and(|ms| ms >= 0), "{delivery}");
+    }
+    let started: Vec<chrono::DateTime<chrono::FixedOffset>> =
+        of_each_attempt(&delivery, "started_at")
+            .iter()
+            .map(|at| chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap()).unwrap())
+            .collect();
+    assert!(started.is_sorted(), "oldest first: {delivery}");
+}
+
+#[tokio::test]
+async fn an_attempt_without_an_answer_shows_its_error_and_no_status() {
+    // A port nothing listens on: bound, then closed.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let endpoints = vec![endpoint(&url, &[1])];
+    let app = TestApp::spawn_with(move |settings| {
+        settings.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        settings.webhooks = endpoints;
+    })
+    .await;
+    let admin_key = admin_token(&app, "support").await;
+    app.registered(PHONE, PASSWORD, DEVICE).await;
+    let rows = until_settled(app.db(), 1).await;
+    assert_eq!(rows[0].state, "dead");
+
+    let delivery = delivery_through_the_admin_api(&app, &admin_key, rows[0].id).await;
+    assert_eq!(
+        of_each_attempt(&delivery, "status"),
+        [Value::Null, Value::Null],
+        "{delivery}"
+    );
+    assert_eq!(
+        of_each_attempt(&delivery, "error"),
+        [json!("connection error"), json!("connection error")]
+    );
+    assert_eq!(
+        of_each_attempt(&delivery, "will_retry"),
+        [json!(true), json!(false)]
+    );
+    for duration in of_each_attempt(&delivery, "duration_ms") {
+        assert!(duration.as_i64().is_some_and(|ms| ms >= 0), "{delivery}");
+    }
 }
 
 #[tokio::test]
@@ -573,6 +666,34 @@ async fn operators_list_deliveries_replay_dead_ones_and_send_a_test_event() {
     assert_eq!(one.body["state"], "delivered");
     assert_eq!(one.body["attempts"], 1, "counted from zero again");
     assert!(one.body["delivered_at"].is_string());
+    // Both attempts are kept: the refusal, then the replay's first.
+    let history: Vec<(Value, Value, Value)> = one.body["attempt_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["attempt"].clone(),
+                a["status"].clone(),
+                a["error"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (
+                json!(1),
+                json!(400),
+                json!("refused with HTTP 400 (not retried)")
+            ),
+            (json!(1), json!(200), Value::Null)
+        ],
+        "{}",
+        one.text
+    );
+    // The list shows no history (one delivery's view does).
+    assert!(dead.body["items"][0].get("attempt_history").is_none());
     let missing = get("/admin/v1/webhooks/deliveries/999999".into()).await;
     crate::admin::assert_problem(&missing, 404, None);
     let all = admin(

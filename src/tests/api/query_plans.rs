@@ -20,7 +20,7 @@ use crate::helpers::{
 };
 
 /// The tables the server writes rows to as it serves: none may be scanned.
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "users",
     "sessions",
     "sms_codes",
@@ -30,6 +30,7 @@ const TABLES: [&str; 9] = [
     "enterprises",
     "server_secrets",
     "admin_tokens",
+    "webhook_delivery_attempts",
 ];
 
 /// The plan of `statement` as text, one line per step.
@@ -301,8 +302,17 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     use account_api::flows::admin_tokens;
     use reqwest::Method;
 
+    // Registrations are delivered to a receiver that refuses the first
+    // for good: one delivery is dead, for the webhook operations below.
+    let receiver = crate::webhooks::Receiver::start(&[400]).await;
+    let url = receiver.url.clone();
+    let registrations = account_api::settings::WebhookEndpoint {
+        events: Some(vec!["user.registered".into()]),
+        ..crate::webhooks::endpoint(&url, &[1])
+    };
     let (app, recorded) = TestApp::spawn_recording_statements(|settings| {
         settings.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        settings.webhooks = vec![registrations];
     })
     .await;
     let token = admin_tokens::create(app.db(), "support", Utc::now())
@@ -470,6 +480,59 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     .await;
     call(Method::DELETE, format!("/admin/v1/users/{user_id}")).await;
 
+    // The webhook operations, over the two registrations' deliveries.
+    let rows = crate::webhooks::until_settled(app.db(), 2).await;
+    let dead = rows
+        .iter()
+        .find(|d| d.state == "dead")
+        .expect("the refused delivery")
+        .id;
+    call(Method::GET, "/admin/v1/webhooks/endpoints".to_owned()).await;
+    for query in [
+        String::new(),
+        "?state=dead".to_owned(),
+        format!("?endpoint={url}"),
+        format!("?endpoint={url}&state=delivered&limit=1"),
+    ] {
+        call(Method::GET, format!("/admin/v1/webhooks/deliveries{query}")).await;
+    }
+    for delivery in &rows {
+        let one = call(
+            Method::GET,
+            format!("/admin/v1/webhooks/deliveries/{}", delivery.id),
+        )
+        .await;
+        assert_eq!(
+            one["attempt_history"].as_array().map(Vec::len),
+            Some(1),
+            "{one}"
+        );
+    }
+    call(
+        Method::POST,
+        format!("/admin/v1/webhooks/deliveries/{dead}/replay"),
+    )
+    .await;
+    call(
+        Method::POST,
+        format!("/admin/v1/webhooks/deliveries/replay?endpoint={url}"),
+    )
+    .await;
+    send(
+        Method::POST,
+        "/admin/v1/webhooks/test".to_owned(),
+        serde_json::json!({"url": url}),
+    )
+    .await;
+    crate::webhooks::until_settled(app.db(), 3).await;
+    // And the hourly purge, once the events are past the retention: with
+    // their deliveries and those deliveries' attempts.
+    app.clock.advance(Duration::days(91));
+    let purged = housekeeping::purge_webhook_events(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(purged, 3);
+
     let statements: Vec<Statement> = recorded.lock().unwrap().clone();
     let backend = app.backend();
     let mut explained = 0;
@@ -498,6 +561,17 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     assert!(
         explained >= 20,
         "only {explained} statements were explained"
+    );
+    // Both delivery views' reads of the attempts, and the purge's delete.
+    let on_attempts = statements
+        .iter()
+        .filter(|s| {
+            reads_rows(s.sql.trim_start()) && s.sql.contains("\"webhook_delivery_attempts\"")
+        })
+        .count();
+    assert!(
+        on_attempts >= 3,
+        "only {on_attempts} statements on webhook_delivery_attempts were explained"
     );
     assert!(
         scans.is_empty(),

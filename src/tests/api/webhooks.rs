@@ -1,9 +1,10 @@
 //! The webhook outbox and its delivery worker against a local receiver on
 //! 127.0.0.1 port 0: signed events arrive and verify, failures are retried
 //! on the schedule with the same `webhook-id`, other 4xx are not, a spent
-//! schedule dead-letters, one account's events arrive in order, a rolled
-//! back transaction sends nothing, and (PostgreSQL) two workers on one
-//! database deliver each event exactly once.
+//! schedule dead-letters, one account's events arrive in order, a receiver
+//! that never answers holds up no other endpoint, a rolled back transaction
+//! sends nothing, and (PostgreSQL) two workers on one database deliver each
+//! event exactly once.
 
 use std::{
     collections::{HashSet, VecDeque},
@@ -129,6 +130,16 @@ pub fn endpoint(url: &str, schedule: &[u64]) -> WebhookEndpoint {
 }
 
 fn worker(db: &DatabaseConnection, endpoints: &[WebhookEndpoint], instance: &str) -> WorkerHandle {
+    worker_waiting(db, endpoints, instance, Duration::from_secs(10))
+}
+
+/// A worker whose requests wait up to `request_timeout` for an answer.
+fn worker_waiting(
+    db: &DatabaseConnection,
+    endpoints: &[WebhookEndpoint],
+    instance: &str,
+    request_timeout: Duration,
+) -> WorkerHandle {
     let endpoints = endpoints
         .iter()
         .map(|e| {
@@ -142,8 +153,8 @@ fn worker(db: &DatabaseConnection, endpoints: &[WebhookEndpoint], instance: &str
         WorkerOptions {
             instance: instance.to_owned(),
             poll_interval: Duration::from_millis(100),
-            request_timeout: Duration::from_secs(10),
-            lease: Duration::from_secs(60),
+            request_timeout,
+            lease: request_timeout + Duration::from_secs(60),
             batch: 8,
         },
     )
@@ -309,6 +320,69 @@ async fn an_unreachable_endpoint_is_retried_then_dead() {
     assert_eq!(rows[0].attempts, 2);
     assert_eq!(rows[0].last_status, None);
     assert_eq!(rows[0].last_error.as_deref(), Some("connection error"));
+}
+
+/// Waits until `done` holds, failing after [`DEADLINE`].
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "{what} in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_holds_up_only_its_own_deliveries() {
+    let (_database, db) = database().await;
+    // Accepts connections and holds them, never answering.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/hook", silent.local_addr().unwrap());
+    let accepted = Arc::new(Mutex::new(Vec::new()));
+    let holder = {
+        let accepted = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            while let Ok((connection, _)) = silent.accept().await {
+                accepted.lock().unwrap().push(connection);
+            }
+        })
+    };
+    let answering = Receiver::start(&[]).await;
+    let endpoints = [endpoint(&silent_url, &[1]), endpoint(&answering.url, &[1])];
+    enqueue(&db, &endpoints, &[("user.registered", Some("a1"))]).await;
+    // The silent endpoint's attempt waits for ten minutes, well past the
+    // deadline of this test.
+    let worker = worker_waiting(&db, &endpoints, "one", Duration::from_secs(600));
+    until("the silent endpoint's attempt under way", || {
+        accepted.lock().unwrap().len() == 1
+    })
+    .await;
+    until("the first event at the other endpoint", || {
+        answering.received().len() == 1
+    })
+    .await;
+
+    // While that attempt hangs, the other endpoint gets the later events.
+    let later = enqueue(
+        &db,
+        &endpoints,
+        &[
+            ("user.logged_in", Some("a1")),
+            ("user.registered", Some("a2")),
+        ],
+    )
+    .await;
+    until("the later events at the other endpoint", || {
+        answering.received().len() == 3
+    })
+    .await;
+    // Two accounts' events: sent at once, in either order.
+    let ids: HashSet<String> = answering.received()[1..]
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(ids, later.into_iter().collect());
+    worker.stop_within(Duration::from_millis(100)).await;
+    holder.abort();
 }
 
 #[tokio::test]
@@ -484,33 +558,39 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
         ],
     )
     .await;
+    let url = endpoints[0].url.as_str();
     let now = chrono::Utc::now();
     let minute = chrono::Duration::seconds(60);
     let event_ids = |claimed: &[outbox::Claimed]| -> Vec<String> {
         claimed.iter().map(|c| c.event_id.clone()).collect()
     };
+    // An endpoint claims only its own deliveries.
+    let elsewhere = outbox::claim_due(&db, "http://127.0.0.1:9/other", now, "first", now, 10)
+        .await
+        .unwrap();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
 
     // Only the first pending event of each account is claimable.
-    let first = outbox::claim_due(&db, now, "first", now + minute, 10)
+    let first = outbox::claim_due(&db, url, now, "first", now + minute, 10)
         .await
         .unwrap();
     assert_eq!(event_ids(&first), [ids[0].clone(), ids[2].clone()]);
     // Claimed: another instance gets nothing while the lease holds.
-    let during = outbox::claim_due(&db, now, "second", now + minute, 10)
+    let during = outbox::claim_due(&db, url, now, "second", now + minute, 10)
         .await
         .unwrap();
     assert!(during.is_empty(), "{during:?}");
     // The first instance died: after its lease the second takes over.
     let later = now + minute + chrono::Duration::seconds(1);
-    let taken = outbox::claim_due(&db, later, "second", later + minute, 10)
+    let taken = outbox::claim_due(&db, url, later, "second", later + minute, 10)
         .await
         .unwrap();
     assert_eq!(event_ids(&taken), event_ids(&first));
     // Once a1's first is delivered, its second becomes claimable.
-    outbox::mark_delivered(&db, taken[0].delivery_id, 200, later)
+    outbox::mark_delivered(&db, taken[0].delivery_id, 200, timing(later), later)
         .await
         .unwrap();
-    let next = outbox::claim_due(&db, later, "third", later + minute, 10)
+    let next = outbox::claim_due(&db, url, later, "third", later + minute, 10)
         .await
         .unwrap();
     assert_eq!(event_ids(&next), [ids[1].clone()]);
@@ -521,18 +601,19 @@ async fn a_claim_holds_until_its_lease_ends_and_an_account_waits_for_its_earlier
         Some(503),
         "HTTP 503",
         outbox::AfterFailure::RetryAt(later + minute),
+        timing(later),
         later,
     )
     .await
     .unwrap();
     assert!(
-        outbox::claim_due(&db, later, "third", later + minute, 10)
+        outbox::claim_due(&db, url, later, "third", later + minute, 10)
             .await
             .unwrap()
             .is_empty()
     );
     let due = later + minute;
-    let retried = outbox::claim_due(&db, due, "third", due + minute, 10)
+    let retried = outbox::claim_due(&db, url, due, "third", due + minute, 10)
         .await
         .unwrap();
     // Due now: the retry, and a2's event whose claim ran out meanwhile.
@@ -580,7 +661,18 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
         txn.commit().await.unwrap();
     }
     let rows = deliveries(&db).await;
-    outbox::mark_delivered(&db, rows[0].id, 200, now)
+    outbox::mark_failed(
+        &db,
+        rows[0].id,
+        Some(503),
+        "HTTP 503",
+        outbox::AfterFailure::RetryAt(now),
+        timing(now),
+        now,
+    )
+    .await
+    .unwrap();
+    outbox::mark_delivered(&db, rows[0].id, 200, timing(now), now)
         .await
         .unwrap();
     outbox::mark_failed(
@@ -589,13 +681,29 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
         Some(400),
         "HTTP 400",
         outbox::AfterFailure::Dead,
+        timing(now),
         now,
     )
     .await
     .unwrap();
-    outbox::mark_delivered(&db, rows[2].id, 200, now)
+    outbox::mark_delivered(&db, rows[2].id, 200, timing(now), now)
         .await
         .unwrap();
+    let attempts_of = |id: i64| {
+        let db = db.clone();
+        async move {
+            outbox::attempts_of(&db, id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| (a.attempt, a.status, a.will_retry))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        attempts_of(rows[0].id).await,
+        [(1, Some(503), true), (2, Some(200), false)]
+    );
 
     let purged = outbox::purge_delivered(&db, now - chrono::Duration::days(90))
         .await
@@ -615,4 +723,21 @@ async fn delivered_events_past_the_retention_are_purged_and_dead_ones_kept() {
     );
     let kept: Vec<i64> = deliveries(&db).await.iter().map(|d| d.id).collect();
     assert_eq!(kept, [rows[1].id, rows[2].id]);
+    // The purged delivery's attempts went with it; the others' stay.
+    assert!(attempts_of(rows[0].id).await.is_empty());
+    assert_eq!(attempts_of(rows[1].id).await, [(1, Some(400), false)]);
+    assert_eq!(attempts_of(rows[2].id).await, [(1, Some(200), false)]);
+    let left = entity::webhook_delivery_attempts::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 2);
+}
+
+/// An attempt started at `at` that took 5 ms.
+fn timing(at: chrono::DateTime<chrono::Utc>) -> outbox::AttemptTiming {
+    outbox::AttemptTiming {
+        started_at: at,
+        duration_ms: 5,
+    }
 }
