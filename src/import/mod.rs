@@ -4,14 +4,16 @@
 //!
 //! The file is streamed: a reader thread reads and checks lines
 //! ([`line::parse`]) and hands them over in batches; each batch's stored
-//! accounts and enterprises are read in a few queries, every line is
-//! decided (created, unchanged, updated, a conflict or an error), clear
-//! passwords are hashed on the hashing threads, and the batch is written in
-//! one transaction ([`crate::store::import`]). Hashes are stored as the
+//! accounts are read in one statement by id, and a second by phone for the
+//! lines that need it; every line is decided (created, unchanged, updated,
+//! a conflict or an error), clear passwords are hashed on the hashing
+//! threads, and the batch is written in one transaction with a multi-row
+//! insert per table ([`crate::store::import`]). Hashes are stored as the
 //! legacy stack wrote them (detected, never re-hashed); a login replaces
 //! each with Argon2id. A re-run compares instead of writing: a hash the
 //! server has since re-hashed from the same imported one counts as the same
-//! (its digest is kept).
+//! (its digest is kept), and a batch with nothing to write opens no
+//! transaction.
 
 mod line;
 
@@ -510,6 +512,14 @@ impl Plan {
     fn enterprises_created(&self) -> impl Iterator<Item = i64> + '_ {
         self.new_enterprises.iter().map(|(id, _)| *id)
     }
+
+    /// Whether the batch writes nothing.
+    fn is_empty(&self) -> bool {
+        self.new_enterprises.is_empty()
+            && self.renamed_enterprises.is_empty()
+            && self.new_accounts.is_empty()
+            && self.updated_accounts.is_empty()
+    }
 }
 
 /// Writes `plan` through `db` (a transaction); how many sessions it opened.
@@ -565,7 +575,9 @@ impl Importer<'_> {
         loop {
             attempt += 1;
             let (outcome, plan) = self.plan(db, lines).await?;
-            if self.options.dry_run {
+            // A batch with nothing to write (a dry run, or every line
+            // unchanged or refused) opens no transaction.
+            if self.options.dry_run || plan.is_empty() {
                 return Ok((outcome, plan, 0));
             }
             let txn = store::begin_write(db).await?;
@@ -592,10 +604,9 @@ impl Importer<'_> {
         let mut outcome = Report::default();
         let mut plan = Plan::default();
 
-        // What the batch names: enterprises, account ids and phones.
+        // What the batch names: enterprises and account ids.
         let mut enterprise_ids = Vec::new();
         let mut ids = Vec::new();
-        let mut phones = Vec::new();
         for (_, record) in lines {
             match record {
                 Some(Ok(Record::Enterprise { id, .. })) => enterprise_ids.push(*id),
@@ -603,7 +614,6 @@ impl Importer<'_> {
                     if let Some(id) = &user.user_id {
                         ids.push(id.clone());
                     }
-                    phones.push(user.phone.as_str().to_owned());
                     enterprise_ids.extend(user.enterprise_id);
                     enterprise_ids.extend(user.application.map(|(id, _)| id));
                 }
@@ -615,7 +625,7 @@ impl Importer<'_> {
         enterprise_ids.dedup();
         let mut enterprises: HashMap<i64, String> =
             store::import::enterprise_names(db, &enterprise_ids).await?;
-        let mut known = Known::index(store::import::accounts(db, &ids, &phones).await?);
+        let mut known = Known::index(stored_accounts(db, lines, ids).await?);
 
         // Clear passwords against stored accounts: checked all at once.
         let mut clear_matches: HashMap<u64, bool> = HashMap::new();
@@ -907,6 +917,49 @@ impl Importer<'_> {
             clear,
         )
     }
+}
+
+/// The stored accounts the user lines of a batch name: by id (`ids`, the
+/// ids the lines give), then by phone only for the lines that need it —
+/// those without an id, whose id is not stored, or whose stored account has
+/// another phone (which some other account may hold). A re-run of the same
+/// file reads by id alone.
+async fn stored_accounts(
+    db: &impl ConnectionTrait,
+    lines: &[(u64, Option<Result<Record, Problem>>)],
+    mut ids: Vec<String>,
+) -> Result<Vec<StoredAccount>, DbErr> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts = store::import::accounts_by_id(db, &ids).await?;
+    let phone_of: HashMap<&str, &str> = accounts
+        .iter()
+        .map(|account| (account.id.as_str(), account.phone.as_str()))
+        .collect();
+    let mut phones: Vec<String> = lines
+        .iter()
+        .filter_map(|(_, record)| match record {
+            Some(Ok(Record::User(user))) => Some(user),
+            _ => None,
+        })
+        .filter(|user| {
+            user.user_id
+                .as_deref()
+                .and_then(|id| phone_of.get(id))
+                .is_none_or(|stored| *stored != user.phone.as_str())
+        })
+        .map(|user| user.phone.as_str().to_owned())
+        .collect();
+    phones.sort_unstable();
+    phones.dedup();
+    let found: HashSet<String> = accounts.iter().map(|account| account.id.clone()).collect();
+    accounts.extend(
+        store::import::accounts_by_phone(db, &phones)
+            .await?
+            .into_iter()
+            .filter(|account| !found.contains(&account.id)),
+    );
+    Ok(accounts)
 }
 
 /// ", as planned by line N" when an earlier line of the batch planned it.

@@ -193,6 +193,58 @@ async fn every_scheme_is_imported_logs_in_and_a_re_import_is_unchanged() {
     );
 }
 
+/// A re-run reads each batch's accounts in one statement, by id (by phone
+/// only for the line that gives no id), every table through an index, and
+/// writes nothing.
+#[tokio::test]
+async fn a_re_import_reads_each_batch_by_id_through_indexes_and_writes_nothing() {
+    let (app, recorded) = TestApp::spawn_recording_statements(|_| {}).await;
+    let lines = legacy_file();
+    let options = Options {
+        batch_size: 4,
+        ..Options::default()
+    };
+    let first = import_lines(&app, &lines, options.clone()).await;
+    assert!(first.errors.is_empty(), "{:#?}", first.errors);
+    recorded.lock().unwrap().clear();
+
+    let again = import_lines(&app, &lines, options).await;
+    assert_all_unchanged(&again, lines.len() as u64);
+    let statements = recorded.lock().unwrap().clone();
+    let writes: Vec<&str> = statements
+        .iter()
+        .map(|statement| statement.sql.trim_start())
+        .filter(|sql| {
+            ["INSERT", "UPDATE", "DELETE"]
+                .iter()
+                .any(|verb| sql.starts_with(verb))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    let account_reads: Vec<_> = statements
+        .iter()
+        .filter(|statement| statement.sql.contains("FROM users WHERE"))
+        .collect();
+    let by_id = account_reads
+        .iter()
+        .filter(|statement| statement.sql.contains("WHERE users.id"))
+        .count();
+    assert_eq!(by_id, lines.len().div_ceil(4), "one read by id per batch");
+    assert_eq!(
+        account_reads.len(),
+        by_id + 1,
+        "and one by phone, for the line without an id"
+    );
+    for statement in account_reads {
+        let plan = crate::query_plans::plan(&app, statement).await;
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|step| step.contains("Seq Scan") || step.trim_start().starts_with("SCAN "))
+            .collect();
+        assert!(scans.is_empty(), "{}\n{plan:#?}", statement.sql);
+    }
+}
+
 #[tokio::test]
 async fn conflicts_and_line_errors_are_reported_with_their_line_numbers() {
     let app = TestApp::spawn().await;
