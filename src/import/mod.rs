@@ -434,9 +434,7 @@ pub async fn run(
         };
         let (mut outcome, plan, opened) = done;
         outcome.sessions_opened = opened;
-        importer
-            .known_enterprises
-            .extend(plan.enterprises_created());
+        importer.known_enterprises.extend(plan.enterprises_known());
         report.absorb(outcome);
         report.lines = batch
             .lines
@@ -501,6 +499,9 @@ async fn stopped(stop: &AtomicBool) {
 /// What a batch writes.
 #[derive(Default)]
 struct Plan {
+    /// Enterprises found stored (not written: known to exist for the
+    /// batches after).
+    stored_enterprises: Vec<i64>,
     new_enterprises: Vec<(i64, String)>,
     renamed_enterprises: Vec<(i64, String)>,
     new_accounts: Vec<ImportedAccount>,
@@ -509,8 +510,13 @@ struct Plan {
 }
 
 impl Plan {
-    fn enterprises_created(&self) -> impl Iterator<Item = i64> + '_ {
-        self.new_enterprises.iter().map(|(id, _)| *id)
+    /// The enterprises the batches after may refer to without reading
+    /// them: found stored, or created by this one.
+    fn enterprises_known(&self) -> impl Iterator<Item = i64> + '_ {
+        self.stored_enterprises
+            .iter()
+            .copied()
+            .chain(self.new_enterprises.iter().map(|(id, _)| *id))
     }
 
     /// Whether the batch writes nothing.
@@ -604,8 +610,11 @@ impl Importer<'_> {
         let mut outcome = Report::default();
         let mut plan = Plan::default();
 
-        // What the batch names: enterprises and account ids.
+        // What the batch names: the enterprises of its enterprise lines
+        // (compared with what is stored), those its users refer to that are
+        // not known to exist yet, and account ids.
         let mut enterprise_ids = Vec::new();
+        let mut referred = Vec::new();
         let mut ids = Vec::new();
         for (_, record) in lines {
             match record {
@@ -614,17 +623,19 @@ impl Importer<'_> {
                     if let Some(id) = &user.user_id {
                         ids.push(id.clone());
                     }
-                    enterprise_ids.extend(user.enterprise_id);
-                    enterprise_ids.extend(user.application.map(|(id, _)| id));
+                    referred.extend(user.enterprise_id);
+                    referred.extend(user.application.map(|(id, _)| id));
                 }
                 _ => {}
             }
         }
-        enterprise_ids.retain(|id| !self.known_enterprises.contains(id));
+        referred.retain(|id| !self.known_enterprises.contains(id));
+        enterprise_ids.append(&mut referred);
         enterprise_ids.sort_unstable();
         enterprise_ids.dedup();
         let mut enterprises: HashMap<i64, String> =
             store::import::enterprise_names(db, &enterprise_ids).await?;
+        plan.stored_enterprises = enterprises.keys().copied().collect();
         let mut known = Known::index(stored_accounts(db, lines, ids).await?);
 
         // Clear passwords against stored accounts: checked all at once.

@@ -245,6 +245,37 @@ async fn a_re_import_reads_each_batch_by_id_through_indexes_and_writes_nothing()
     }
 }
 
+/// An enterprise line given again after the batch that created it is
+/// unchanged, and users of later batches may refer to it.
+#[tokio::test]
+async fn an_enterprise_given_again_in_a_later_batch_is_unchanged() {
+    let app = TestApp::spawn().await;
+    let (_, vector) = login_vectors().into_iter().next().unwrap();
+    let enterprise = json!({"type": "enterprise", "id": 7, "name": "apple"});
+    let user = |n: usize| {
+        json!({"type": "user", "phone": phone_of(n), "name": format!("user {n}"),
+               "password_hash": vector.hash, "enterprise_id": 7})
+    };
+    let lines = [enterprise.clone(), user(1), user(2), enterprise, user(3)];
+    let options = Options {
+        batch_size: 2,
+        ..Options::default()
+    };
+    let report = import_lines(&app, &lines, options.clone()).await;
+    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+    assert!(report.conflicts.is_empty(), "{:#?}", report.conflicts);
+    assert_eq!(
+        (report.enterprises.created, report.enterprises.unchanged),
+        (1, 1),
+        "{report:#?}"
+    );
+    assert_eq!(report.users.created, 3);
+    assert_eq!(app.user(&phone_of(3)).await.unwrap().enterprise_id, Some(7));
+
+    let again = import_lines(&app, &lines, options).await;
+    assert_all_unchanged(&again, lines.len() as u64);
+}
+
 #[tokio::test]
 async fn conflicts_and_line_errors_are_reported_with_their_line_numbers() {
     let app = TestApp::spawn().await;
