@@ -64,6 +64,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // The worker thread hands rows over as they come; with sqlx's
+                // 50 it stalls for the caller every 50 rows of a large read
+                // (the import reads a thousand accounts at a time).
+                .row_buffer_size(1024)
                 .foreign_keys(true)
         });
     Database::connect(options).await

@@ -163,20 +163,12 @@ impl Client {
             .send()
             .map_err(|err| (describe(&err), !err.is_timeout() && !err.is_connect()))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-        let headers = response
-            .headers()
+        let headers: Vec<(String, String)> = response.headers().iter().map(header_text).collect();
+        // The first, as `HeaderMap::get` has it.
+        let content_type = headers
             .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+            .find(|(name, _)| name == "content-type")
+            .map(|(_, value)| value.clone());
         let body = response
             .bytes()
             .map_err(|err| (describe(&err), false))?
@@ -188,6 +180,17 @@ impl Client {
             body,
         })
     }
+}
+
+/// A received header as text: its name (lowercase) and its value (lossy
+/// where it is not UTF-8).
+pub fn header_text(
+    (name, value): (&reqwest::header::HeaderName, &reqwest::header::HeaderValue),
+) -> (String, String) {
+    (
+        name.as_str().to_owned(),
+        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+    )
 }
 
 /// An error with its causes, on one line.

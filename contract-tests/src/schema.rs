@@ -202,19 +202,15 @@ mod tests {
 
     use super::*;
 
-    fn document() -> Document {
-        Document::committed()
+    /// A `$ref` to the committed document's component schema `name`, compiled.
+    fn validator_of(name: &str) -> SchemaValidator {
+        let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+        SchemaValidator::compile(&Document::committed(), &reference, "#/test").unwrap()
     }
 
     #[test]
     fn references_into_components_resolve() {
-        let document = document();
-        let validator = SchemaValidator::compile(
-            &document,
-            &json!({"$ref": "#/components/schemas/SendSmsReply"}),
-            "#/test",
-        )
-        .unwrap();
+        let validator = validator_of("SendSmsReply");
         assert!(validator.is_valid(&json!({"code": "200", "msg": "发送成功"})));
         let errors = validator.errors(&json!({"code": 200, "msg": "发送成功"}));
         assert!(!errors.is_empty());
@@ -228,14 +224,7 @@ mod tests {
 
     #[test]
     fn a_failed_one_of_explains_each_alternative() {
-        let document = document();
-        let validator = SchemaValidator::compile(
-            &document,
-            &json!({"$ref": "#/components/schemas/LoginReply"}),
-            "#/test",
-        )
-        .unwrap();
-        let errors = validator.errors(&json!({"code": 7, "msg": "x", "data": ""}));
+        let errors = validator_of("LoginReply").errors(&json!({"code": 7, "msg": "x", "data": ""}));
         assert!(
             errors
                 .iter()
@@ -246,14 +235,8 @@ mod tests {
 
     #[test]
     fn the_closest_alternative_is_reported_first() {
-        let document = document();
-        let validator = SchemaValidator::compile(
-            &document,
-            &json!({"$ref": "#/components/schemas/RegisterReply"}),
-            "#/test",
-        )
-        .unwrap();
-        let errors = validator.errors(&json!({"code": 200, "msg": "x", "data": {
+        let errors =
+            validator_of("RegisterReply").errors(&json!({"code": 200, "msg": "x", "data": {
             "change_device": false, "enterprise_id": -1, "token": "a", "user_id": "b",
             "name": "n", "apply": {}}}));
         assert_eq!(

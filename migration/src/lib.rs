@@ -40,6 +40,9 @@
 //! - [`m20261206_000301_create_webhook_delivery_attempts`] creates
 //!   `webhook_delivery_attempts`: each attempt of a webhook delivery, its
 //!   start, duration, HTTP status or error, and whether it is retried.
+//!
+//! The steps the migrations repeat (an index, a column, a dropped table, a
+//! foreign key) are built in one place, `src/schema_steps.rs`.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -56,6 +59,7 @@ pub mod m20261206_000101_create_webhook_outbox;
 pub mod m20261206_000201_admin_enterprises_and_applications;
 pub mod m20261206_000202_create_imported_password_hashes;
 pub mod m20261206_000301_create_webhook_delivery_attempts;
+mod schema_steps;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -63,7 +67,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let migrations: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261124_000001_create_tables::Migration),
             Box::new(m20261124_000002_create_audit_and_locks::Migration),
             Box::new(m20261201_000003_bind_windows_and_index_limits::Migration),
@@ -77,7 +81,37 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000201_admin_enterprises_and_applications::Migration),
             Box::new(m20261206_000202_create_imported_password_hashes::Migration),
             Box::new(m20261206_000301_create_webhook_delivery_attempts::Migration),
-        ]
+        ];
+        migrations
+            .into_iter()
+            .map(|migration| Box::new(InOneTransaction(migration)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// A migration run in one transaction on every backend, SQLite too (SeaORM
+/// wraps only PostgreSQL's by default), so that a failed `up` or `down`
+/// leaves no half-changed schema behind. Its name is the migration's own.
+struct InOneTransaction(Box<dyn MigrationTrait>);
+
+impl MigrationName for InOneTransaction {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for InOneTransaction {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }
 
@@ -331,14 +365,8 @@ mod tests {
 
         // ON DELETE SET NULL (users) and CASCADE (applications).
         ok(db, "DELETE FROM enterprises WHERE id = 1").await;
-        assert_eq!(
-            count(
-                db,
-                &format!("SELECT id FROM users WHERE id = '{u1}' AND enterprise_id IS NULL")
-            )
-            .await,
-            1
-        );
+        let unlinked = format!("SELECT id FROM users WHERE id = '{u1}' AND enterprise_id IS NULL");
+        assert_eq!(count(db, &unlinked).await, 1);
         assert_eq!(count(db, "SELECT id FROM users").await, 2);
         assert_eq!(
             ints(db, "SELECT id FROM applications ORDER BY id").await,
@@ -348,14 +376,8 @@ mod tests {
         // ON DELETE CASCADE from users to applications and sessions.
         ok(db, &format!("DELETE FROM users WHERE id = '{u1}'")).await;
         assert_eq!(count(db, "SELECT id FROM applications").await, 0);
-        assert_eq!(
-            count(
-                db,
-                &format!("SELECT id FROM sessions WHERE user_id = '{u2}'")
-            )
-            .await,
-            1
-        );
+        let sessions_of_u2 = format!("SELECT id FROM sessions WHERE user_id = '{u2}'");
+        assert_eq!(count(db, &sessions_of_u2).await, 1);
         assert_eq!(count(db, "SELECT id FROM sessions").await, 1);
 
         // A delivery's attempts go with it (ON DELETE CASCADE).
@@ -445,6 +467,18 @@ mod tests {
                 "m20261206_000301_create_webhook_delivery_attempts"
             ]
         );
+    }
+
+    #[test]
+    fn every_migration_runs_in_one_transaction() {
+        for migration in Migrator::migrations() {
+            assert_eq!(
+                migration.use_transaction(),
+                Some(true),
+                "{} runs in one transaction",
+                migration.name()
+            );
+        }
     }
 
     #[tokio::test]

@@ -9,18 +9,14 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_index, create_unique_index, drop_index, drop_table, foreign_key};
+
 /// The migration that creates every table.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    /// Run in one transaction on every backend (SQLite too), so a failed
-    /// `up` or `down` leaves no half-created schema behind.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -46,27 +42,16 @@ impl MigrationTrait for Migration {
                     .col(json(Users::Permissions))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_users_enterprise_id")
-                            .from(Users::Table, Users::EnterpriseId)
-                            .to(Enterprises::Table, Enterprises::Id)
-                            .on_delete(ForeignKeyAction::SetNull)
-                            .on_update(ForeignKeyAction::NoAction),
-                    )
+                    .foreign_key(&mut foreign_key(
+                        "fk_users_enterprise_id",
+                        (Users::Table, Users::EnterpriseId),
+                        (Enterprises::Table, Enterprises::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_users_phone")
-                    .table(Users::Table)
-                    .col(Users::Phone)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
+        create_unique_index(manager, "idx_users_phone", Users::Table, [Users::Phone]).await?;
 
         manager
             .create_table(
@@ -78,35 +63,28 @@ impl MigrationTrait for Migration {
                     .col(small_integer(Applications::State))
                     .col(timestamp_with_time_zone(Applications::CreatedAt))
                     .col(timestamp_with_time_zone(Applications::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_applications_user_id")
-                            .from(Applications::Table, Applications::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::NoAction),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_applications_enterprise_id")
-                            .from(Applications::Table, Applications::EnterpriseId)
-                            .to(Enterprises::Table, Enterprises::Id)
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::NoAction),
-                    )
+                    .foreign_key(&mut foreign_key(
+                        "fk_applications_user_id",
+                        (Applications::Table, Applications::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "fk_applications_enterprise_id",
+                        (Applications::Table, Applications::EnterpriseId),
+                        (Enterprises::Table, Enterprises::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_applications_user_id_id")
-                    .table(Applications::Table)
-                    .col(Applications::UserId)
-                    .col(Applications::Id)
-                    .to_owned(),
-            )
-            .await?;
+        create_index(
+            manager,
+            "idx_applications_user_id_id",
+            Applications::Table,
+            [Applications::UserId, Applications::Id],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -119,36 +97,29 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Sessions::CreatedAt))
                     .col(timestamp_with_time_zone(Sessions::ExpiresAt))
                     .col(timestamp_with_time_zone_null(Sessions::RevokedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_sessions_user_id")
-                            .from(Sessions::Table, Sessions::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::NoAction),
-                    )
+                    .foreign_key(&mut foreign_key(
+                        "fk_sessions_user_id",
+                        (Sessions::Table, Sessions::UserId),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sessions_token_hash")
-                    .table(Sessions::Table)
-                    .col(Sessions::TokenHash)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sessions_user_id")
-                    .table(Sessions::Table)
-                    .col(Sessions::UserId)
-                    .to_owned(),
-            )
-            .await?;
+        create_unique_index(
+            manager,
+            "idx_sessions_token_hash",
+            Sessions::Table,
+            [Sessions::TokenHash],
+        )
+        .await?;
+        create_index(
+            manager,
+            "idx_sessions_user_id",
+            Sessions::Table,
+            [Sessions::UserId],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -168,17 +139,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sms_codes_phone_purpose")
-                    .table(SmsCodes::Table)
-                    .col(SmsCodes::Phone)
-                    .col(SmsCodes::Purpose)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
+        create_unique_index(
+            manager,
+            "idx_sms_codes_phone_purpose",
+            SmsCodes::Table,
+            [SmsCodes::Phone, SmsCodes::Purpose],
+        )
+        .await?;
 
         Ok(())
     }
@@ -186,65 +153,20 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Reverse order of `up`. Indexes go with their tables on both backends,
         // but are dropped explicitly first so that `down` mirrors `up`.
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sms_codes_phone_purpose")
-                    .table(SmsCodes::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(SmsCodes::Table).to_owned())
-            .await?;
+        drop_index(manager, "idx_sms_codes_phone_purpose", SmsCodes::Table).await?;
+        drop_table(manager, SmsCodes::Table).await?;
 
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sessions_user_id")
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sessions_token_hash")
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Sessions::Table).to_owned())
-            .await?;
+        drop_index(manager, "idx_sessions_user_id", Sessions::Table).await?;
+        drop_index(manager, "idx_sessions_token_hash", Sessions::Table).await?;
+        drop_table(manager, Sessions::Table).await?;
 
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_applications_user_id_id")
-                    .table(Applications::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Applications::Table).to_owned())
-            .await?;
+        drop_index(manager, "idx_applications_user_id_id", Applications::Table).await?;
+        drop_table(manager, Applications::Table).await?;
 
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_users_phone")
-                    .table(Users::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Users::Table).to_owned())
-            .await?;
+        drop_index(manager, "idx_users_phone", Users::Table).await?;
+        drop_table(manager, Users::Table).await?;
 
-        manager
-            .drop_table(Table::drop().table(Enterprises::Table).to_owned())
-            .await?;
+        drop_table(manager, Enterprises::Table).await?;
 
         Ok(())
     }

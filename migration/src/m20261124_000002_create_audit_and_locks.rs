@@ -6,6 +6,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_index, drop_index, drop_table};
+
 /// The migration that creates the audit, lock and secret tables.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -13,12 +15,29 @@ pub struct Migration;
 /// The lock row taken by every SMS send while it checks the send limits.
 pub const SMS_SEND_LOCK: &str = "sms_send";
 
+/// The indexes the per-phone and per-address limits counted with at first;
+/// the migration that replaced them restores them in its `down`.
+pub(crate) const LIMIT_INDEXES: [(&str, [AuditEvents; 3]); 2] = [
+    (
+        "idx_audit_events_kind_phone_created_at",
+        [
+            AuditEvents::Kind,
+            AuditEvents::Phone,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+    (
+        "idx_audit_events_kind_client_ip_created_at",
+        [
+            AuditEvents::Kind,
+            AuditEvents::ClientIp,
+            AuditEvents::CreatedAt,
+        ],
+    ),
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -34,58 +53,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, columns) in [
-            (
-                "idx_audit_events_kind_phone_created_at",
-                [
-                    AuditEvents::Kind,
-                    AuditEvents::Phone,
-                    AuditEvents::CreatedAt,
-                ],
-            ),
-            (
-                "idx_audit_events_kind_client_ip_created_at",
-                [
-                    AuditEvents::Kind,
-                    AuditEvents::ClientIp,
-                    AuditEvents::CreatedAt,
-                ],
-            ),
-            (
-                "idx_audit_events_kind_outcome_created_at",
-                [
-                    AuditEvents::Kind,
-                    AuditEvents::Outcome,
-                    AuditEvents::CreatedAt,
-                ],
-            ),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(AuditEvents::Table);
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
+        for (name, columns) in LIMIT_INDEXES {
+            create_index(manager, name, AuditEvents::Table, columns).await?;
         }
+        create_index(
+            manager,
+            "idx_audit_events_kind_outcome_created_at",
+            AuditEvents::Table,
+            [
+                AuditEvents::Kind,
+                AuditEvents::Outcome,
+                AuditEvents::CreatedAt,
+            ],
+        )
+        .await?;
 
-        manager
-            .create_table(
-                Table::create()
-                    .table(ServiceLocks::Table)
-                    .col(string_len(ServiceLocks::Name, 64).primary_key())
-                    .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(ServiceLocks::Table)
-                    .columns([ServiceLocks::Name])
-                    .values_panic([SMS_SEND_LOCK.into()])
-                    .to_owned(),
-            )
-            .await?;
+        create_service_locks(manager).await?;
 
         manager
             .create_table(
@@ -98,42 +81,49 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_sessions_expires_at")
-                    .table(Sessions::Table)
-                    .col(Sessions::ExpiresAt)
-                    .to_owned(),
-            )
-            .await
+        create_index(
+            manager,
+            "idx_sessions_expires_at",
+            Sessions::Table,
+            [Sessions::ExpiresAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("idx_sessions_expires_at")
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        for table in [
-            ServerSecrets::Table.into_iden(),
-            ServiceLocks::Table.into_iden(),
-            AuditEvents::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_index(manager, "idx_sessions_expires_at", Sessions::Table).await?;
+        drop_table(manager, ServerSecrets::Table).await?;
+        drop_table(manager, ServiceLocks::Table).await?;
+        drop_table(manager, AuditEvents::Table).await
     }
+}
+
+/// Creates `service_locks` with its one row, [`SMS_SEND_LOCK`]; also what
+/// the `down` of the migration that replaced it restores.
+pub(crate) async fn create_service_locks(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(ServiceLocks::Table)
+                .col(string_len(ServiceLocks::Name, 64).primary_key())
+                .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .exec_stmt(
+            Query::insert()
+                .into_table(ServiceLocks::Table)
+                .columns([ServiceLocks::Name])
+                .values_panic([SMS_SEND_LOCK.into()])
+                .to_owned(),
+        )
+        .await
 }
 
 /// Identifiers of the `audit_events` table.
 #[derive(DeriveIden)]
-enum AuditEvents {
+pub(crate) enum AuditEvents {
     Table,
     Id,
     CreatedAt,

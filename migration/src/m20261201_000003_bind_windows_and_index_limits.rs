@@ -9,29 +9,14 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::{
+    m20261124_000002_create_audit_and_locks::LIMIT_INDEXES,
+    schema_steps::{add_column, create_index, drop_column, drop_index},
+};
+
 /// The migration that binds reset windows and indexes the limit queries.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// Indexes dropped: they left `outcome` to be filtered row by row.
-const OLD_INDEXES: [(&str, [AuditEvents; 3]); 2] = [
-    (
-        "idx_audit_events_kind_phone_created_at",
-        [
-            AuditEvents::Kind,
-            AuditEvents::Phone,
-            AuditEvents::CreatedAt,
-        ],
-    ),
-    (
-        "idx_audit_events_kind_client_ip_created_at",
-        [
-            AuditEvents::Kind,
-            AuditEvents::ClientIp,
-            AuditEvents::CreatedAt,
-        ],
-    ),
-];
 
 /// Indexes created: every limit query is a range scan of one of them.
 const NEW_INDEXES: [(&str, &[AuditEvents]); 3] = [
@@ -59,38 +44,21 @@ const NEW_INDEXES: [(&str, &[AuditEvents]); 3] = [
 /// The index the session purge uses for revoked sessions.
 const SESSIONS_REVOKED_AT: &str = "idx_sessions_revoked_at";
 
-fn index(name: &str, columns: &[AuditEvents]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(AuditEvents::Table);
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SmsCodes::Table)
-                    .add_column(string_len_null(SmsCodes::ResetWindowClient, 64))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AuditEvents::Table)
-                    .add_column(string_len_null(AuditEvents::ClientNetwork, 64))
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            SmsCodes::Table,
+            string_len_null(SmsCodes::ResetWindowClient, 64),
+        )
+        .await?;
+        add_column(
+            manager,
+            AuditEvents::Table,
+            string_len_null(AuditEvents::ClientNetwork, 64),
+        )
+        .await?;
         // Earlier events keep counting for the address they were recorded with.
         manager
             .exec_stmt(
@@ -100,68 +68,32 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, _) in OLD_INDEXES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(name)
-                        .table(AuditEvents::Table)
-                        .to_owned(),
-                )
-                .await?;
+        // The first limit indexes left `outcome` to be filtered row by row.
+        for (name, _) in LIMIT_INDEXES {
+            drop_index(manager, name, AuditEvents::Table).await?;
         }
         for (name, columns) in NEW_INDEXES {
-            manager.create_index(index(name, columns)).await?;
+            create_index(manager, name, AuditEvents::Table, columns.iter().copied()).await?;
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name(SESSIONS_REVOKED_AT)
-                    .table(Sessions::Table)
-                    .col(Sessions::RevokedAt)
-                    .to_owned(),
-            )
-            .await
+        create_index(
+            manager,
+            SESSIONS_REVOKED_AT,
+            Sessions::Table,
+            [Sessions::RevokedAt],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name(SESSIONS_REVOKED_AT)
-                    .table(Sessions::Table)
-                    .to_owned(),
-            )
-            .await?;
+        drop_index(manager, SESSIONS_REVOKED_AT, Sessions::Table).await?;
         for (name, _) in NEW_INDEXES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(name)
-                        .table(AuditEvents::Table)
-                        .to_owned(),
-                )
-                .await?;
+            drop_index(manager, name, AuditEvents::Table).await?;
         }
-        for (name, columns) in OLD_INDEXES {
-            manager.create_index(index(name, &columns)).await?;
+        for (name, columns) in LIMIT_INDEXES {
+            create_index(manager, name, AuditEvents::Table, columns).await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AuditEvents::Table)
-                    .drop_column(AuditEvents::ClientNetwork)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SmsCodes::Table)
-                    .drop_column(SmsCodes::ResetWindowClient)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, AuditEvents::Table, AuditEvents::ClientNetwork).await?;
+        drop_column(manager, SmsCodes::Table, SmsCodes::ResetWindowClient).await
     }
 }
 

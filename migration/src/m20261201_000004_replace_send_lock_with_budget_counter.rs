@@ -7,16 +7,16 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::{
+    m20261124_000002_create_audit_and_locks::create_service_locks, schema_steps::drop_table,
+};
+
 /// The migration that replaces the send lock with the budget counter.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -27,35 +27,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .drop_table(Table::drop().table(ServiceLocks::Table).to_owned())
-            .await
+        drop_table(manager, ServiceLocks::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ServiceLocks::Table)
-                    .col(string_len(ServiceLocks::Name, 64).primary_key())
-                    .col(timestamp_with_time_zone_null(ServiceLocks::TouchedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(ServiceLocks::Table)
-                    .columns([ServiceLocks::Name])
-                    .values_panic([
-                        crate::m20261124_000002_create_audit_and_locks::SMS_SEND_LOCK.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_table(Table::drop().table(SmsBudgetDays::Table).to_owned())
-            .await
+        create_service_locks(manager).await?;
+        drop_table(manager, SmsBudgetDays::Table).await
     }
 }
 
@@ -67,10 +44,8 @@ enum SmsBudgetDays {
     Sends,
 }
 
-/// Identifiers of the `service_locks` table.
+/// Identifiers of the `service_locks` table used here.
 #[derive(DeriveIden)]
 enum ServiceLocks {
     Table,
-    Name,
-    TouchedAt,
 }

@@ -14,6 +14,8 @@ use sea_orm_migration::{
     sea_orm::{ConnectionTrait, DbBackend},
 };
 
+use crate::schema_steps::{add_column, drop_column};
+
 /// The migration that adds `sessions.last_used_at`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,19 +25,13 @@ const PLACEHOLDER: &str = "1970-01-01 00:00:00+00:00";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .add_column(timestamp_with_time_zone(Sessions::LastUsedAt).default(PLACEHOLDER))
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            Sessions::Table,
+            timestamp_with_time_zone(Sessions::LastUsedAt).default(PLACEHOLDER),
+        )
+        .await?;
         manager
             .exec_stmt(
                 Query::update()
@@ -56,14 +52,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Sessions::Table)
-                    .drop_column(Sessions::LastUsedAt)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, Sessions::Table, Sessions::LastUsedAt).await
     }
 }
 

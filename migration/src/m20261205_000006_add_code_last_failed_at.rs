@@ -6,36 +6,25 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{add_column, drop_column};
+
 /// The migration that adds `sms_codes.last_failed_at`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SmsCodes::Table)
-                    .add_column(timestamp_with_time_zone_null(SmsCodes::LastFailedAt))
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            SmsCodes::Table,
+            timestamp_with_time_zone_null(SmsCodes::LastFailedAt),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SmsCodes::Table)
-                    .drop_column(SmsCodes::LastFailedAt)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, SmsCodes::Table, SmsCodes::LastFailedAt).await
     }
 }
 

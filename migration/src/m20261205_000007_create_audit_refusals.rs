@@ -10,6 +10,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_unique_index, drop_table};
+
 /// The migration that creates `audit_refusals`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -19,10 +21,6 @@ pub const KEY_INDEX: &str = "idx_audit_refusals_window_key";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -40,26 +38,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(KEY_INDEX)
-                    .table(AuditRefusals::Table)
-                    .col(AuditRefusals::WindowStart)
-                    .col(AuditRefusals::Kind)
-                    .col(AuditRefusals::LimitName)
-                    .col(AuditRefusals::Phone)
-                    .col(AuditRefusals::ClientNetwork)
-                    .unique()
-                    .to_owned(),
-            )
-            .await
+        create_unique_index(
+            manager,
+            KEY_INDEX,
+            AuditRefusals::Table,
+            [
+                AuditRefusals::WindowStart,
+                AuditRefusals::Kind,
+                AuditRefusals::LimitName,
+                AuditRefusals::Phone,
+                AuditRefusals::ClientNetwork,
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AuditRefusals::Table).to_owned())
-            .await
+        drop_table(manager, AuditRefusals::Table).await
     }
 }
 

@@ -4,6 +4,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_unique_index, drop_table};
+
 /// The migration that creates `admin_tokens`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -15,10 +17,6 @@ pub const HASH_INDEX: &str = "idx_admin_tokens_token_hash";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -36,24 +34,13 @@ impl MigrationTrait for Migration {
             (NAME_INDEX, AdminTokens::Name),
             (HASH_INDEX, AdminTokens::TokenHash),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(AdminTokens::Table)
-                        .col(column)
-                        .unique()
-                        .to_owned(),
-                )
-                .await?;
+            create_unique_index(manager, name, AdminTokens::Table, [column]).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AdminTokens::Table).to_owned())
-            .await
+        drop_table(manager, AdminTokens::Table).await
     }
 }
 

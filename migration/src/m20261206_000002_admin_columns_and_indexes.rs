@@ -8,6 +8,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{add_column, create_index, drop_column, drop_index};
+
 /// The migration that adds the admin API's columns and indexes.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,106 +25,63 @@ pub const AUDIT_PHONE: &str = "idx_audit_events_phone_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(timestamp_with_time_zone_null(Users::DisabledAt))
-                    .to_owned(),
-            )
-            .await?;
-        // SQLite adds one column per ALTER TABLE.
-        for column in [
+        add_column(
+            manager,
+            Users::Table,
+            timestamp_with_time_zone_null(Users::DisabledAt),
+        )
+        .await?;
+        add_column(
+            manager,
+            AuditEvents::Table,
             string_len_null(AuditEvents::AdminToken, 64),
+        )
+        .await?;
+        add_column(
+            manager,
+            AuditEvents::Table,
             string_len_null(AuditEvents::UserId, 32),
-        ] {
-            let mut column = column;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuditEvents::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        let indexes = [
-            Index::create()
-                .name(USERS_ENTERPRISE)
-                .table(Users::Table)
-                .col(Users::EnterpriseId)
-                .col(Users::Id)
-                .to_owned(),
-            Index::create()
-                .name(APPLICATIONS_STATE)
-                .table(Applications::Table)
-                .col(Applications::State)
-                .col(Applications::UserId)
-                .to_owned(),
-            Index::create()
-                .name(AUDIT_USER)
-                .table(AuditEvents::Table)
-                .col(AuditEvents::UserId)
-                .col(AuditEvents::Id)
-                .to_owned(),
-            Index::create()
-                .name(AUDIT_PHONE)
-                .table(AuditEvents::Table)
-                .col(AuditEvents::Phone)
-                .col(AuditEvents::Id)
-                .to_owned(),
-        ];
-        for index in indexes {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        )
+        .await?;
+        create_index(
+            manager,
+            USERS_ENTERPRISE,
+            Users::Table,
+            [Users::EnterpriseId, Users::Id],
+        )
+        .await?;
+        create_index(
+            manager,
+            APPLICATIONS_STATE,
+            Applications::Table,
+            [Applications::State, Applications::UserId],
+        )
+        .await?;
+        create_index(
+            manager,
+            AUDIT_USER,
+            AuditEvents::Table,
+            [AuditEvents::UserId, AuditEvents::Id],
+        )
+        .await?;
+        create_index(
+            manager,
+            AUDIT_PHONE,
+            AuditEvents::Table,
+            [AuditEvents::Phone, AuditEvents::Id],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let drops = [
-            Index::drop()
-                .name(AUDIT_PHONE)
-                .table(AuditEvents::Table)
-                .to_owned(),
-            Index::drop()
-                .name(AUDIT_USER)
-                .table(AuditEvents::Table)
-                .to_owned(),
-            Index::drop()
-                .name(APPLICATIONS_STATE)
-                .table(Applications::Table)
-                .to_owned(),
-            Index::drop()
-                .name(USERS_ENTERPRISE)
-                .table(Users::Table)
-                .to_owned(),
-        ];
-        for drop in drops {
-            manager.drop_index(drop).await?;
-        }
-        for column in [AuditEvents::UserId, AuditEvents::AdminToken] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuditEvents::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Users::DisabledAt)
-                    .to_owned(),
-            )
-            .await
+        drop_index(manager, AUDIT_PHONE, AuditEvents::Table).await?;
+        drop_index(manager, AUDIT_USER, AuditEvents::Table).await?;
+        drop_index(manager, APPLICATIONS_STATE, Applications::Table).await?;
+        drop_index(manager, USERS_ENTERPRISE, Users::Table).await?;
+        drop_column(manager, AuditEvents::Table, AuditEvents::UserId).await?;
+        drop_column(manager, AuditEvents::Table, AuditEvents::AdminToken).await?;
+        drop_column(manager, Users::Table, Users::DisabledAt).await
     }
 }
 

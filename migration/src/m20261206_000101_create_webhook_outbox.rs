@@ -10,6 +10,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{create_index, create_unique_index, drop_table};
+
 /// The migration that creates `webhook_events` and `webhook_deliveries`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,10 +27,6 @@ pub const EVENT_ID_INDEX: &str = "idx_webhook_events_event_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -43,16 +41,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(EVENT_ID_INDEX)
-                    .table(WebhookEvents::Table)
-                    .col(WebhookEvents::EventId)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
+        create_unique_index(
+            manager,
+            EVENT_ID_INDEX,
+            WebhookEvents::Table,
+            [WebhookEvents::EventId],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -77,6 +72,8 @@ impl MigrationTrait for Migration {
                         WebhookDeliveries::ClaimedUntil,
                     ))
                     .col(timestamp_with_time_zone(WebhookDeliveries::CreatedAt))
+                    // Written out: unlike the keys `schema_steps::foreign_key`
+                    // builds, this one was released without `ON UPDATE`.
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_webhook_deliveries_event_id")
@@ -87,46 +84,37 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(DUE_INDEX)
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::State)
-                    .col(WebhookDeliveries::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(ORDER_INDEX)
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::Endpoint)
-                    .col(WebhookDeliveries::AccountId)
-                    .col(WebhookDeliveries::State)
-                    .col(WebhookDeliveries::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(EVENT_INDEX)
-                    .table(WebhookDeliveries::Table)
-                    .col(WebhookDeliveries::EventId)
-                    .to_owned(),
-            )
-            .await
+        create_index(
+            manager,
+            DUE_INDEX,
+            WebhookDeliveries::Table,
+            [WebhookDeliveries::State, WebhookDeliveries::NextAttemptAt],
+        )
+        .await?;
+        create_index(
+            manager,
+            ORDER_INDEX,
+            WebhookDeliveries::Table,
+            [
+                WebhookDeliveries::Endpoint,
+                WebhookDeliveries::AccountId,
+                WebhookDeliveries::State,
+                WebhookDeliveries::Id,
+            ],
+        )
+        .await?;
+        create_index(
+            manager,
+            EVENT_INDEX,
+            WebhookDeliveries::Table,
+            [WebhookDeliveries::EventId],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(WebhookDeliveries::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(WebhookEvents::Table).to_owned())
-            .await
+        drop_table(manager, WebhookDeliveries::Table).await?;
+        drop_table(manager, WebhookEvents::Table).await
     }
 }
 

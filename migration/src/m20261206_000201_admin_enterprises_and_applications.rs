@@ -6,6 +6,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{add_column, create_index, drop_column, drop_index};
+
 /// The migration that adds the audit columns and the application indexes.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,71 +20,49 @@ pub const APPLICATIONS_ENTERPRISE_STATE_ID: &str = "idx_applications_enterprise_
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite adds one column per ALTER TABLE.
-        for column in [
+        add_column(
+            manager,
+            AuditEvents::Table,
             big_integer_null(AuditEvents::EnterpriseId),
+        )
+        .await?;
+        add_column(
+            manager,
+            AuditEvents::Table,
             big_integer_null(AuditEvents::ApplicationId),
-        ] {
-            let mut column = column;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuditEvents::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .create_index(
-                Index::create()
-                    .name(APPLICATIONS_STATE_ID)
-                    .table(Applications::Table)
-                    .col(Applications::State)
-                    .col(Applications::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(APPLICATIONS_ENTERPRISE_STATE_ID)
-                    .table(Applications::Table)
-                    .col(Applications::EnterpriseId)
-                    .col(Applications::State)
-                    .col(Applications::Id)
-                    .to_owned(),
-            )
-            .await
+        )
+        .await?;
+        create_index(
+            manager,
+            APPLICATIONS_STATE_ID,
+            Applications::Table,
+            [Applications::State, Applications::Id],
+        )
+        .await?;
+        create_index(
+            manager,
+            APPLICATIONS_ENTERPRISE_STATE_ID,
+            Applications::Table,
+            [
+                Applications::EnterpriseId,
+                Applications::State,
+                Applications::Id,
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in [APPLICATIONS_ENTERPRISE_STATE_ID, APPLICATIONS_STATE_ID] {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(name)
-                        .table(Applications::Table)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for column in [AuditEvents::ApplicationId, AuditEvents::EnterpriseId] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuditEvents::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_index(
+            manager,
+            APPLICATIONS_ENTERPRISE_STATE_ID,
+            Applications::Table,
+        )
+        .await?;
+        drop_index(manager, APPLICATIONS_STATE_ID, Applications::Table).await?;
+        drop_column(manager, AuditEvents::Table, AuditEvents::ApplicationId).await?;
+        drop_column(manager, AuditEvents::Table, AuditEvents::EnterpriseId).await
     }
 }
 

@@ -10,6 +10,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::schema_steps::{drop_table, foreign_key};
+
 /// The migration that creates `imported_password_hashes`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -19,10 +21,6 @@ pub const LEGACY_INDEX: &str = "idx_imported_password_hashes_legacy";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -31,17 +29,15 @@ impl MigrationTrait for Migration {
                     .col(string_len(ImportedPasswordHashes::UserId, 32).primary_key())
                     .col(string_len_null(ImportedPasswordHashes::Scheme, 32))
                     .col(string_len_null(ImportedPasswordHashes::SourceDigest, 64))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_imported_password_hashes_user_id")
-                            .from(
-                                ImportedPasswordHashes::Table,
-                                ImportedPasswordHashes::UserId,
-                            )
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::NoAction),
-                    )
+                    .foreign_key(&mut foreign_key(
+                        "fk_imported_password_hashes_user_id",
+                        (
+                            ImportedPasswordHashes::Table,
+                            ImportedPasswordHashes::UserId,
+                        ),
+                        (Users::Table, Users::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -57,13 +53,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(ImportedPasswordHashes::Table)
-                    .to_owned(),
-            )
-            .await
+        drop_table(manager, ImportedPasswordHashes::Table).await
     }
 }
 

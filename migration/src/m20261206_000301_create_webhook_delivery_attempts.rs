@@ -19,10 +19,6 @@ pub const DELIVERY_INDEX: &str = "idx_webhook_delivery_attempts_delivery_id_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(

@@ -4,7 +4,11 @@
 //! decisions arrive at once, in one transaction with its audit row and its
 //! event (`application.approved`, `application.rejected`).
 
-use super::{error::FlowError, events};
+use super::{
+    admin_cursor::{self, BadCursor},
+    error::FlowError,
+    events,
+};
 use crate::{
     domain::{
         AccountEvent,
@@ -35,28 +39,23 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A cursor that is not one this list handed out.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BadCursor;
-
 /// The opaque cursor after `application`.
 fn cursor_after(application: &Application) -> String {
-    hex::encode(format!("a{}:{}", application.state, application.id))
+    admin_cursor::encode(&format!("a{}:{}", application.state, application.id))
 }
 
 /// Where the cursor `text` says a page starts: after this state and id.
 fn read_cursor(text: &str) -> Result<(i16, i64), BadCursor> {
-    let bytes = hex::decode(text).map_err(|_| BadCursor)?;
-    let key = String::from_utf8(bytes).map_err(|_| BadCursor)?;
+    let key = admin_cursor::decode(text)?;
     let (state, id) = key
         .strip_prefix('a')
         .and_then(|rest| rest.split_once(':'))
         .ok_or(BadCursor)?;
     let state: i16 = state.parse().map_err(|_| BadCursor)?;
-    if !ORDER.contains(&state) || id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if !ORDER.contains(&state) {
         return Err(BadCursor);
     }
-    Ok((state, id.parse().map_err(|_| BadCursor)?))
+    Ok((state, admin_cursor::decimal_id(id)?))
 }
 
 /// The page of `limit` applications in `state` (every state, pending first,

@@ -3,7 +3,10 @@
 //! members). Every change is one transaction with its audit row, which
 //! names the admin token.
 
-use super::error::FlowError;
+use super::{
+    admin_cursor::{self, BadCursor},
+    error::FlowError,
+};
 use crate::{
     domain::Name,
     state::AppState,
@@ -34,25 +37,15 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A cursor that is not one this list handed out.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BadCursor;
-
 /// The opaque cursor after the enterprise `id`.
 fn cursor_after(id: i64) -> String {
-    hex::encode(format!("e{id}"))
+    admin_cursor::encode(&format!("e{id}"))
 }
 
 /// The id the cursor `text` says a page starts after.
 fn read_cursor(text: &str) -> Result<i64, BadCursor> {
-    let bytes = hex::decode(text).map_err(|_| BadCursor)?;
-    let key = String::from_utf8(bytes).map_err(|_| BadCursor)?;
-    match key.strip_prefix('e') {
-        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-            id.parse().map_err(|_| BadCursor)
-        }
-        _ => Err(BadCursor),
-    }
+    let key = admin_cursor::decode(text)?;
+    admin_cursor::decimal_id(key.strip_prefix('e').ok_or(BadCursor)?)
 }
 
 /// The page of `limit` enterprises (whose names contain `name`, if given)

@@ -5,7 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{error::FlowError, events};
+use super::{
+    admin_cursor::{self, BadCursor},
+    error::FlowError,
+    events,
+};
 use crate::{
     domain::{
         AccountEvent,
@@ -37,10 +41,6 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// A cursor that is not one this search handed out.
-#[derive(Debug, PartialEq, Eq)]
-pub struct BadCursor;
-
 /// The opaque cursor after `user` in a search of `filter`'s order.
 fn cursor_after(filter: &UserFilter, user: &User) -> String {
     let key = if filter.by_phone() {
@@ -48,13 +48,12 @@ fn cursor_after(filter: &UserFilter, user: &User) -> String {
     } else {
         format!("i{}", user.id)
     };
-    hex::encode(key)
+    admin_cursor::encode(&key)
 }
 
 /// Where the cursor `text` says a page starts, in `filter`'s order.
 fn read_cursor(filter: &UserFilter, text: &str) -> Result<After, BadCursor> {
-    let bytes = hex::decode(text).map_err(|_| BadCursor)?;
-    let key = String::from_utf8(bytes).map_err(|_| BadCursor)?;
+    let key = admin_cursor::decode(text)?;
     let plain = |rest: &str, len: usize, ok: fn(u8) -> bool| {
         !rest.is_empty() && rest.len() <= len && rest.bytes().all(ok)
     };

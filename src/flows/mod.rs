@@ -21,6 +21,8 @@
 //!   replays and test events.
 //! - [`admin_enterprises`]: support staff's enterprises: created, listed
 //!   with member counts, renamed, deleted.
+//! - [`admin_cursor`]: the opaque cursors of the admin lists (a helper
+//!   the admin flows share, like `events`).
 //! - [`admin_applications`]: support staff's list and decisions of
 //!   applications to join an enterprise.
 //! - [`admin_members`]: support staff's changes to an account's
@@ -37,6 +39,7 @@
 
 pub mod account;
 pub mod admin_applications;
+pub mod admin_cursor;
 pub mod admin_enterprises;
 pub mod admin_members;
 pub mod admin_tokens;

@@ -4,14 +4,16 @@
 //!
 //! The file is streamed: a reader thread reads and checks lines
 //! ([`line::parse`]) and hands them over in batches; each batch's stored
-//! accounts and enterprises are read in a few queries, every line is
-//! decided (created, unchanged, updated, a conflict or an error), clear
-//! passwords are hashed on the hashing threads, and the batch is written in
-//! one transaction ([`crate::store::import`]). Hashes are stored as the
+//! accounts are read in one statement by id, and a second by phone for the
+//! lines that need it; every line is decided (created, unchanged, updated,
+//! a conflict or an error), clear passwords are hashed on the hashing
+//! threads, and the batch is written in one transaction with a multi-row
+//! insert per table ([`crate::store::import`]). Hashes are stored as the
 //! legacy stack wrote them (detected, never re-hashed); a login replaces
 //! each with Argon2id. A re-run compares instead of writing: a hash the
 //! server has since re-hashed from the same imported one counts as the same
-//! (its digest is kept).
+//! (its digest is kept), and a batch with nothing to write opens no
+//! transaction.
 
 mod line;
 
@@ -432,9 +434,7 @@ pub async fn run(
         };
         let (mut outcome, plan, opened) = done;
         outcome.sessions_opened = opened;
-        importer
-            .known_enterprises
-            .extend(plan.enterprises_created());
+        importer.known_enterprises.extend(plan.enterprises_known());
         report.absorb(outcome);
         report.lines = batch
             .lines
@@ -499,6 +499,9 @@ async fn stopped(stop: &AtomicBool) {
 /// What a batch writes.
 #[derive(Default)]
 struct Plan {
+    /// Enterprises found stored (not written: known to exist for the
+    /// batches after).
+    stored_enterprises: Vec<i64>,
     new_enterprises: Vec<(i64, String)>,
     renamed_enterprises: Vec<(i64, String)>,
     new_accounts: Vec<ImportedAccount>,
@@ -507,8 +510,21 @@ struct Plan {
 }
 
 impl Plan {
-    fn enterprises_created(&self) -> impl Iterator<Item = i64> + '_ {
-        self.new_enterprises.iter().map(|(id, _)| *id)
+    /// The enterprises the batches after may refer to without reading
+    /// them: found stored, or created by this one.
+    fn enterprises_known(&self) -> impl Iterator<Item = i64> + '_ {
+        self.stored_enterprises
+            .iter()
+            .copied()
+            .chain(self.new_enterprises.iter().map(|(id, _)| *id))
+    }
+
+    /// Whether the batch writes nothing.
+    fn is_empty(&self) -> bool {
+        self.new_enterprises.is_empty()
+            && self.renamed_enterprises.is_empty()
+            && self.new_accounts.is_empty()
+            && self.updated_accounts.is_empty()
     }
 }
 
@@ -565,7 +581,9 @@ impl Importer<'_> {
         loop {
             attempt += 1;
             let (outcome, plan) = self.plan(db, lines).await?;
-            if self.options.dry_run {
+            // A batch with nothing to write (a dry run, or every line
+            // unchanged or refused) opens no transaction.
+            if self.options.dry_run || plan.is_empty() {
                 return Ok((outcome, plan, 0));
             }
             let txn = store::begin_write(db).await?;
@@ -592,10 +610,12 @@ impl Importer<'_> {
         let mut outcome = Report::default();
         let mut plan = Plan::default();
 
-        // What the batch names: enterprises, account ids and phones.
+        // What the batch names: the enterprises of its enterprise lines
+        // (compared with what is stored), those its users refer to that are
+        // not known to exist yet, and account ids.
         let mut enterprise_ids = Vec::new();
+        let mut referred = Vec::new();
         let mut ids = Vec::new();
-        let mut phones = Vec::new();
         for (_, record) in lines {
             match record {
                 Some(Ok(Record::Enterprise { id, .. })) => enterprise_ids.push(*id),
@@ -603,19 +623,20 @@ impl Importer<'_> {
                     if let Some(id) = &user.user_id {
                         ids.push(id.clone());
                     }
-                    phones.push(user.phone.as_str().to_owned());
-                    enterprise_ids.extend(user.enterprise_id);
-                    enterprise_ids.extend(user.application.map(|(id, _)| id));
+                    referred.extend(user.enterprise_id);
+                    referred.extend(user.application.map(|(id, _)| id));
                 }
                 _ => {}
             }
         }
-        enterprise_ids.retain(|id| !self.known_enterprises.contains(id));
+        referred.retain(|id| !self.known_enterprises.contains(id));
+        enterprise_ids.append(&mut referred);
         enterprise_ids.sort_unstable();
         enterprise_ids.dedup();
         let mut enterprises: HashMap<i64, String> =
             store::import::enterprise_names(db, &enterprise_ids).await?;
-        let mut known = Known::index(store::import::accounts(db, &ids, &phones).await?);
+        plan.stored_enterprises = enterprises.keys().copied().collect();
+        let mut known = Known::index(stored_accounts(db, lines, ids).await?);
 
         // Clear passwords against stored accounts: checked all at once.
         let mut clear_matches: HashMap<u64, bool> = HashMap::new();
@@ -907,6 +928,49 @@ impl Importer<'_> {
             clear,
         )
     }
+}
+
+/// The stored accounts the user lines of a batch name: by id (`ids`, the
+/// ids the lines give), then by phone only for the lines that need it —
+/// those without an id, whose id is not stored, or whose stored account has
+/// another phone (which some other account may hold). A re-run of the same
+/// file reads by id alone.
+async fn stored_accounts(
+    db: &impl ConnectionTrait,
+    lines: &[(u64, Option<Result<Record, Problem>>)],
+    mut ids: Vec<String>,
+) -> Result<Vec<StoredAccount>, DbErr> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut accounts = store::import::accounts_by_id(db, &ids).await?;
+    let phone_of: HashMap<&str, &str> = accounts
+        .iter()
+        .map(|account| (account.id.as_str(), account.phone.as_str()))
+        .collect();
+    let mut phones: Vec<String> = lines
+        .iter()
+        .filter_map(|(_, record)| match record {
+            Some(Ok(Record::User(user))) => Some(user),
+            _ => None,
+        })
+        .filter(|user| {
+            user.user_id
+                .as_deref()
+                .and_then(|id| phone_of.get(id))
+                .is_none_or(|stored| *stored != user.phone.as_str())
+        })
+        .map(|user| user.phone.as_str().to_owned())
+        .collect();
+    phones.sort_unstable();
+    phones.dedup();
+    let found: HashSet<String> = accounts.iter().map(|account| account.id.clone()).collect();
+    accounts.extend(
+        store::import::accounts_by_phone(db, &phones)
+            .await?
+            .into_iter()
+            .filter(|account| !found.contains(&account.id)),
+    );
+    Ok(accounts)
 }
 
 /// ", as planned by line N" when an earlier line of the batch planned it.

@@ -134,17 +134,7 @@ pub async fn set_membership(
     permissions: &[String],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let updated = users::Entity::update_many()
-        .filter(users::Column::Id.eq(user_id))
-        .col_expr(users::Column::EnterpriseId, Expr::value(enterprise_id))
-        .col_expr(
-            users::Column::Permissions,
-            Expr::value(serde_json::json!(permissions)),
-        )
-        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-        .exec(db)
-        .await?;
-    Ok(updated.rows_affected > 0)
+    update_user(db, user_id, Some(enterprise_id), permissions, now).await
 }
 
 /// Sets the permissions of `user_id`; whether the account exists.
@@ -154,8 +144,23 @@ pub async fn set_permissions(
     permissions: &[String],
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let updated = users::Entity::update_many()
-        .filter(users::Column::Id.eq(user_id))
+    update_user(db, user_id, None, permissions, now).await
+}
+
+/// Sets the permissions of `user_id` and, when `enterprise_id` is given, its
+/// enterprise; whether the account exists.
+async fn update_user(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    enterprise_id: Option<Option<i64>>,
+    permissions: &[String],
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = users::Entity::update_many().filter(users::Column::Id.eq(user_id));
+    if let Some(enterprise_id) = enterprise_id {
+        update = update.col_expr(users::Column::EnterpriseId, Expr::value(enterprise_id));
+    }
+    let updated = update
         .col_expr(
             users::Column::Permissions,
             Expr::value(serde_json::json!(permissions)),

@@ -8,15 +8,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use entity::{applications, enterprises, imported_password_hashes, sessions, users};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Statement, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Statement, Value, sea_query::OnConflict,
 };
 
 use super::sessions::hash_token;
 
-/// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound
-/// values (users have ten columns).
-const ROWS_PER_INSERT: usize = 500;
+/// Rows per INSERT: a batch of the default size in one statement per
+/// table, well under SQLite's (32,766) and PostgreSQL's (65,535) limits on
+/// bound values (users have ten columns).
+const ROWS_PER_INSERT: usize = 1000;
 
 /// An account as the import compares it with a line.
 #[derive(Debug, Clone)]
@@ -87,53 +88,100 @@ pub fn source_digest(user_id: &str, hash: &str) -> String {
     hex::encode(digest.finalize())
 }
 
-/// The stored accounts whose id is among `ids` or whose phone is among
-/// `phones`, with their imported hash's digest and latest application.
-pub async fn accounts(
+/// The stored accounts whose id is among `ids`, with their imported hash's
+/// digest and latest application (see [`accounts_by_phone`]).
+pub async fn accounts_by_id(
     db: &impl ConnectionTrait,
     ids: &[String],
+) -> Result<Vec<StoredAccount>, DbErr> {
+    accounts_where(db, AccountKey::Id, ids).await
+}
+
+/// The stored accounts whose phone is among `phones`, as [`accounts_by_id`].
+pub async fn accounts_by_phone(
+    db: &impl ConnectionTrait,
     phones: &[String],
 ) -> Result<Vec<StoredAccount>, DbErr> {
-    if ids.is_empty() && phones.is_empty() {
+    accounts_where(db, AccountKey::Phone, phones).await
+}
+
+/// The unique column of `users` a batch looks its accounts up by.
+#[derive(Clone, Copy)]
+enum AccountKey {
+    Id,
+    Phone,
+}
+
+/// A stored account as [`accounts_where`] reads it.
+#[derive(FromQueryResult)]
+struct AccountRow {
+    id: String,
+    phone: String,
+    name: String,
+    password_hash: String,
+    device_identifier: String,
+    enterprise_id: Option<i64>,
+    permissions: serde_json::Value,
+    created_at: DateTime<Utc>,
+    source_digest: Option<String>,
+    application_enterprise_id: Option<i64>,
+    application_state: Option<i16>,
+}
+
+/// One statement for a whole batch of keys, every table read by index: the
+/// accounts through the unique index of `key` (on PostgreSQL with one array
+/// parameter, so the statement and its plan are the same for every batch),
+/// and for each account found its hash record and latest application
+/// through correlated subqueries, one index probe each (a join could be
+/// planned as a scan of the whole table).
+async fn accounts_where(
+    db: &impl ConnectionTrait,
+    key: AccountKey,
+    keys: &[String],
+) -> Result<Vec<StoredAccount>, DbErr> {
+    if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = users::Entity::find()
-        .filter(
-            Condition::any()
-                .add(users::Column::Id.is_in(ids.iter().cloned()))
-                .add(users::Column::Phone.is_in(phones.iter().cloned())),
+    let column = match key {
+        AccountKey::Id => "id",
+        AccountKey::Phone => "phone",
+    };
+    let backend = db.get_database_backend();
+    let (condition, values): (String, Vec<Value>) = match backend {
+        DbBackend::Postgres => (
+            format!("users.{column} = ANY($1)"),
+            vec![Value::from(keys.to_vec())],
+        ),
+        _ => (
+            format!("users.{column} IN ({})", vec!["?"; keys.len()].join(", ")),
+            keys.iter().map(|key| Value::from(key.as_str())).collect(),
+        ),
+    };
+    let latest_application = |column: &str| {
+        format!(
+            "(SELECT applications.{column} FROM applications \
+             WHERE applications.user_id = users.id ORDER BY applications.id DESC LIMIT 1)"
         )
+    };
+    let sql = format!(
+        "SELECT users.id, users.phone, users.name, users.password_hash, \
+         users.device_identifier, users.enterprise_id, users.permissions, users.created_at, \
+         (SELECT imported_password_hashes.source_digest FROM imported_password_hashes \
+         WHERE imported_password_hashes.user_id = users.id) AS source_digest, \
+         {} AS application_enterprise_id, {} AS application_state \
+         FROM users WHERE {condition}",
+        latest_application("enterprise_id"),
+        latest_application("state"),
+    );
+    let rows = AccountRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let digests: HashMap<String, Option<String>> = imported_password_hashes::Entity::find()
-        .filter(imported_password_hashes::Column::UserId.is_in(found.iter().cloned()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.user_id, row.source_digest))
-        .collect();
-    let mut latest: HashMap<String, (i64, i16)> = HashMap::new();
-    for application in applications::Entity::find()
-        .filter(applications::Column::UserId.is_in(found.iter().cloned()))
-        .order_by_asc(applications::Column::Id)
-        .all(db)
-        .await?
-    {
-        latest.insert(
-            application.user_id,
-            (application.enterprise_id, application.state),
-        );
-    }
     Ok(rows
         .into_iter()
         .map(|row| StoredAccount {
-            source_digest: digests.get(&row.id).cloned().flatten(),
-            application: latest.get(&row.id).copied(),
+            application: row.application_enterprise_id.zip(row.application_state),
             permissions: serde_json::from_value(row.permissions).unwrap_or_default(),
+            source_digest: row.source_digest,
             id: row.id,
             phone: row.phone,
             name: row.name,

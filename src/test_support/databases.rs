@@ -35,7 +35,7 @@ enum Place {
     },
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum PostgresKind {
     Schema,
     Database,
@@ -204,25 +204,25 @@ async fn drop_named(
     kind: PostgresKind,
     name: &str,
 ) -> Result<(), sea_orm::DbErr> {
+    if kind == PostgresKind::Schema {
+        // A server the test started may still be inside a transaction on
+        // this schema (a webhook claim, say) when the test ends, on the very
+        // runtime thread this drop blocks: it could never finish, and the
+        // DROP would wait for its locks forever. End such sessions first, as
+        // FORCE does for a database.
+        admin
+            .execute_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_terminate_backend(holders.pid) FROM (SELECT DISTINCT l.pid \
+                 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()) AS holders",
+                [name.into()],
+            ))
+            .await?;
+    }
     let statement = match kind {
-        PostgresKind::Schema => {
-            // As FORCE does for a database: the sessions that still hold
-            // locks in the schema are ended first. A test's server may be
-            // inside a transaction (its webhook worker claims every 100 ms)
-            // when the test returns, and its runtime, blocked on this drop,
-            // would never finish it: the DROP would wait for its locks forever.
-            admin
-                .execute_raw(Statement::from_sql_and_values(
-                    admin.get_database_backend(),
-                    "SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
-                     JOIN pg_class c ON c.oid = l.relation \
-                     JOIN pg_namespace n ON n.oid = c.relnamespace \
-                     WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()",
-                    [name.into()],
-                ))
-                .await?;
-            format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")
-        }
+        PostgresKind::Schema => format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"),
         // FORCE (PostgreSQL 13+) ends the sessions a stopped server left open.
         PostgresKind::Database => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
     };

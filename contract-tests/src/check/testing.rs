@@ -23,3 +23,11 @@ pub const JSON: &str = "application/json; charset=utf-8";
 pub fn kinds(violations: &[Violation]) -> Vec<ViolationKind> {
     violations.iter().map(|v| v.kind).collect()
 }
+
+/// Panics unless `violations` are one schema mismatch, at a schema path
+/// under `schema_path`.
+pub fn assert_one_mismatch_under(violations: &[Violation], schema_path: &str) {
+    assert_eq!(kinds(violations), vec![ViolationKind::SchemaMismatch]);
+    let found = violations[0].schema_path.as_deref().unwrap_or_default();
+    assert!(found.starts_with(schema_path), "{violations:#?}");
+}

@@ -256,37 +256,29 @@ mod tests {
         let coverage = Coverage::measure(&document, &[report]);
         assert_eq!(coverage.operations.len(), 1);
         let isregister = &coverage.operations[0];
-        let values = |items: &[Item]| -> Vec<(String, bool, u32)> {
+        /// (value, documented, seen) of each item.
+        fn listed(items: &[Item]) -> Vec<(&str, bool, u32)> {
             items
                 .iter()
-                .map(|i| (i.value.clone(), i.documented, i.seen))
+                .map(|i| (i.value.as_str(), i.documented, i.seen))
                 .collect()
-        };
-        let expected = |list: &[(&str, bool, u32)]| -> Vec<(String, bool, u32)> {
-            list.iter()
-                .map(|(v, d, s)| ((*v).to_owned(), *d, *s))
-                .collect()
-        };
-        assert_eq!(
-            values(&isregister.codes),
-            expected(&[
-                ("200", true, 3),
-                ("-1", true, 2),
-                ("400", true, 0),
-                ("429", true, 0),
-                ("7", false, 1)
-            ])
-        );
-        assert_eq!(
-            values(&isregister.statuses),
-            expected(&[
-                ("200", true, 6),
-                ("408", true, 0),
-                ("413", true, 1),
-                ("500", true, 0),
-                ("no answer", false, 1)
-            ])
-        );
+        }
+        let codes = [
+            ("200", true, 3),
+            ("-1", true, 2),
+            ("400", true, 0),
+            ("429", true, 0),
+            ("7", false, 1),
+        ];
+        assert_eq!(listed(&isregister.codes), codes);
+        let statuses = [
+            ("200", true, 6),
+            ("408", true, 0),
+            ("413", true, 1),
+            ("500", true, 0),
+            ("no answer", false, 1),
+        ];
+        assert_eq!(listed(&isregister.statuses), statuses);
         assert_eq!((coverage.covered(), coverage.documented()), (4, 8));
         assert!((coverage.percent() - 50.0).abs() < f64::EPSILON);
 

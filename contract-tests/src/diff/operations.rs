@@ -17,10 +17,10 @@ pub(super) fn compare(old: &Document, new: &Document) -> Vec<Change> {
     let mut schemas = Schemas::new(old, new);
     for (path, old_item) in old.json["paths"].as_object().into_iter().flatten() {
         let path_pointer = format!("#/paths/{}", escape_pointer(path));
-        let (old_item, _) = resolve(old, old_item, &path_pointer);
+        let old_item = resolve(old, old_item, &path_pointer).value;
         let new_item = new.json["paths"]
             .get(path)
-            .map(|item| resolve(new, item, &path_pointer).0);
+            .map(|item| resolve(new, item, &path_pointer).value);
         for method in METHODS {
             let Some(old_operation) = old_item.get(method) else {
                 continue;
@@ -75,14 +75,14 @@ struct Sides<'a> {
     new: (&'a Value, &'a Value),
 }
 
-/// An operation's parameters: (name, in, the parameter, its pointer), the
+/// An operation's parameters: (name, in, the parameter at its place), the
 /// operation's own first, then the path item's it does not override.
 fn parameters<'a>(
     document: &'a Document,
     (item, operation): (&'a Value, &'a Value),
     op: &Operation<'_>,
-) -> Vec<(String, String, &'a Value, String)> {
-    let mut found: Vec<(String, String, &Value, String)> = Vec::new();
+) -> Vec<(String, String, At<'a>)> {
+    let mut found: Vec<(String, String, At<'a>)> = Vec::new();
     let own = operation["parameters"].as_array().into_iter().flatten();
     let shared = item["parameters"].as_array().into_iter().flatten();
     let listed = own
@@ -94,11 +94,17 @@ fn parameters<'a>(
                 .map(|(n, p)| (p, format!("{}/parameters/{n}", op.path_pointer))),
         );
     for (parameter, pointer) in listed {
-        let (parameter, pointer) = resolve(document, parameter, &pointer);
-        let name = parameter["name"].as_str().unwrap_or_default().to_owned();
-        let location = parameter["in"].as_str().unwrap_or_default().to_owned();
-        if !found.iter().any(|(n, l, ..)| *n == name && *l == location) {
-            found.push((name, location, parameter, pointer));
+        let parameter = resolve(document, parameter, &pointer);
+        let name = parameter.value["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let location = parameter.value["in"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if !found.iter().any(|(n, l, _)| *n == name && *l == location) {
+            found.push((name, location, parameter));
         }
     }
     found
@@ -112,51 +118,42 @@ fn compare_parameters(schemas: &mut Schemas<'_>, op: &Operation<'_>, sides: &Sid
     let (old_document, new_document) = schemas.documents();
     let before = parameters(old_document, sides.old, op);
     let after = parameters(new_document, sides.new, op);
-    for (name, location, old_parameter, old_pointer) in &before {
-        let Some((_, _, new_parameter, new_pointer)) =
-            after.iter().find(|(n, l, ..)| n == name && l == location)
+    for (name, location, old_parameter) in &before {
+        let Some((_, _, new_parameter)) = after.iter().find(|(n, l, _)| n == name && l == location)
         else {
             schemas.add(
                 Severity::Breaking,
                 Side::Old,
-                old_pointer.clone(),
+                old_parameter.pointer.clone(),
                 format!("parameter {name} ({location}) of {} removed", op.title),
             );
             continue;
         };
-        if required(new_parameter) && !required(old_parameter) {
+        if required(new_parameter.value) && !required(old_parameter.value) {
             schemas.add(
                 Severity::Breaking,
                 Side::New,
-                format!("{new_pointer}/required"),
+                format!("{}/required", new_parameter.pointer),
                 format!(
                     "parameter {name} ({location}) of {} made required",
                     op.title
                 ),
             );
         }
-        let (old_schema, new_schema) = (
-            format!("{old_pointer}/schema"),
-            format!("{new_pointer}/schema"),
-        );
         schemas.compare(
-            At {
-                value: &old_parameter["schema"],
-                pointer: &old_schema,
-            },
-            At {
-                value: &new_parameter["schema"],
-                pointer: &new_schema,
-            },
+            old_parameter.member("schema"),
+            new_parameter.member("schema"),
             Direction::Request,
         );
     }
-    for (name, location, new_parameter, new_pointer) in &after {
-        if required(new_parameter) && !before.iter().any(|(n, l, ..)| n == name && l == location) {
+    for (name, location, new_parameter) in &after {
+        if required(new_parameter.value)
+            && !before.iter().any(|(n, l, _)| n == name && l == location)
+        {
             schemas.add(
                 Severity::Breaking,
                 Side::New,
-                new_pointer.clone(),
+                new_parameter.pointer.clone(),
                 format!(
                     "required parameter {name} ({location}) added to {}",
                     op.title
@@ -169,56 +166,44 @@ fn compare_parameters(schemas: &mut Schemas<'_>, op: &Operation<'_>, sides: &Sid
 fn compare_bodies(schemas: &mut Schemas<'_>, op: &Operation<'_>, sides: &Sides<'_>) {
     let (old_document, new_document) = schemas.documents();
     let pointer = format!("{}/requestBody", op.pointer);
-    let (old_body, old_pointer) = resolve(old_document, &sides.old.1["requestBody"], &pointer);
-    let (new_body, new_pointer) = resolve(new_document, &sides.new.1["requestBody"], &pointer);
-    let is_required = |body: &Value| body["required"].as_bool().unwrap_or(false);
-    match (old_body.is_object(), new_body.is_object()) {
-        (false, true) if is_required(new_body) => schemas.add(
+    let old_body = resolve(old_document, &sides.old.1["requestBody"], &pointer);
+    let new_body = resolve(new_document, &sides.new.1["requestBody"], &pointer);
+    let is_required = |body: &At<'_>| body.value["required"].as_bool().unwrap_or(false);
+    match (old_body.value.is_object(), new_body.value.is_object()) {
+        (false, true) if is_required(&new_body) => schemas.add(
             Severity::Breaking,
             Side::New,
-            new_pointer,
+            new_body.pointer,
             format!("required request body added to {}", op.title),
         ),
         (true, false) => schemas.add(
             Severity::Breaking,
             Side::Old,
-            old_pointer,
+            old_body.pointer,
             format!("request body of {} removed", op.title),
         ),
         (true, true) => {
-            if is_required(new_body) && !is_required(old_body) {
+            if is_required(&new_body) && !is_required(&old_body) {
                 schemas.add(
                     Severity::Breaking,
                     Side::New,
-                    format!("{new_pointer}/required"),
+                    format!("{}/required", new_body.pointer),
                     format!("request body of {} made required", op.title),
                 );
             }
-            for (media_type, old_media) in old_body["content"].as_object().into_iter().flatten() {
-                let old_at = format!("{old_pointer}/content/{}", escape_pointer(media_type));
-                let Some(new_media) = new_body["content"].get(media_type) else {
+            for (media_type, old_media, new_media) in media_types(&old_body, &new_body) {
+                let Some(new_media) = new_media else {
                     schemas.add(
                         Severity::Breaking,
                         Side::Old,
-                        old_at,
+                        old_media.pointer,
                         format!("{} no longer accepts {media_type} bodies", op.title),
                     );
                     continue;
                 };
-                let new_at = format!(
-                    "{new_pointer}/content/{}/schema",
-                    escape_pointer(media_type)
-                );
-                let old_at = format!("{old_at}/schema");
                 schemas.compare(
-                    At {
-                        value: &old_media["schema"],
-                        pointer: &old_at,
-                    },
-                    At {
-                        value: &new_media["schema"],
-                        pointer: &new_at,
-                    },
+                    old_media.member("schema"),
+                    new_media.member("schema"),
                     Direction::Request,
                 );
             }
@@ -234,28 +219,39 @@ fn compare_responses(schemas: &mut Schemas<'_>, op: &Operation<'_>, sides: &Side
             continue;
         };
         let pointer = format!("{}/responses/{}", op.pointer, escape_pointer(status));
-        let (old_response, old_pointer) = resolve(old_document, old_response, &pointer);
-        let (new_response, new_pointer) = resolve(new_document, new_response, &pointer);
-        for (media_type, old_media) in old_response["content"].as_object().into_iter().flatten() {
-            let Some(new_media) = new_response["content"].get(media_type) else {
-                continue;
-            };
-            let media = escape_pointer(media_type);
-            let (old_at, new_at) = (
-                format!("{old_pointer}/content/{media}/schema"),
-                format!("{new_pointer}/content/{media}/schema"),
-            );
-            schemas.compare(
-                At {
-                    value: &old_media["schema"],
-                    pointer: &old_at,
-                },
-                At {
-                    value: &new_media["schema"],
-                    pointer: &new_at,
-                },
-                Direction::Response,
-            );
+        let old_response = resolve(old_document, old_response, &pointer);
+        let new_response = resolve(new_document, new_response, &pointer);
+        for (_, old_media, new_media) in media_types(&old_response, &new_response) {
+            if let Some(new_media) = new_media {
+                schemas.compare(
+                    old_media.member("schema"),
+                    new_media.member("schema"),
+                    Direction::Response,
+                );
+            }
         }
     }
+}
+
+/// Each media type of `old`'s `content` with its media object, and the new
+/// one where `new` has it too.
+fn media_types<'a>(old: &At<'a>, new: &At<'a>) -> Vec<(&'a str, At<'a>, Option<At<'a>>)> {
+    let (old_content, new_content) = (old.member("content"), new.member("content"));
+    old_content
+        .value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(media_type, _)| {
+            let new_media = new_content
+                .value
+                .get(media_type)
+                .map(|_| new_content.member(media_type));
+            (
+                media_type.as_str(),
+                old_content.member(media_type),
+                new_media,
+            )
+        })
+        .collect()
 }

@@ -18,11 +18,29 @@ pub(super) enum Direction {
     Response,
 }
 
-/// A schema and its place in its document.
-#[derive(Debug, Clone, Copy)]
+/// A value and its place in its document (a JSON pointer with `#`).
+#[derive(Debug, Clone)]
 pub(super) struct At<'a> {
     pub value: &'a Value,
-    pub pointer: &'a str,
+    pub pointer: String,
+}
+
+impl<'a> At<'a> {
+    /// The member `key` of this value (`null` when there is none), and its place.
+    pub(super) fn member(&self, key: &str) -> Self {
+        Self {
+            value: &self.value[key],
+            pointer: format!("{}/{}", self.pointer, escape_pointer(key)),
+        }
+    }
+
+    /// The `n`th item of this array, and its place.
+    fn item(&self, n: usize) -> Self {
+        Self {
+            value: &self.value[n],
+            pointer: format!("{}/{n}", self.pointer),
+        }
+    }
 }
 
 /// The comparison of two documents' schemas, collecting changes.
@@ -62,118 +80,88 @@ impl<'a> Schemas<'a> {
 
     /// Compares the schema `old` with `new`, values travelling `direction`.
     pub(super) fn compare(&mut self, old: At<'_>, new: At<'_>, direction: Direction) {
-        let (old_value, old_pointer) = resolve(self.old, old.value, old.pointer);
-        let (new_value, new_pointer) = resolve(self.new, new.value, new.pointer);
+        let old = resolve(self.old, old.value, &old.pointer);
+        let new = resolve(self.new, new.value, &new.pointer);
         if !self
             .seen
-            .insert((old_pointer.clone(), new_pointer.clone(), direction))
+            .insert((old.pointer.clone(), new.pointer.clone(), direction))
         {
             return;
         }
         if let (Some(before), Some(after)) =
-            (old_value["type"].as_str(), new_value["type"].as_str())
+            (old.value["type"].as_str(), new.value["type"].as_str())
             && before != after
         {
             self.add(
                 Severity::Breaking,
                 Side::New,
-                format!("{new_pointer}/type"),
+                format!("{}/type", new.pointer),
                 format!("type changed from {before} to {after}"),
             );
             return;
         }
-        self.compare_enums(old_value, new_value, &new_pointer, direction);
-        self.compare_properties(old_value, &old_pointer, new_value, &new_pointer, direction);
-        if old_value.get("items").is_some() && new_value.get("items").is_some() {
-            let (old_items, new_items) = (
-                format!("{old_pointer}/items"),
-                format!("{new_pointer}/items"),
-            );
-            self.compare(
-                At {
-                    value: &old_value["items"],
-                    pointer: &old_items,
-                },
-                At {
-                    value: &new_value["items"],
-                    pointer: &new_items,
-                },
-                direction,
-            );
+        self.compare_enums(&old, &new, direction);
+        self.compare_properties(&old, &new, direction);
+        if old.value.get("items").is_some() && new.value.get("items").is_some() {
+            self.compare(old.member("items"), new.member("items"), direction);
         }
         for keyword in ["oneOf", "anyOf", "allOf"] {
-            self.compare_alternatives(
-                keyword,
-                old_value,
-                &old_pointer,
-                new_value,
-                &new_pointer,
-                direction,
-            );
+            self.compare_alternatives(keyword, &old, &new, direction);
         }
     }
 
-    fn compare_enums(&mut self, old: &Value, new: &Value, new_pointer: &str, direction: Direction) {
-        let pointer = format!("{new_pointer}/enum");
-        match (old["enum"].as_array(), new["enum"].as_array(), direction) {
+    fn compare_enums(&mut self, old: &At<'_>, new: &At<'_>, direction: Direction) {
+        let pointer = format!("{}/enum", new.pointer);
+        // (how bad, where, what) of the one rule that applies, if any.
+        let change = match (
+            old.value["enum"].as_array(),
+            new.value["enum"].as_array(),
+            direction,
+        ) {
             (Some(before), Some(after), Direction::Request) => {
-                let removed = missing(before, after);
-                if !removed.is_empty() {
-                    self.add(
-                        Severity::Breaking,
-                        Side::New,
-                        pointer,
-                        format!("no longer accepts {removed}, which a client may send"),
-                    );
-                }
+                missing(before, after).map(|removed| {
+                    let message = format!("no longer accepts {removed}, which a client may send");
+                    (Severity::Breaking, pointer, message)
+                })
             }
             (Some(before), Some(after), Direction::Response) => {
-                let added = missing(after, before);
-                if !added.is_empty() {
-                    self.add(
-                        Severity::Warning,
-                        Side::New,
-                        pointer,
-                        format!("may now answer {added} (an exhaustive switch over the old values breaks)"),
+                missing(after, before).map(|added| {
+                    let message = format!(
+                        "may now answer {added} (an exhaustive switch over the old values breaks)"
                     );
-                }
+                    (Severity::Warning, pointer, message)
+                })
             }
-            (None, Some(after), Direction::Request) => self.add(
+            (None, Some(after), Direction::Request) => Some((
                 Severity::Breaking,
-                Side::New,
                 pointer,
                 format!(
                     "now accepts only {}, where any value was accepted",
                     listed(after)
                 ),
-            ),
-            (Some(before), None, Direction::Response) => self.add(
+            )),
+            (Some(before), None, Direction::Response) => Some((
                 Severity::Warning,
-                Side::New,
-                new_pointer.to_owned(),
+                new.pointer.clone(),
                 format!(
                     "may now answer any value, where it was one of {}",
                     listed(before)
                 ),
-            ),
-            _ => {}
+            )),
+            _ => None,
+        };
+        if let Some((severity, pointer, message)) = change {
+            self.add(severity, Side::New, pointer, message);
         }
     }
 
-    fn compare_properties(
-        &mut self,
-        old: &Value,
-        old_pointer: &str,
-        new: &Value,
-        new_pointer: &str,
-        direction: Direction,
-    ) {
+    fn compare_properties(&mut self, old: &At<'_>, new: &At<'_>, direction: Direction) {
         let empty = serde_json::Map::new();
-        let before = old["properties"].as_object().unwrap_or(&empty);
-        let after = new["properties"].as_object().unwrap_or(&empty);
-        for (name, property) in before {
-            let old_at = format!("{old_pointer}/properties/{}", escape_pointer(name));
-            let Some(new_property) = after.get(name) else {
+        let before = old.value["properties"].as_object().unwrap_or(&empty);
+        let after = new.value["properties"].as_object().unwrap_or(&empty);
+        for name in before.keys() {
+            let old_property = old.member("properties").member(name);
+            if !after.contains_key(name) {
                 let (what, why) = match direction {
                     Direction::Request => ("request", "a client may send it"),
                     Direction::Response => ("response", "a client may read it"),
@@ -181,23 +169,13 @@ impl<'a> Schemas<'a> {
                 self.add(
                     Severity::Breaking,
                     Side::Old,
-                    old_at,
+                    old_property.pointer,
                     format!("{what} property {name} removed ({why})"),
                 );
                 continue;
-            };
-            let new_at = format!("{new_pointer}/properties/{}", escape_pointer(name));
-            self.compare(
-                At {
-                    value: property,
-                    pointer: &old_at,
-                },
-                At {
-                    value: new_property,
-                    pointer: &new_at,
-                },
-                direction,
-            );
+            }
+            let new_property = new.member("properties").member(name);
+            self.compare(old_property, new_property, direction);
         }
         let required = |schema: &Value| -> Vec<String> {
             schema["required"]
@@ -208,8 +186,8 @@ impl<'a> Schemas<'a> {
                 .map(str::to_owned)
                 .collect()
         };
-        let (was, is) = (required(old), required(new));
-        let pointer = format!("{new_pointer}/required");
+        let (was, is) = (required(old.value), required(new.value));
+        let pointer = format!("{}/required", new.pointer);
         match direction {
             Direction::Request => {
                 for name in is.iter().filter(|name| !was.contains(name)) {
@@ -245,36 +223,27 @@ impl<'a> Schemas<'a> {
     fn compare_alternatives(
         &mut self,
         keyword: &str,
-        old: &Value,
-        old_pointer: &str,
-        new: &Value,
-        new_pointer: &str,
+        old: &At<'_>,
+        new: &At<'_>,
         direction: Direction,
     ) {
-        let (Some(before), Some(after)) = (old[keyword].as_array(), new[keyword].as_array()) else {
+        let (Some(before), Some(after)) =
+            (old.value[keyword].as_array(), new.value[keyword].as_array())
+        else {
             return;
         };
-        for (n, (old_alternative, new_alternative)) in before.iter().zip(after).enumerate() {
-            let (old_at, new_at) = (
-                format!("{old_pointer}/{keyword}/{n}"),
-                format!("{new_pointer}/{keyword}/{n}"),
-            );
+        let (old_alternatives, new_alternatives) = (old.member(keyword), new.member(keyword));
+        for n in 0..before.len().min(after.len()) {
             self.compare(
-                At {
-                    value: old_alternative,
-                    pointer: &old_at,
-                },
-                At {
-                    value: new_alternative,
-                    pointer: &new_at,
-                },
+                old_alternatives.item(n),
+                new_alternatives.item(n),
                 direction,
             );
         }
         if keyword == "allOf" {
             return;
         }
-        let pointer = format!("{new_pointer}/{keyword}");
+        let pointer = new_alternatives.pointer;
         match direction {
             Direction::Request if after.len() < before.len() => self.add(
                 Severity::Breaking,
@@ -305,12 +274,8 @@ impl<'a> Schemas<'a> {
     }
 }
 
-/// `value` with the `$ref`s at its top followed, and its pointer (`#/…`) in `document`.
-pub(super) fn resolve<'a>(
-    document: &'a Document,
-    mut value: &'a Value,
-    pointer: &str,
-) -> (&'a Value, String) {
+/// `value` with the `$ref`s at its top followed, and its place (`#/…`) in `document`.
+pub(super) fn resolve<'a>(document: &'a Document, mut value: &'a Value, pointer: &str) -> At<'a> {
     let mut pointer = pointer.to_owned();
     for _ in 0..32 {
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
@@ -322,17 +287,13 @@ pub(super) fn resolve<'a>(
         value = target;
         pointer = reference.to_owned();
     }
-    (value, pointer)
+    At { value, pointer }
 }
 
-/// The values of `from` not in `to`, listed; empty when there are none.
-fn missing(from: &[Value], to: &[Value]) -> String {
+/// The values of `from` not in `to`, listed; `None` when there are none.
+fn missing(from: &[Value], to: &[Value]) -> Option<String> {
     let gone: Vec<Value> = from.iter().filter(|v| !to.contains(v)).cloned().collect();
-    if gone.is_empty() {
-        String::new()
-    } else {
-        listed(&gone)
-    }
+    (!gone.is_empty()).then(|| listed(&gone))
 }
 
 fn listed(values: &[Value]) -> String {

@@ -30,3 +30,16 @@ pub use generated::{BodyShape, Field, GeneratedRequest, scalar_text};
 pub use strategy::request_strategy;
 pub use valid::fresh_phone;
 pub use wire::{OVERSIZE_PADDING, render};
+
+/// The committed document's `operation_id` sent as `encoding`.
+#[cfg(test)]
+fn committed_target(
+    operation_id: &str,
+    encoding: crate::document::Encoding,
+) -> crate::document::Target {
+    let document = crate::Document::committed();
+    crate::document::Target {
+        operation: document.operation_by_id(operation_id).unwrap(),
+        encoding,
+    }
+}

@@ -173,24 +173,24 @@ mod tests {
     use proptest::test_runner::TestRunner;
 
     use super::*;
-    use crate::{document::Document, inputs::generated::scalar_text};
+    use crate::inputs::{committed_target, generated::scalar_text};
 
-    fn target(operation_id: &str, encoding: Encoding) -> Target {
-        Target {
-            operation: Document::committed().operation_by_id(operation_id).unwrap(),
-            encoding,
-        }
+    /// 2,000 requests to the committed `operation_id` sent as `encoding`,
+    /// drawn deterministically.
+    fn drawn(operation_id: &str, encoding: Encoding) -> Vec<GeneratedRequest> {
+        let target = committed_target(operation_id, encoding);
+        let strategy = request_strategy(&target, &Fixtures::default());
+        let mut runner = TestRunner::deterministic();
+        (0..2_000)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect()
     }
 
     #[test]
     fn the_input_space_is_covered() {
         // Over many cases, each kind of value the issue lists shows up.
-        let target = target("register", Encoding::Json);
-        let strategy = request_strategy(&target, &Fixtures::default());
-        let mut runner = TestRunner::deterministic();
         let mut seen = std::collections::BTreeSet::new();
-        for _ in 0..2_000 {
-            let request = strategy.new_tree(&mut runner).unwrap().current();
+        for request in drawn("register", Encoding::Json) {
             let count = |name: &str| request.fields.iter().filter(|f| f.name == name).count();
             if count("phone") == 0 {
                 seen.insert("phone missing");
@@ -270,12 +270,8 @@ mod tests {
 
     #[test]
     fn expect_takes_its_enum_other_numbers_and_text() {
-        let target = target("sendsmsGet", Encoding::Parameters);
-        let strategy = request_strategy(&target, &Fixtures::default());
-        let mut runner = TestRunner::deterministic();
         let mut seen = std::collections::BTreeSet::new();
-        for _ in 0..2_000 {
-            let request = strategy.new_tree(&mut runner).unwrap().current();
+        for request in drawn("sendsmsGet", Encoding::Parameters) {
             let expects: Vec<_> = request
                 .fields
                 .iter()

@@ -137,42 +137,43 @@ fn json_object(fields: &[&Field]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Document;
+    use crate::inputs::committed_target;
 
-    fn target(operation_id: &str, encoding: Encoding) -> Target {
-        Target {
-            operation: Document::committed().operation_by_id(operation_id).unwrap(),
-            encoding,
-        }
-    }
-
-    fn request(fields: Vec<(&str, Location, Value)>, body: BodyShape) -> GeneratedRequest {
-        GeneratedRequest {
-            fields: fields
-                .into_iter()
-                .map(|(name, location, value)| Field {
-                    name: name.to_owned(),
-                    location,
-                    value,
-                })
-                .collect(),
+    /// `fields` (name, where, value) with `body` put on the wire for the
+    /// committed `operation_id` sent as `encoding`.
+    fn rendered(
+        operation_id: &str,
+        encoding: Encoding,
+        fields: &[(&str, Location, Value)],
+        body: BodyShape,
+    ) -> HttpRequest {
+        let fields = fields
+            .iter()
+            .map(|(name, location, value)| Field {
+                name: (*name).to_owned(),
+                location: *location,
+                value: value.clone(),
+            })
+            .collect();
+        let request = GeneratedRequest {
+            fields,
             body,
             json_charset: false,
-        }
+        };
+        render(&committed_target(operation_id, encoding), "", &request)
     }
 
     #[test]
     fn path_parameters_are_encoded_into_their_segment() {
-        let wire = render(
-            &target("sendsmsGet", Encoding::Parameters),
-            "",
-            &request(
-                vec![
-                    ("mobile", Location::Path, Value::from("1/2 ３")),
-                    ("expect", Location::Query, Value::from(1)),
-                ],
-                BodyShape::Fields,
-            ),
+        let fields = [
+            ("mobile", Location::Path, Value::from("1/2 ３")),
+            ("expect", Location::Query, Value::from(1)),
+        ];
+        let wire = rendered(
+            "sendsmsGet",
+            Encoding::Parameters,
+            &fields,
+            BodyShape::Fields,
         );
         assert_eq!(wire.method, "GET");
         assert_eq!(
@@ -184,17 +185,11 @@ mod tests {
 
     #[test]
     fn repeated_json_keys_survive_rendering() {
-        let wire = render(
-            &target("login", Encoding::Json),
-            "",
-            &request(
-                vec![
-                    ("phone", Location::Body, Value::from("10000000001")),
-                    ("phone", Location::Body, Value::from(10000000002u64)),
-                ],
-                BodyShape::Fields,
-            ),
-        );
+        let fields = [
+            ("phone", Location::Body, Value::from("10000000001")),
+            ("phone", Location::Body, Value::from(10000000002u64)),
+        ];
+        let wire = rendered("login", Encoding::Json, &fields, BodyShape::Fields);
         assert_eq!(
             String::from_utf8(wire.body.unwrap()).unwrap(),
             r#"{"phone":"10000000001","phone":10000000002}"#
@@ -207,16 +202,15 @@ mod tests {
 
     #[test]
     fn an_empty_body_post_carries_its_fields_in_the_query_string() {
-        let wire = render(
-            &target("register", Encoding::EmptyBodyQuery),
-            "",
-            &request(
-                vec![
-                    ("phone", Location::Body, Value::from("10000000001")),
-                    ("name", Location::Body, Value::from("于 连")),
-                ],
-                BodyShape::Fields,
-            ),
+        let fields = [
+            ("phone", Location::Body, Value::from("10000000001")),
+            ("name", Location::Body, Value::from("于 连")),
+        ];
+        let wire = rendered(
+            "register",
+            Encoding::EmptyBodyQuery,
+            &fields,
+            BodyShape::Fields,
         );
         assert_eq!(wire.method, "POST");
         assert_eq!(
@@ -229,11 +223,7 @@ mod tests {
 
     #[test]
     fn an_oversized_body_is_over_64_kib() {
-        let wire = render(
-            &target("forgetPassword", Encoding::Form),
-            "",
-            &request(vec![], BodyShape::Oversized),
-        );
+        let wire = rendered("forgetPassword", Encoding::Form, &[], BodyShape::Oversized);
         assert!(wire.body.unwrap().len() > 64 * 1024);
     }
 }

@@ -18,6 +18,11 @@ pub(super) fn arg(good: BoxedStrategy<Arg>, bad: BoxedStrategy<Arg>) -> BoxedStr
     prop_oneof![6 => good, 1 => bad].boxed()
 }
 
+/// One of the malformed `values`, or the field left out, alike.
+fn malformed_or_absent(values: &[&str]) -> BoxedStrategy<Arg> {
+    prop_oneof![texts(values), Just(Arg::Absent)].boxed()
+}
+
 pub(super) fn phone_arg() -> BoxedStrategy<PhoneArg> {
     let malformed = select(vec![
         "",
@@ -42,20 +47,14 @@ pub(super) fn name_arg() -> BoxedStrategy<Arg> {
     let long_ok = "名".repeat(32);
     let too_long = "名".repeat(33);
     arg(
-        select(vec![
-            "于连林".to_owned(),
-            "  Alice Smith  ".to_owned(),
-            "😀".to_owned(),
-            "\u{3000}名\u{3000}".to_owned(),
-            long_ok,
-        ])
-        .prop_map(Arg::Text)
-        .boxed(),
-        prop_oneof![
-            select(vec![String::new(), "   ".to_owned(), too_long]).prop_map(Arg::Text),
-            Just(Arg::Absent),
-        ]
-        .boxed(),
+        texts(&[
+            "于连林",
+            "  Alice Smith  ",
+            "😀",
+            "\u{3000}名\u{3000}",
+            &long_ok,
+        ]),
+        malformed_or_absent(&["", "   ", &too_long]),
     )
 }
 
@@ -63,22 +62,14 @@ pub(super) fn name_arg() -> BoxedStrategy<Arg> {
 pub(super) fn password_arg() -> BoxedStrategy<Arg> {
     arg(
         texts(&["123456", "密码密码密码", "abcdefghijklmn"]),
-        prop_oneof![
-            texts(&["12345", "密码密码密码密码密码密码密码密", ""]),
-            Just(Arg::Absent),
-        ]
-        .boxed(),
+        malformed_or_absent(&["12345", "密码密码密码密码密码密码密码密", ""]),
     )
 }
 
 pub(super) fn device_arg() -> BoxedStrategy<Arg> {
     arg(
         texts(&["uuid", "iphone-15", "设备一"]),
-        prop_oneof![
-            select(vec![String::new(), "x".repeat(129)]).prop_map(Arg::Text),
-            Just(Arg::Absent),
-        ]
-        .boxed(),
+        malformed_or_absent(&["", &"x".repeat(129)]),
     )
 }
 

@@ -102,15 +102,8 @@ impl Case<'_> {
             Expected::Plain { .. } | Expected::Each(_) | Expected::Waited => Ok(()),
             Expected::Registered { phone, name } => {
                 self.check_account(data, *phone, name, false, true)?;
-                if data["enterprise_id"] != json!(-1) {
-                    return Err(format!(
-                        "register's enterprise_id {} is not the number -1",
-                        data["enterprise_id"]
-                    ));
-                }
-                let token = self.new_token(data)?;
-                self.tokens.push(token);
-                Ok(())
+                enterprise_id_is(data, "register", &json!(-1))?;
+                self.keep_new_token(data)
             }
             Expected::LoggedIn {
                 phone,
@@ -118,15 +111,8 @@ impl Case<'_> {
                 change_device,
             } => {
                 self.check_account(data, *phone, name, *change_device, false)?;
-                if data["enterprise_id"] != json!("-1") {
-                    return Err(format!(
-                        "login's enterprise_id {} is not the string \"-1\"",
-                        data["enterprise_id"]
-                    ));
-                }
-                let token = self.new_token(data)?;
-                self.tokens.push(token);
-                Ok(())
+                enterprise_id_is(data, "login", &json!("-1"))?;
+                self.keep_new_token(data)
             }
             Expected::Me {
                 session,
@@ -134,12 +120,7 @@ impl Case<'_> {
                 name,
             } => {
                 self.check_account(data, *phone, name, false, false)?;
-                if data["enterprise_id"] != json!("-1") {
-                    return Err(format!(
-                        "/me's enterprise_id {} is not the string \"-1\"",
-                        data["enterprise_id"]
-                    ));
-                }
+                enterprise_id_is(data, "/me", &json!("-1"))?;
                 if data["token"] != json!(self.tokens[*session]) {
                     return Err(format!(
                         "/me's token {} is not the one presented",
@@ -160,38 +141,11 @@ impl Case<'_> {
         change_device: bool,
         new_account: bool,
     ) -> Result<(), String> {
-        let is_hex32 = |v: &Value| {
-            v.as_str().is_some_and(|s| {
-                s.len() == 32
-                    && s.bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            })
-        };
-        if data["change_device"] != json!(change_device) {
-            return Err(format!(
-                "change_device {} where the model expects {change_device}",
-                data["change_device"]
-            ));
-        }
-        if data["apply"] != json!({}) {
-            return Err(format!(
-                "apply {} where the model expects {{}}",
-                data["apply"]
-            ));
-        }
-        if data["name"] != json!(name) {
-            return Err(format!(
-                "name {} where the model expects {name:?}",
-                data["name"]
-            ));
-        }
-        if data["pemissions"] != json!([]) {
-            return Err(format!(
-                "pemissions {} where the model expects []",
-                data["pemissions"]
-            ));
-        }
-        if !is_hex32(&data["user_id"]) {
+        field_is(data, "change_device", &json!(change_device))?;
+        field_is(data, "apply", &json!({}))?;
+        field_is(data, "name", &json!(name))?;
+        field_is(data, "pemissions", &json!([]))?;
+        if !data["user_id"].as_str().is_some_and(is_hex32) {
             return Err(format!(
                 "user_id {} is not 32 lowercase hex characters",
                 data["user_id"]
@@ -266,14 +220,11 @@ impl Case<'_> {
         Ok(())
     }
 
-    /// The token of a new session: 32 lowercase hex characters, never seen before.
-    pub(super) fn new_token(&mut self, data: &Value) -> Result<String, String> {
+    /// The token of a new session, kept for the steps that present it: 32
+    /// lowercase hex characters, never seen before.
+    pub(super) fn keep_new_token(&mut self, data: &Value) -> Result<(), String> {
         let token = data["token"].as_str().unwrap_or_default().to_owned();
-        if token.len() != 32
-            || !token
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if !is_hex32(&token) {
             return Err(format!(
                 "token {token:?} is not 32 lowercase hex characters"
             ));
@@ -281,6 +232,40 @@ impl Case<'_> {
         if !self.seen_tokens.insert(token.clone()) {
             return Err(format!("token {token} was handed out before"));
         }
-        Ok(token)
+        self.tokens.push(token);
+        Ok(())
     }
+}
+
+/// `data[field]` is `want`.
+fn field_is(data: &Value, field: &str, want: &Value) -> Result<(), String> {
+    if data[field] == *want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {} where the model expects {want}",
+            data[field]
+        ))
+    }
+}
+
+/// `enterprise_id` is `want`: the original answers the number -1 to
+/// register and the string "-1" elsewhere.
+fn enterprise_id_is(data: &Value, operation: &str, want: &Value) -> Result<(), String> {
+    let kind = if want.is_string() { "string" } else { "number" };
+    if data["enterprise_id"] == *want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{operation}'s enterprise_id {} is not the {kind} {want}",
+            data["enterprise_id"]
+        ))
+    }
+}
+
+fn is_hex32(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

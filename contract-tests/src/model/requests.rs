@@ -110,6 +110,10 @@ impl Case<'_> {
         let paths = Paths::get();
         let field =
             |name: &str, value: Option<&str>| value.map(|v| (name.to_owned(), v.to_owned()));
+        let phone_field = |phone: &PhoneArg| field("phone", self.phone_text(phone).as_deref());
+        let code_field = |phone: &PhoneArg, purpose: usize, code: &CodeArg| {
+            field("code", self.code_text(phone, purpose, code).as_deref())
+        };
         match step {
             Step::SendSms { phone, expect, via } => {
                 let (id, via) = if *via == Via::Get {
@@ -135,72 +139,51 @@ impl Case<'_> {
                 device,
                 code,
                 via,
-            } => {
-                let id = by_method(*via, "register", "registerGet");
-                let code = self.code_text(phone, SIGN_UP, code);
-                let phone = self.phone_text(phone);
-                fields_request(
-                    &paths.path(id),
-                    *via,
-                    vec![
-                        field("phone", phone.as_deref()),
-                        field("name", name.text()),
-                        field("password", password.text()),
-                        field("device_identifier", device.text()),
-                        field("code", code.as_deref()),
-                    ],
-                )
-            }
+            } => fields_request(
+                &paths.path(by_method(*via, "register", "registerGet")),
+                *via,
+                vec![
+                    phone_field(phone),
+                    field("name", name.text()),
+                    field("password", password.text()),
+                    field("device_identifier", device.text()),
+                    code_field(phone, SIGN_UP, code),
+                ],
+            ),
             Step::Login {
                 phone,
                 password,
                 device,
                 via,
-            } => {
-                let id = by_method(*via, "login", "loginGet");
-                let phone = self.phone_text(phone);
-                fields_request(
-                    &paths.path(id),
-                    *via,
-                    vec![
-                        field("phone", phone.as_deref()),
-                        field("password", password.text()),
-                        field("device_identifier", device.text()),
-                    ],
-                )
-            }
-            Step::VerifyCode { phone, code, .. } => {
-                let code = self.code_text(phone, RESET, code);
-                let phone = self.phone_text(phone);
-                fields_request(
-                    &paths.path("verifyCode"),
-                    Via::Get,
-                    vec![
-                        field("phone", phone.as_deref()),
-                        field("code", code.as_deref()),
-                    ],
-                )
-            }
+            } => fields_request(
+                &paths.path(by_method(*via, "login", "loginGet")),
+                *via,
+                vec![
+                    phone_field(phone),
+                    field("password", password.text()),
+                    field("device_identifier", device.text()),
+                ],
+            ),
+            Step::VerifyCode { phone, code, .. } => fields_request(
+                &paths.path("verifyCode"),
+                Via::Get,
+                vec![phone_field(phone), code_field(phone, RESET, code)],
+            ),
             Step::ForgetPassword {
                 phone,
                 password,
                 code,
                 via,
                 ..
-            } => {
-                let id = by_method(*via, "forgetPassword", "forgetPasswordGet");
-                let code = self.code_text(phone, RESET, code);
-                let phone = self.phone_text(phone);
-                fields_request(
-                    &paths.path(id),
-                    *via,
-                    vec![
-                        field("phone", phone.as_deref()),
-                        field("password", password.text()),
-                        field("code", code.as_deref()),
-                    ],
-                )
-            }
+            } => fields_request(
+                &paths.path(by_method(*via, "forgetPassword", "forgetPasswordGet")),
+                *via,
+                vec![
+                    phone_field(phone),
+                    field("password", password.text()),
+                    code_field(phone, RESET, code),
+                ],
+            ),
             Step::Me { session, via } => {
                 self.session_request("GET", &paths.path("me"), *session, *via)
             }

@@ -9,7 +9,7 @@ use super::{
     },
     limits::{CODE_LIFETIME, HOUR, Ms, RESET, RESET_WINDOW, TRIES_KEPT_FOR, count},
     state::{Model, Session, Window},
-    steps::{CodeArg, Peer, PhoneArg, SessionRef, phone_is_valid, retry_seconds, window_wait},
+    steps::{CodeArg, Peer, SessionRef, retry_seconds, window_wait},
 };
 
 impl Model {
@@ -347,18 +347,6 @@ impl Model {
         let over = live.len().saturating_sub(cap);
         for session in live.iter_mut().take(over) {
             session.revoked = true;
-        }
-    }
-
-    /// The pool index of a well-formed phone; `None` for a malformed or missing one.
-    pub(super) fn phone(&self, phone: &PhoneArg) -> Option<usize> {
-        match phone {
-            PhoneArg::Pool(i) => Some(*i),
-            PhoneArg::Malformed(text) => {
-                assert!(!phone_is_valid(text), "{text:?} is a valid phone");
-                None
-            }
-            PhoneArg::Absent => None,
         }
     }
 

@@ -11,10 +11,7 @@ use super::{
     },
     limits::{Limits, Ms, PHONES, POLL_EVERY, RESEND_EVERY, RESET, SECOND, SIGN_UP, TICK},
     requests::poll_attempt,
-    steps::{
-        CodeArg, Peer, Step, code_is_valid, device_is_valid, expect_value, name_is_valid,
-        password_is_valid, reset_code_is_valid,
-    },
+    steps::{CodeArg, Peer, PhoneArg, Step, expect_value},
 };
 
 /// What the model knows of the deployment before the first step.
@@ -180,56 +177,50 @@ impl Model {
     /// The answer to one request, at `self.now`.
     pub(super) fn answer(&mut self, step: &Step) -> Expected {
         use Code::{Number, Text};
+        if matches!(
+            step,
+            Step::Wait { .. } | Step::Resend { .. } | Step::Poll { .. }
+        ) {
+            unreachable!("not one request")
+        }
+        if let Some(field) = step.bad_fields(self.verification).first() {
+            // sendsms answers in an envelope of its own, with string codes.
+            let code = if matches!(step, Step::SendSms { .. }) {
+                Text("400")
+            } else {
+                Number(400)
+            };
+            return bad_parameter(code, field);
+        }
+        // From here on every field is well-formed: the phone is one of the
+        // pool's, `expect` is 0 or 1.
         match step {
-            Step::Wait { .. } | Step::Resend { .. } | Step::Poll { .. } => {
-                unreachable!("not one request")
-            }
-            Step::SendSms { phone, expect, .. } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Text("400"), "mobile");
-                };
-                let Some(expect) = expect_value(expect) else {
-                    return bad_parameter(Text("400"), "expect");
-                };
-                self.send(i, expect)
-            }
-            Step::IsRegister { phone, expect } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Number(400), "phone");
-                };
-                let Some(expect) = expect_value(expect) else {
-                    return bad_parameter(Number(400), "expect");
-                };
-                match (expect, self.accounts[i].is_some()) {
-                    (0, false) => plain(Number(200), PHONE_NOT_REGISTERED),
-                    (0, true) => plain(Number(-1), PHONE_TAKEN),
-                    (_, true) => plain(Number(200), PHONE_REGISTERED),
-                    (_, false) => plain(Number(-1), PHONE_NOT_REGISTERED),
-                }
-            }
+            Step::SendSms {
+                phone: PhoneArg::Pool(i),
+                expect,
+                ..
+            } => self.send(*i, expect_value(expect).unwrap_or_default()),
+            Step::IsRegister {
+                phone: PhoneArg::Pool(i),
+                expect,
+            } => match (
+                expect_value(expect).unwrap_or_default(),
+                self.accounts[*i].is_some(),
+            ) {
+                (0, false) => plain(Number(200), PHONE_NOT_REGISTERED),
+                (0, true) => plain(Number(-1), PHONE_TAKEN),
+                (_, true) => plain(Number(200), PHONE_REGISTERED),
+                (_, false) => plain(Number(-1), PHONE_NOT_REGISTERED),
+            },
             Step::Register {
-                phone,
+                phone: PhoneArg::Pool(i),
                 name,
                 password,
                 device,
                 code,
                 ..
             } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Number(400), "phone");
-                };
-                if !name_is_valid(name) {
-                    return bad_parameter(Number(400), "name");
-                }
-                if !password_is_valid(password) {
-                    return bad_parameter(Number(400), "password");
-                }
-                if !device_is_valid(device) {
-                    return bad_parameter(Number(400), "device_identifier");
-                }
-                if !code_is_valid(code, self.verification) {
-                    return bad_parameter(Number(400), "code");
-                }
+                let i = *i;
                 if self.accounts[i].is_some() {
                     return plain(Number(-1), PHONE_TAKEN);
                 }
@@ -248,20 +239,12 @@ impl Model {
                 Expected::Registered { phone: i, name }
             }
             Step::Login {
-                phone,
+                phone: PhoneArg::Pool(i),
                 password,
                 device,
                 ..
             } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Number(400), "phone");
-                };
-                if !password_is_valid(password) {
-                    return bad_parameter(Number(400), "password");
-                }
-                if !device_is_valid(device) {
-                    return bad_parameter(Number(400), "device_identifier");
-                }
+                let i = *i;
                 // Unknown phones fail and lock like wrong passwords: the
                 // contract gives both the same answer (4.4), so the lockout
                 // must not tell them apart either. A locked phone's attempt
@@ -296,17 +279,15 @@ impl Model {
                     }
                 }
             }
-            Step::VerifyCode { phone, code, peer } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Number(400), "phone");
-                };
-                if !code_is_valid(code, self.verification) {
-                    return bad_parameter(Number(400), "code");
-                }
+            Step::VerifyCode {
+                phone: PhoneArg::Pool(i),
+                code,
+                peer,
+            } => {
                 if !self.verification {
                     return plain(Number(200), CODE_CORRECT);
                 }
-                match self.use_code(i, RESET, code, *peer) {
+                match self.use_code(*i, RESET, code, *peer) {
                     Ok(()) if *peer == Peer::Second => plain(Number(200), CODE_CORRECT)
                         .because("window opened for the second address"),
                     Ok(()) => plain(Number(200), CODE_CORRECT).because("window opened"),
@@ -314,21 +295,13 @@ impl Model {
                 }
             }
             Step::ForgetPassword {
-                phone,
+                phone: PhoneArg::Pool(i),
                 password,
                 code,
                 peer,
                 ..
             } => {
-                let Some(i) = self.phone(phone) else {
-                    return bad_parameter(Number(400), "phone");
-                };
-                if !password_is_valid(password) {
-                    return bad_parameter(Number(400), "password");
-                }
-                if !reset_code_is_valid(code, self.verification) {
-                    return bad_parameter(Number(400), "code");
-                }
+                let i = *i;
                 // Not counted anywhere: the phone has no account.
                 if self.accounts[i].is_none() {
                     return plain(Number(-1), PHONE_NOT_REGISTERED);
@@ -379,6 +352,7 @@ impl Model {
                 }
                 None => plain(Number(401), SESSION_INVALID),
             },
+            _ => unreachable!("a phone not of the pool is a bad field"),
         }
     }
 }

@@ -205,6 +205,87 @@ impl Step {
             other => other,
         }
     }
+
+    /// The step's malformed or missing fields, named as the server names
+    /// them, in the order the contract checks them: a 400 names the first.
+    pub(super) fn bad_fields(&self, verification: bool) -> Vec<&'static str> {
+        let phone = |name, phone: &PhoneArg| (name, pool_phone_is_valid(phone));
+        let fields = match self {
+            Self::SendSms {
+                phone: p, expect, ..
+            } => vec![
+                phone("mobile", p),
+                ("expect", expect_value(expect).is_some()),
+            ],
+            Self::IsRegister { phone: p, expect } => {
+                vec![
+                    phone("phone", p),
+                    ("expect", expect_value(expect).is_some()),
+                ]
+            }
+            Self::Register {
+                phone: p,
+                name,
+                password,
+                device,
+                code,
+                ..
+            } => vec![
+                phone("phone", p),
+                ("name", name_is_valid(name)),
+                ("password", password_is_valid(password)),
+                ("device_identifier", device_is_valid(device)),
+                ("code", code_is_valid(code, verification)),
+            ],
+            Self::Login {
+                phone: p,
+                password,
+                device,
+                ..
+            } => vec![
+                phone("phone", p),
+                ("password", password_is_valid(password)),
+                ("device_identifier", device_is_valid(device)),
+            ],
+            Self::VerifyCode { phone: p, code, .. } => {
+                vec![
+                    phone("phone", p),
+                    ("code", code_is_valid(code, verification)),
+                ]
+            }
+            Self::ForgetPassword {
+                phone: p,
+                password,
+                code,
+                ..
+            } => vec![
+                phone("phone", p),
+                ("password", password_is_valid(password)),
+                ("code", reset_code_is_valid(code, verification)),
+            ],
+            Self::Poll { code, .. } => vec![("code", reset_code_is_valid(code, verification))],
+            Self::Me { .. } | Self::Logout { .. } | Self::Resend { .. } | Self::Wait { .. } => {
+                Vec::new()
+            }
+        };
+        fields
+            .into_iter()
+            .filter(|(_, valid)| !valid)
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
+/// A phone of the pool; a malformed one must be malformed indeed.
+fn pool_phone_is_valid(phone: &PhoneArg) -> bool {
+    match phone {
+        PhoneArg::Pool(_) => true,
+        PhoneArg::Malformed(text) => {
+            assert!(!phone_is_valid(text), "{text:?} is a valid phone");
+            false
+        }
+        PhoneArg::Absent => false,
+    }
 }
 
 /// Section 3: `^1[0-9]{10}$`, ASCII digits only.

@@ -15,60 +15,10 @@ use super::{
     },
     limits::PHONES,
     state::{Model, Setup},
-    steps::{
-        Arg, PhoneArg, SessionRef, Step, code_is_valid, device_is_valid, expect_value,
-        name_is_valid, password_is_valid, reset_code_is_valid,
-    },
+    steps::{Arg, CodeArg, Peer, PhoneArg, SessionRef, Step},
     transitions_on::transitions_on,
 };
 use crate::Document;
-
-/// How many fields of a step are malformed or missing (the model checks one at a time).
-pub(super) fn bad_fields(step: &Step, verification: bool) -> usize {
-    let phone = |p: &PhoneArg| usize::from(!matches!(p, PhoneArg::Pool(_)));
-    let flag = |ok: bool| usize::from(!ok);
-    match step {
-        Step::SendSms {
-            phone: p, expect, ..
-        }
-        | Step::IsRegister { phone: p, expect } => phone(p) + flag(expect_value(expect).is_some()),
-        Step::Register {
-            phone: p,
-            name,
-            password,
-            device,
-            code,
-            ..
-        } => {
-            phone(p)
-                + flag(name_is_valid(name))
-                + flag(password_is_valid(password))
-                + flag(device_is_valid(device))
-                + flag(code_is_valid(code, verification))
-        }
-        Step::Login {
-            phone: p,
-            password,
-            device,
-            ..
-        } => phone(p) + flag(password_is_valid(password)) + flag(device_is_valid(device)),
-        Step::VerifyCode { phone: p, code, .. } => {
-            phone(p) + flag(code_is_valid(code, verification))
-        }
-        Step::ForgetPassword {
-            phone: p,
-            password,
-            code,
-            ..
-        } => {
-            phone(p)
-                + flag(password_is_valid(password))
-                + flag(reset_code_is_valid(code, verification))
-        }
-        Step::Poll { code, .. } => flag(reset_code_is_valid(code, verification)),
-        Step::Me { .. } | Step::Logout { .. } | Step::Resend { .. } | Step::Wait { .. } => 0,
-    }
-}
 
 /// Whether the document has the session extensions (`/me`, `/logout`).
 pub(super) fn has_sessions() -> bool {
@@ -92,8 +42,8 @@ pub(super) fn one_of(phones: &[usize]) -> BoxedStrategy<usize> {
 pub(super) struct Shared {
     pub(super) account_phone: BoxedStrategy<PhoneArg>,
     pub(super) login: BoxedStrategy<Step>,
-    pub(super) me: Option<BoxedStrategy<Step>>,
-    pub(super) logout: Option<BoxedStrategy<Step>>,
+    /// `/me` and `/logout`, where the document has them.
+    pub(super) sessions: Option<(BoxedStrategy<Step>, BoxedStrategy<Step>)>,
 }
 
 /// Registered phones (and phones with failed logins) and the passwords come
@@ -149,103 +99,117 @@ pub(super) fn shared_steps(state: &Model) -> Shared {
             via,
         })
         .boxed();
-    let (me, logout) = if has_sessions() {
+    let sessions = has_sessions().then(|| {
         (
-            Some(
-                (session(), token_via())
-                    .prop_map(|(session, via)| Step::Me { session, via })
-                    .boxed(),
-            ),
-            Some(
-                (session(), token_via())
-                    .prop_map(|(session, via)| Step::Logout { session, via })
-                    .boxed(),
-            ),
+            (session(), token_via())
+                .prop_map(|(session, via)| Step::Me { session, via })
+                .boxed(),
+            (session(), token_via())
+                .prop_map(|(session, via)| Step::Logout { session, via })
+                .boxed(),
         )
-    } else {
-        (None, None)
-    };
+    });
     Shared {
         account_phone,
         login,
-        me,
-        logout,
+        sessions,
     }
+}
+
+/// sendsms of any phone, expect and encoding.
+pub(super) fn any_send_sms() -> BoxedStrategy<Step> {
+    (phone_arg(), expect_arg(), via())
+        .prop_map(|(phone, expect, via)| Step::SendSms { phone, expect, via })
+        .boxed()
+}
+
+/// isregister of any phone and expect.
+pub(super) fn any_is_register() -> BoxedStrategy<Step> {
+    (phone_arg(), expect_arg())
+        .prop_map(|(phone, expect)| Step::IsRegister { phone, expect })
+        .boxed()
+}
+
+/// register of `phone` with `code`, any name, password, device and encoding.
+pub(super) fn register(
+    phone: BoxedStrategy<PhoneArg>,
+    code: BoxedStrategy<CodeArg>,
+) -> BoxedStrategy<Step> {
+    (phone, name_arg(), password_arg(), device_arg(), code, via())
+        .prop_map(
+            |(phone, name, password, device, code, via)| Step::Register {
+                phone,
+                name,
+                password,
+                device,
+                code,
+                via,
+            },
+        )
+        .boxed()
+}
+
+/// verify_code of `phone` with `code`, from the second address with probability `second`.
+pub(super) fn verify(
+    phone: BoxedStrategy<PhoneArg>,
+    code: BoxedStrategy<CodeArg>,
+    second: f64,
+) -> BoxedStrategy<Step> {
+    (phone, code, peer_arg(second))
+        .prop_map(|(phone, code, peer)| Step::VerifyCode { phone, code, peer })
+        .boxed()
+}
+
+/// forget_password of `phone` with `code` from `peer`, any password and encoding.
+pub(super) fn forget(
+    phone: BoxedStrategy<PhoneArg>,
+    code: BoxedStrategy<CodeArg>,
+    peer: BoxedStrategy<Peer>,
+) -> BoxedStrategy<Step> {
+    (phone, password_arg(), code, via(), peer)
+        .prop_map(|(phone, password, code, via, peer)| Step::ForgetPassword {
+            phone,
+            password,
+            code,
+            via,
+            peer,
+        })
+        .boxed()
+}
+
+/// One of `steps` by weight, or of `sessions` (`/me` 2, `/logout` 1), with
+/// at most one bad field (the model checks one at a time).
+pub(super) fn draw(
+    mut steps: Vec<(u32, BoxedStrategy<Step>)>,
+    sessions: Option<(BoxedStrategy<Step>, BoxedStrategy<Step>)>,
+    verification: bool,
+) -> BoxedStrategy<Step> {
+    if let Some((me, logout)) = sessions {
+        steps.push((2, me));
+        steps.push((1, logout));
+    }
+    proptest::strategy::Union::new_weighted(steps)
+        .prop_filter("one bad field at a time", move |step| {
+            step.bad_fields(verification).len() <= 1
+        })
+        .boxed()
 }
 
 /// Verification off: the original document's mode.
 pub(super) fn transitions_off(state: &Model) -> BoxedStrategy<Step> {
     let shared = shared_steps(state);
-    let mut steps: Vec<(u32, BoxedStrategy<Step>)> = vec![
-        (
-            2,
-            (phone_arg(), expect_arg(), via())
-                .prop_map(|(phone, expect, via)| Step::SendSms { phone, expect, via })
-                .boxed(),
-        ),
-        (
-            2,
-            (phone_arg(), expect_arg())
-                .prop_map(|(phone, expect)| Step::IsRegister { phone, expect })
-                .boxed(),
-        ),
-        (
-            3,
-            (
-                phone_arg(),
-                name_arg(),
-                password_arg(),
-                device_arg(),
-                code_arg(),
-                via(),
-            )
-                .prop_map(
-                    |(phone, name, password, device, code, via)| Step::Register {
-                        phone,
-                        name,
-                        password,
-                        device,
-                        code,
-                        via,
-                    },
-                )
-                .boxed(),
-        ),
+    let steps = vec![
+        (2, any_send_sms()),
+        (2, any_is_register()),
+        (3, register(phone_arg(), code_arg())),
         (6, shared.login),
-        (
-            1,
-            (phone_arg(), code_arg(), peer_arg(0.3))
-                .prop_map(|(phone, code, peer)| Step::VerifyCode { phone, code, peer })
-                .boxed(),
-        ),
+        (1, verify(phone_arg(), code_arg(), 0.3)),
         (
             2,
-            (
-                shared.account_phone,
-                password_arg(),
-                ignored_code_arg(),
-                via(),
-                peer_arg(0.3),
-            )
-                .prop_map(|(phone, password, code, via, peer)| Step::ForgetPassword {
-                    phone,
-                    password,
-                    code,
-                    via,
-                    peer,
-                })
-                .boxed(),
+            forget(shared.account_phone, ignored_code_arg(), peer_arg(0.3)),
         ),
     ];
-    if let (Some(me), Some(logout)) = (shared.me, shared.logout) {
-        steps.push((2, me));
-        steps.push((1, logout));
-    }
-    proptest::strategy::Union::new_weighted(steps)
-        .prop_filter("one bad field at a time", |step| {
-            bad_fields(step, false) <= 1
-        })
-        .boxed()
+    draw(steps, shared.sessions, false)
 }
 
 thread_local! {

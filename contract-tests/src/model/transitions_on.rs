@@ -6,13 +6,15 @@ use proptest::{prelude::*, sample::select};
 
 use super::{
     args::{
-        device_arg, expect_arg, name_arg, password_arg, peer_arg, phone_arg, reset_code_arg,
+        device_arg, name_arg, password_arg, peer_arg, phone_arg, reset_code_arg,
         verifying_code_arg, via,
     },
-    limits::{CODE_LIFETIME, DAY, MINUTE, PHONES, POLL_PASSWORD, RESET, SIGN_UP},
+    limits::{CODE_LIFETIME, DAY, MINUTE, Ms, PHONES, POLL_PASSWORD, RESET, SIGN_UP},
     state::{Model, Window},
     steps::{Arg, CodeArg, Peer, PhoneArg, Step, Via, retry_seconds},
-    transitions::{bad_fields, one_of, shared_steps},
+    transitions::{
+        any_is_register, any_send_sms, draw, forget, one_of, register, shared_steps, verify,
+    },
 };
 
 /// Verification on. Besides the random steps of every operation, steps aimed
@@ -133,30 +135,14 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             via,
         })
         .boxed();
-    let resend = (0..PHONES, prop::bool::weighted(0.9), 2..=5u8)
-        .prop_map(move |(i, fits, times)| Step::Resend {
-            phone: i,
-            expect: fitting((i, fits)),
-            times,
-        })
-        .boxed();
-    let register = |phone: BoxedStrategy<PhoneArg>, code: BoxedStrategy<CodeArg>| {
-        (phone, name_arg(), password_arg(), device_arg(), code, via())
-            .prop_map(
-                |(phone, name, password, device, code, via)| Step::Register {
-                    phone,
-                    name,
-                    password,
-                    device,
-                    code,
-                    via,
-                },
-            )
-            .boxed()
-    };
-    let verify = |phone: BoxedStrategy<PhoneArg>, code: BoxedStrategy<CodeArg>, peer| {
-        (phone, code, peer_arg(peer))
-            .prop_map(|(phone, code, peer)| Step::VerifyCode { phone, code, peer })
+    // Sends in a row to one of `phones`, mostly with the expect that fits.
+    let resend = move |phones: BoxedStrategy<usize>| {
+        (phones, prop::bool::weighted(0.9), 2..=5u8)
+            .prop_map(move |(i, fits, times)| Step::Resend {
+                phone: i,
+                expect: fitting((i, fits)),
+                times,
+            })
             .boxed()
     };
     let pool = |phones: &[usize]| one_of(phones).prop_map(PhoneArg::Pool).boxed();
@@ -190,19 +176,6 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             }
         })
         .boxed();
-    let forget = |phone: BoxedStrategy<PhoneArg>,
-                  code: BoxedStrategy<CodeArg>,
-                  peer: BoxedStrategy<Peer>| {
-        (phone, password_arg(), code, via(), peer)
-            .prop_map(|(phone, password, code, via, peer)| Step::ForgetPassword {
-                phone,
-                password,
-                code,
-                via,
-                peer,
-            })
-            .boxed()
-    };
     // Someone polling forget_password for a phone, mostly from the second
     // address and without a code, towards the 10 unverified attempts an hour.
     let poll = |phones: &[usize]| {
@@ -227,20 +200,10 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
     };
 
     let mut steps: Vec<(u32, BoxedStrategy<Step>)> = vec![
-        (
-            1,
-            (phone_arg(), expect_arg(), via())
-                .prop_map(|(phone, expect, via)| Step::SendSms { phone, expect, via })
-                .boxed(),
-        ),
+        (1, any_send_sms()),
         (4, send),
-        (1, resend),
-        (
-            1,
-            (phone_arg(), expect_arg())
-                .prop_map(|(phone, expect)| Step::IsRegister { phone, expect })
-                .boxed(),
-        ),
+        (1, resend((0..PHONES).boxed())),
+        (1, any_is_register()),
         (1, register(phone_arg(), verifying_code_arg(2, 2, 1, 1))),
         (1, verify(phone_arg(), verifying_code_arg(2, 2, 1, 1), 0.25)),
         (2, shared.login),
@@ -316,10 +279,7 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
     // Waits to either side of the end of a 429 for unverified resets.
     let reset_waits: Vec<u32> = (0..PHONES)
         .filter_map(|i| state.reset_wait(i))
-        .flat_map(|wait| {
-            let seconds = u32::try_from(retry_seconds(wait)).unwrap_or(u32::MAX);
-            [seconds, seconds.saturating_sub(1).max(1)]
-        })
+        .flat_map(either_side)
         .collect();
     if !reset_waits.is_empty() {
         steps.push((10, wait(reset_waits)));
@@ -328,10 +288,7 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
     let dead_waits: Vec<u32> = (0..PHONES)
         .flat_map(|i| [SIGN_UP, RESET].map(|purpose| state.dead_wait(i, purpose)))
         .flatten()
-        .flat_map(|wait| {
-            let seconds = u32::try_from(retry_seconds(wait)).unwrap_or(u32::MAX);
-            [seconds, seconds.saturating_sub(1).max(1)]
-        })
+        .flat_map(either_side)
         .collect();
     if !dead_waits.is_empty() {
         steps.push((5, wait(dead_waits)));
@@ -340,14 +297,7 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
         steps.push((1, wait(vec![lockout, lockout.saturating_sub(1)])));
     }
     if !busy.is_empty() {
-        let resend = (select(busy), prop::bool::weighted(0.9), 2..=5u8)
-            .prop_map(move |(i, fits, times)| Step::Resend {
-                phone: i,
-                expect: fitting((i, fits)),
-                times,
-            })
-            .boxed();
-        steps.push((3, resend));
+        steps.push((3, resend(select(busy).boxed())));
         steps.push((1, wait(vec![3600])));
     }
     if !failing.is_empty() {
@@ -386,13 +336,12 @@ pub(super) fn transitions_on(state: &Model) -> BoxedStrategy<Step> {
             ),
         ));
     }
-    if let (Some(me), Some(logout)) = (shared.me, shared.logout) {
-        steps.push((2, me));
-        steps.push((1, logout));
-    }
-    proptest::strategy::Union::new_weighted(steps)
-        .prop_filter("one bad field at a time", |step| {
-            bad_fields(step, true) <= 1
-        })
-        .boxed()
+    draw(steps, shared.sessions, true)
+}
+
+/// Waits to either side of the end of `wait`: its `Retry-After` seconds and
+/// one second less (at least one).
+fn either_side(wait: Ms) -> [u32; 2] {
+    let seconds = u32::try_from(retry_seconds(wait)).unwrap_or(u32::MAX);
+    [seconds, seconds.saturating_sub(1).max(1)]
 }

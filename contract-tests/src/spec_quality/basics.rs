@@ -53,30 +53,3 @@ pub fn operation_basics(document: &Document) -> Vec<Defect> {
     }
     defects
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spec_quality::{
-        defect::listing,
-        testing::{assert_none, committed, defective},
-    };
-
-    #[test]
-    fn every_operation_has_a_unique_id_a_summary_and_a_json_200_answer() {
-        assert_none("operation", &operation_basics(&committed()));
-    }
-
-    #[test]
-    fn names_what_is_missing() {
-        let document = defective();
-        let basics = listing(&operation_basics(&document));
-        for expected in [
-            "GET /a/{id} (#/paths/~1a~1{id}/get): no summary",
-            "no 200 response with a JSON schema",
-            "operationId \"same\" is used 2 times",
-        ] {
-            assert!(basics.contains(expected), "{expected:?} not in:\n{basics}");
-        }
-    }
-}

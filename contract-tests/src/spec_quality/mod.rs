@@ -17,7 +17,7 @@ mod descriptions;
 mod examples;
 mod structure;
 #[cfg(test)]
-mod testing;
+mod tests;
 mod walk;
 
 pub use basics::operation_basics;

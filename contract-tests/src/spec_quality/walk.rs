@@ -1,5 +1,5 @@
-//! Where the checks look: every operation object, every schema of the
-//! document, and the schemas nested in each.
+//! Where the checks look: every operation object, its parameters and media
+//! objects, every schema of the document, and the schemas nested in each.
 
 use serde_json::Value;
 
@@ -31,9 +31,8 @@ pub(super) fn operations(document: &Document) -> Vec<(String, String, &Value)> {
 
 /// Every schema in the document with where it sits.
 pub(super) fn schema_roots(document: &Document) -> Vec<(String, &Value)> {
-    let json = &document.json;
     let mut roots = Vec::new();
-    for (name, schema) in json["components"]["schemas"]
+    for (name, schema) in document.json["components"]["schemas"]
         .as_object()
         .into_iter()
         .flatten()
@@ -44,46 +43,51 @@ pub(super) fn schema_roots(document: &Document) -> Vec<(String, &Value)> {
         ));
     }
     for (pointer, _, operation) in operations(document) {
-        for (i, parameter) in operation["parameters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if let Some(schema) = parameter.get("schema") {
-                roots.push((format!("{pointer}/parameters/{i}/schema"), schema));
-            }
-        }
-        for (media, content) in operation["requestBody"]["content"]
-            .as_object()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(schema) = content.get("schema") {
-                roots.push((
-                    format!(
-                        "{pointer}/requestBody/content/{}/schema",
-                        escape_pointer(media)
-                    ),
-                    schema,
-                ));
-            }
-        }
-        for (status, response) in operation["responses"].as_object().into_iter().flatten() {
-            for (media, content) in response["content"].as_object().into_iter().flatten() {
-                if let Some(schema) = content.get("schema") {
-                    roots.push((
-                        format!(
-                            "{pointer}/responses/{status}/content/{}/schema",
-                            escape_pointer(media)
-                        ),
-                        schema,
-                    ));
-                }
+        // Responses as written: a `$ref`'d one is not followed.
+        let media = media_objects(&pointer, operation, |response| response);
+        for (at, holder) in parameters(&pointer, operation).chain(media) {
+            if let Some(schema) = holder.get("schema") {
+                roots.push((format!("{at}/schema"), schema));
             }
         }
     }
     roots
+}
+
+/// An operation's parameters as written (a `$ref` not followed), each with
+/// its pointer.
+pub(super) fn parameters<'a>(
+    pointer: &str,
+    operation: &'a Value,
+) -> impl Iterator<Item = (String, &'a Value)> {
+    let pointer = format!("{pointer}/parameters");
+    operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(move |(i, parameter)| (format!("{pointer}/{i}"), parameter))
+}
+
+/// The media objects of an operation's request body and of its responses,
+/// each with its pointer; `response` gives the response object an entry of
+/// `responses` stands for.
+pub(super) fn media_objects<'a>(
+    pointer: &str,
+    operation: &'a Value,
+    response: impl Fn(&'a Value) -> &'a Value,
+) -> Vec<(String, &'a Value)> {
+    let mut holders = vec![(format!("{pointer}/requestBody"), &operation["requestBody"])];
+    for (status, entry) in operation["responses"].as_object().into_iter().flatten() {
+        holders.push((format!("{pointer}/responses/{status}"), response(entry)));
+    }
+    let mut media_objects = Vec::new();
+    for (at, holder) in holders {
+        for (media, content) in holder["content"].as_object().into_iter().flatten() {
+            media_objects.push((format!("{at}/content/{}", escape_pointer(media)), content));
+        }
+    }
+    media_objects
 }
 
 /// Calls `visit` on `schema` and every schema nested in it (not following `$ref`s).

@@ -4,37 +4,19 @@
 //! logins that show it, reported by operation and field (and in JUnit), and
 //! exit 1, unless an `--allow` file lists it.
 
-use std::{path::Path, process::Command};
-
 use account_api::settings::Verification;
 use contract_tests::model::Limits;
-use quick_junit::{Report, TestCaseStatus};
+use quick_junit::TestCaseStatus;
 
-use crate::server::{TestServer, lifted};
+use crate::{
+    binary::{self, junit, path_str},
+    server::{TestServer, lifted},
+};
 
 /// `contract-tests compare --old <old> --new <new> <args>`: exit status and output.
 fn compare(old: &str, new: &str, args: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_contract-tests"))
-        .args(["compare", "--old", old, "--new", new])
-        .args(args)
-        .env_remove("PROPTEST_CASES")
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), text)
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 temporary path")
-}
-
-fn junit(path: &Path) -> Report {
-    let xml = std::fs::read_to_string(path).expect("the JUnit file is written");
-    Report::deserialize_from_str(&xml).expect("a JUnit report")
+    let ran = binary::run(["compare", "--old", old, "--new", new].iter().chain(args));
+    (ran.status, ran.text())
 }
 
 #[test]

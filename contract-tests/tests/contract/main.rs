@@ -4,7 +4,7 @@
 //!
 //! # Layout
 //!
-//! - `server`: the in-process server.
+//! - `server`: the in-process server; `binary`: the `contract-tests` binary run.
 //! - `operations`: every operation and encoding of the committed document,
 //!   256 generated requests each (`PROPTEST_CASES` to change), every answer
 //!   checked against the document.
@@ -31,6 +31,7 @@
 //! - `postgres`: every test above once more on PostgreSQL
 //!   (`TEST_POSTGRES_URL`), from the same `cargo test`.
 
+mod binary;
 mod compare;
 mod diff;
 mod model;

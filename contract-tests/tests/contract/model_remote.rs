@@ -6,7 +6,6 @@
 
 use std::{
     net::SocketAddr,
-    process::{Command, Output},
     time::{Duration, Instant},
 };
 
@@ -18,6 +17,7 @@ use serde_json::json;
 use tokio::runtime::Runtime;
 
 use crate::{
+    binary,
     proxy::{Answer, Proxy},
     server::TestServer,
 };
@@ -25,21 +25,12 @@ use crate::{
 /// Sequences per remote run: each step is a few requests over HTTP.
 const CASES: &str = "12";
 
-/// `contract-tests --base-url <base_url> --model --model-cases 12 <flags>`.
-fn model_run(base_url: &str, flags: &[&str]) -> (Output, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_contract-tests"))
-        .args(["--base-url", base_url, "--model", "--model-cases", CASES])
-        .args(flags)
-        .env_remove("CONTRACT_BASE_URL")
-        .env_remove("PROPTEST_CASES")
-        .output()
-        .expect("the contract-tests binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output, text)
+/// `contract-tests --base-url <base_url> --model --model-cases 12 <flags>`:
+/// exit status and output.
+fn model_run(base_url: &str, flags: &[&str]) -> (Option<i32>, String) {
+    let model = ["--base-url", base_url, "--model", "--model-cases", CASES];
+    let ran = binary::run(model.iter().chain(flags));
+    (ran.status, ran.text())
 }
 
 /// `account-api sandbox` (`account_api::startup::run_sandbox`, what the
@@ -109,12 +100,11 @@ impl Drop for Sandbox {
 /// The JUnit file a `--model --junit` run wrote: its one suite, "stateful
 /// model", with the run as its one case; the case's failure text, if any.
 fn junit_model_case(path: &std::path::Path) -> Option<String> {
-    let xml = std::fs::read_to_string(path).expect("--junit wrote its file");
-    let report = quick_junit::Report::deserialize_from_str(&xml).expect("a JUnit report");
-    assert_eq!(report.test_suites.len(), 1, "{xml}");
+    let report = binary::junit(path);
+    assert_eq!(report.test_suites.len(), 1, "{report:#?}");
     let suite = &report.test_suites[0];
-    assert_eq!(suite.name.as_str(), "stateful model", "{xml}");
-    assert_eq!(suite.test_cases.len(), 1, "{xml}");
+    assert_eq!(suite.name.as_str(), "stateful model", "{report:#?}");
+    assert_eq!(suite.test_cases.len(), 1, "{report:#?}");
     match &suite.test_cases[0].status {
         quick_junit::TestCaseStatus::Success { .. } => None,
         quick_junit::TestCaseStatus::NonSuccess { description, .. } => Some(
@@ -132,9 +122,9 @@ fn the_model_passes_against_the_sandbox_with_verification_on() {
     let sandbox = Sandbox::start();
     let reports = tempfile::tempdir().expect("a scratch directory");
     let junit = reports.path().join("model.xml");
-    let (output, text) = model_run(&sandbox.base_url, &["--junit", junit.to_str().unwrap()]);
+    let (status, text) = model_run(&sandbox.base_url, &["--junit", junit.to_str().unwrap()]);
     println!("{text}");
-    assert!(output.status.success(), "the model run failed:\n{text}");
+    assert_eq!(status, Some(0), "the model run failed:\n{text}");
     assert_eq!(junit_model_case(&junit), None, "the JUnit case failed");
     assert!(
         text.contains("verification on, on the sandbox's clock")
@@ -153,7 +143,7 @@ fn the_model_passes_against_a_server_with_verification_off_and_no_clock() {
     let server = TestServer::start();
     // The test server's limits: those per client address lifted.
     let lifted = (u32::MAX / 2).to_string();
-    let (output, text) = model_run(
+    let (status, text) = model_run(
         &server.base_url,
         &[
             "--sends-per-address-per-hour",
@@ -163,7 +153,7 @@ fn the_model_passes_against_a_server_with_verification_off_and_no_clock() {
         ],
     );
     println!("{text}");
-    assert!(output.status.success(), "the model run failed:\n{text}");
+    assert_eq!(status, Some(0), "the model run failed:\n{text}");
     assert!(
         text.contains("verification off, no clock to move"),
         "the run did not see a server without a clock, verification off:\n{text}"
@@ -188,13 +178,9 @@ fn the_model_fails_a_deployment_whose_well_formed_answers_lie() {
     let proxy = Proxy::start(server.runtime(), &server.base_url, always_registered);
     let reports = tempfile::tempdir().expect("a scratch directory");
     let junit = reports.path().join("model.xml");
-    let (output, text) = model_run(&proxy.base_url, &["--junit", junit.to_str().unwrap()]);
+    let (status, text) = model_run(&proxy.base_url, &["--junit", junit.to_str().unwrap()]);
     println!("{text}");
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "the lie went unnoticed:\n{text}"
-    );
+    assert_eq!(status, Some(1), "the lie went unnoticed:\n{text}");
     assert!(
         text.contains("minimal failing sequence (1 steps):")
             && text.contains("IsRegister")

@@ -141,12 +141,7 @@ async fn relay(client: &reqwest::Client, upstream: &str, request: Request) -> An
                 "content-type" | "retry-after" | "allow" | "cache-control"
             )
         })
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(contract_tests::http::header_text)
         .collect();
     let body = incoming
         .bytes()

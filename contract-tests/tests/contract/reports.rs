@@ -7,31 +7,22 @@
 //! behind the recording proxy (`proxy`), which sees every answer the binary
 //! received.
 
-use std::{collections::BTreeMap, path::Path, process::Command};
+use std::collections::BTreeMap;
 
 use contract_tests::{Document, junit::Check};
 use quick_junit::{Report, TestCaseStatus};
 use serde_json::Value;
 
-use crate::{proxy::Proxy, server::TestServer};
+use crate::{
+    binary::{self, path_str},
+    proxy::Proxy,
+    server::TestServer,
+};
 
 /// Runs the binary with `args` against `base_url`: exit status, stdout, stderr.
 fn run(base_url: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_contract-tests"))
-        .args(["--base-url", base_url])
-        .args(args)
-        .env_remove("CONTRACT_CASES")
-        .output()
-        .expect("the binary runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 temporary path")
+    let ran = binary::run(["--base-url", base_url].iter().chain(args));
+    (ran.status, ran.stdout, ran.stderr)
 }
 
 #[test]

@@ -11,6 +11,7 @@ use poem_openapi::{
 use super::{
     AdminTags,
     auth::AdminAuth,
+    paging::{bad_cursor, page_limit},
     problem::{AdminError, AdminReply},
     wire::{
         ApplicationItem, MemberItem, application_state, checked_permissions,
@@ -18,14 +19,10 @@ use super::{
     },
 };
 use crate::{
-    flows::admin_applications::{self, BadCursor, DecideOutcome, Decision},
+    flows::admin_applications::{self, DecideOutcome, Decision},
+    flows::admin_cursor::BadCursor,
     state::AppState,
 };
-
-/// The page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page.
-const MAX_LIMIT: u32 = 500;
 
 /// The application operations.
 pub struct ApplicationsApi;
@@ -66,19 +63,13 @@ impl ApplicationsApi {
                     .as_deref()
                     .map(|text| parse_application_state("state", text))
                     .transpose()?;
-                let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-                if !(1..=MAX_LIMIT).contains(&limit) {
-                    return Err(AdminError::bad_field(
-                        "limit",
-                        format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
-                    ));
-                }
+                let limit = page_limit(limit.0)?;
                 let page = admin_applications::list(
                     &state,
                     only,
                     enterprise_id.0,
                     cursor.0.as_deref(),
-                    limit.into(),
+                    limit,
                 )
                 .await;
                 match page {
@@ -90,11 +81,7 @@ impl ApplicationsApi {
                             .collect(),
                         next_cursor: page.next_cursor,
                     })),
-                    Ok(Err(BadCursor)) => Err(AdminError::bad_field(
-                        "cursor",
-                        "is not a next_cursor of this list (pass it back unchanged, with the \
-                         same filters)",
-                    )),
+                    Ok(Err(BadCursor)) => Err(bad_cursor()),
                     Err(err) => Err(AdminError::internal("listApplications", &err)),
                 }
             }

@@ -11,19 +11,16 @@ use poem_openapi::{
 use super::{
     AdminTags,
     auth::AdminAuth,
+    paging::{bad_cursor, page_limit},
     problem::{AdminError, AdminReply},
     wire::{parse_id, time},
 };
 use crate::{
     domain::Name,
-    flows::admin_enterprises::{self, BadCursor, DeleteOutcome, Enterprise, Listed},
+    flows::admin_cursor::BadCursor,
+    flows::admin_enterprises::{self, DeleteOutcome, Enterprise, Listed},
     state::AppState,
 };
-
-/// The page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page.
-const MAX_LIMIT: u32 = 500;
 
 /// The enterprise operations.
 pub struct EnterprisesApi;
@@ -83,18 +80,12 @@ impl EnterprisesApi {
             async {
                 auth.admin(&state).await?;
                 let name = name.0.as_deref().map(checked_name).transpose()?;
-                let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-                if !(1..=MAX_LIMIT).contains(&limit) {
-                    return Err(AdminError::bad_field(
-                        "limit",
-                        format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
-                    ));
-                }
+                let limit = page_limit(limit.0)?;
                 let page = admin_enterprises::list(
                     &state,
                     name.as_ref().map(Name::as_str),
                     cursor.0.as_deref(),
-                    limit.into(),
+                    limit,
                 )
                 .await;
                 match page {
@@ -102,10 +93,7 @@ impl EnterprisesApi {
                         items: page.enterprises.iter().map(EnterpriseItem::from).collect(),
                         next_cursor: page.next_cursor,
                     })),
-                    Ok(Err(BadCursor)) => Err(AdminError::bad_field(
-                        "cursor",
-                        "is not a next_cursor of this list (pass it back unchanged)",
-                    )),
+                    Ok(Err(BadCursor)) => Err(bad_cursor()),
                     Err(err) => Err(AdminError::internal("listEnterprises", &err)),
                 }
             }

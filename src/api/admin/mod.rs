@@ -14,9 +14,8 @@ mod applications;
 mod auth;
 mod enterprises;
 mod members;
+mod paging;
 pub mod problem;
-mod user_sessions;
-mod user_status;
 mod users;
 mod webhooks;
 mod wire;
@@ -57,8 +56,6 @@ crate::api::document::operation_list!(
     AdminOperations,
     admin_operations = (
         users::UsersApi,
-        user_status::UserStatusApi,
-        user_sessions::UserSessionsApi,
         members::MembersApi,
         enterprises::EnterprisesApi,
         applications::ApplicationsApi,

@@ -1,4 +1,5 @@
-//! `/admin/v1/users`: search accounts page by page, look at one, delete one.
+//! `/admin/v1/users`: search accounts page by page, look at one, disable
+//! and enable it, end its sessions, delete it.
 
 use poem::web::Data;
 use poem_openapi::{
@@ -10,6 +11,7 @@ use poem_openapi::{
 use super::{
     AdminTags,
     auth::AdminAuth,
+    paging::{bad_cursor, page_limit},
     problem::{AdminError, AdminReply},
     wire::{
         ApplicationItem, EventItem, SessionItem, UserItem, known_user_id, no_such_user,
@@ -18,14 +20,10 @@ use super::{
 };
 use crate::{
     domain::Phone,
-    flows::admin_users::{self, BadCursor, UserFilter},
+    flows::admin_cursor::BadCursor,
+    flows::admin_users::{self, UserFilter},
     state::AppState,
 };
-
-/// The page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 50;
-/// The largest page.
-const MAX_LIMIT: u32 = 500;
 
 /// The account operations.
 pub struct UsersApi;
@@ -62,49 +60,45 @@ impl UsersApi {
     ) -> AdminReply<Json<UserList>> {
         AdminReply(
             async {
-            auth.admin(&state).await?;
-            let mut filter = UserFilter::default();
-            if let Some(phone) = phone.0 {
-                Phone::parse(&phone).map_err(|invalid| AdminError::bad_field("phone", invalid.0))?;
-                filter.phone = Some(phone);
-            }
-            if let Some(prefix) = phone_prefix.0 {
-                if prefix.is_empty() || prefix.len() > 11 || !prefix.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return Err(AdminError::bad_field("phone_prefix", "must be 1 to 11 digits"));
+                auth.admin(&state).await?;
+                let mut filter = UserFilter::default();
+                if let Some(phone) = phone.0 {
+                    Phone::parse(&phone)
+                        .map_err(|invalid| AdminError::bad_field("phone", invalid.0))?;
+                    filter.phone = Some(phone);
                 }
-                filter.phone_prefix = Some(prefix);
-            }
-            if let Some(name) = name.0 {
-                if name.is_empty() || name.chars().count() > 64 {
-                    return Err(AdminError::bad_field("name", "must be 1 to 64 characters"));
+                if let Some(prefix) = phone_prefix.0 {
+                    if prefix.is_empty()
+                        || prefix.len() > 11
+                        || !prefix.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(AdminError::bad_field(
+                            "phone_prefix",
+                            "must be 1 to 11 digits",
+                        ));
+                    }
+                    filter.phone_prefix = Some(prefix);
                 }
-                filter.name = Some(name);
-            }
-            filter.enterprise_id = enterprise_id.0;
-            if let Some(text) = application_state.0 {
-                filter.application_state =
-                    Some(parse_application_state("application_state", &text)?);
-            }
-            let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-            if !(1..=MAX_LIMIT).contains(&limit) {
-                return Err(AdminError::bad_field(
-                    "limit",
-                    format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
-                ));
-            }
-            match admin_users::search(&state, &filter, cursor.0.as_deref(), limit.into()).await {
-                Ok(Ok(page)) => Ok(Json(UserList {
-                    items: page.users.iter().map(UserItem::from).collect(),
-                    next_cursor: page.next_cursor,
-                })),
-                Ok(Err(BadCursor)) => Err(AdminError::bad_field(
-                    "cursor",
-                    "is not a next_cursor of this search (pass it back unchanged, with the same \
-                     filters)",
-                )),
-                Err(err) => Err(AdminError::internal("listUsers", &err)),
-            }
+                if let Some(name) = name.0 {
+                    if name.is_empty() || name.chars().count() > 64 {
+                        return Err(AdminError::bad_field("name", "must be 1 to 64 characters"));
+                    }
+                    filter.name = Some(name);
+                }
+                filter.enterprise_id = enterprise_id.0;
+                if let Some(text) = application_state.0 {
+                    filter.application_state =
+                        Some(parse_application_state("application_state", &text)?);
+                }
+                let limit = page_limit(limit.0)?;
+                match admin_users::search(&state, &filter, cursor.0.as_deref(), limit).await {
+                    Ok(Ok(page)) => Ok(Json(UserList {
+                        items: page.users.iter().map(UserItem::from).collect(),
+                        next_cursor: page.next_cursor,
+                    })),
+                    Ok(Err(BadCursor)) => Err(bad_cursor()),
+                    Err(err) => Err(AdminError::internal("listUsers", &err)),
+                }
             }
             .await,
         )
@@ -185,6 +179,80 @@ impl UsersApi {
             .await,
         )
     }
+
+    /// Disable an account
+    ///
+    /// Every session of the account ends at once (its tokens answer 401 on
+    /// their next request, on every instance); its login answers -1
+    /// `账号已停用`, and `sendsms` (expect=1), `verify_code` and
+    /// `forget_password` refuse it. Disabling a disabled account changes
+    /// nothing but is audited again. Answers the account as it is now.
+    #[oai(
+        path = "/users/:user_id/disable",
+        method = "post",
+        operation_id = "disableUser"
+    )]
+    async fn disable(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<UserItem>> {
+        AdminReply(change(&state, auth, &user_id.0, true).await)
+    }
+
+    /// Enable an account
+    ///
+    /// The account can log in again (its ended sessions stay ended).
+    /// Answers the account as it is now.
+    #[oai(
+        path = "/users/:user_id/enable",
+        method = "post",
+        operation_id = "enableUser"
+    )]
+    async fn enable(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<UserItem>> {
+        AdminReply(change(&state, auth, &user_id.0, false).await)
+    }
+
+    /// End every session of an account
+    ///
+    /// Its tokens answer 401 on their next request, on every instance (a
+    /// stolen phone's sessions end here); the account can log in again.
+    #[oai(
+        path = "/users/:user_id/sessions/revoke",
+        method = "post",
+        operation_id = "revokeUserSessions"
+    )]
+    async fn revoke(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        /// The account's id.
+        user_id: Path<String>,
+    ) -> AdminReply<Json<RevokedSessions>> {
+        AdminReply(
+            async {
+                let admin = auth.admin(&state).await?;
+                let user_id = known_user_id(&user_id.0)?;
+                match admin_users::revoke_sessions(&state, &admin.name, user_id).await {
+                    Ok(Some(revoked)) => Ok(Json(RevokedSessions {
+                        user_id: user_id.to_owned(),
+                        revoked,
+                    })),
+                    Ok(None) => Err(no_such_user(user_id)),
+                    Err(err) => Err(AdminError::internal("revokeUserSessions", &err)),
+                }
+            }
+            .await,
+        )
+    }
 }
 
 /// A page of accounts.
@@ -224,4 +292,29 @@ pub struct DeletedUser {
     pub user_id: String,
     /// When it was deleted.
     pub deleted_at: String,
+}
+
+/// The sessions ended.
+#[derive(Debug, Object)]
+pub struct RevokedSessions {
+    /// The account.
+    pub user_id: String,
+    /// How many live sessions were ended.
+    pub revoked: u64,
+}
+
+/// Disables (`disabled`) or enables the account `user_id`.
+async fn change(
+    state: &AppState,
+    auth: AdminAuth,
+    user_id: &str,
+    disabled: bool,
+) -> Result<Json<UserItem>, AdminError> {
+    let admin = auth.admin(state).await?;
+    let user_id = known_user_id(user_id)?;
+    match admin_users::set_disabled(state, &admin.name, user_id, disabled).await {
+        Ok(Some(user)) => Ok(Json(UserItem::from(&user))),
+        Ok(None) => Err(no_such_user(user_id)),
+        Err(err) => Err(AdminError::internal("disableUser", &err)),
+    }
 }

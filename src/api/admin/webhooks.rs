@@ -13,6 +13,7 @@ use poem_openapi::{
 use super::{
     AdminTags,
     auth::AdminAuth,
+    paging::page_limit,
     problem::{AdminError, AdminReply},
     wire::time,
 };
@@ -20,11 +21,6 @@ use crate::{
     flows::admin_webhooks::{self, Attempt, DEAD, DELIVERED, Delivery, PENDING, ReplayOutcome},
     state::AppState,
 };
-
-/// Deliveries listed when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 50;
-/// The most deliveries listed at once.
-const MAX_LIMIT: u32 = 500;
 
 /// The webhook operations.
 pub struct WebhooksApi;
@@ -92,16 +88,8 @@ impl WebhooksApi {
                         "must be pending, delivered or dead",
                     ));
                 }
-                let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-                if !(1..=MAX_LIMIT).contains(&limit) {
-                    return Err(AdminError::bad_field(
-                        "limit",
-                        format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
-                    ));
-                }
-                match admin_webhooks::list(&state, endpoint.0.as_deref(), wanted, limit.into())
-                    .await
-                {
+                let limit = page_limit(limit.0)?;
+                match admin_webhooks::list(&state, endpoint.0.as_deref(), wanted, limit).await {
                     Ok(deliveries) => Ok(Json(DeliveryList {
                         items: deliveries.iter().map(DeliveryItem::from).collect(),
                     })),

@@ -8,12 +8,12 @@ use std::collections::HashSet;
 
 use account_api::flows::admin_tokens;
 use chrono::Utc;
-use entity::{applications, audit_events, enterprises, users};
+use entity::{audit_events, enterprises, users};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
-use crate::helpers::{DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp};
+use crate::helpers::{DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp, insert_application};
 
 /// The content type of every admin error.
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -47,6 +47,28 @@ pub struct AdminAnswer {
     pub text: String,
 }
 
+impl AdminAnswer {
+    /// Sends `request` to the admin API and reads its answer.
+    pub async fn read(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("the admin API answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            content_type,
+            body,
+            text,
+        }
+    }
+}
+
 /// Sends `method path` to the admin API with `token` (none when `None`).
 pub async fn admin(app: &TestApp, token: Option<&str>, method: Method, path: &str) -> AdminAnswer {
     let client = reqwest::Client::new();
@@ -54,22 +76,7 @@ pub async fn admin(app: &TestApp, token: Option<&str>, method: Method, path: &st
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.expect("the admin API answers");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    AdminAnswer {
-        status,
-        content_type,
-        body,
-        text,
-    }
+    AdminAnswer::read(request).await
 }
 
 /// Asserts `answer` is a problem of `status` (naming `field` when given).
@@ -354,17 +361,7 @@ async fn each_filter_finds_exactly_its_users() {
         }
     };
     for (n, state) in [(1, 0), (2, -1), (2, 0), (3, 1)] {
-        applications::Entity::insert(applications::ActiveModel {
-            user_id: Set(id_of(n).await),
-            enterprise_id: Set(enterprise),
-            state: Set(state),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .exec(app.db())
-        .await
-        .unwrap();
+        insert_application(&app, &id_of(n).await, enterprise, state).await;
     }
     let names = |items: Vec<Value>| -> Vec<String> {
         let mut names: Vec<String> = items
@@ -441,7 +438,7 @@ async fn each_filter_finds_exactly_its_users() {
 }
 
 /// The audit events naming the admin token `name`.
-async fn admin_events(app: &TestApp, name: &str) -> Vec<audit_events::Model> {
+pub async fn admin_events(app: &TestApp, name: &str) -> Vec<audit_events::Model> {
     audit_events::Entity::find()
         .filter(audit_events::Column::AdminToken.eq(name))
         .all(app.db())

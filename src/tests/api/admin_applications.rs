@@ -8,13 +8,17 @@ use std::collections::HashSet;
 
 use entity::audit_events;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::{
-    admin::{AdminAnswer, assert_problem, spawn_admin},
+    admin::{AdminAnswer, admin_events, assert_problem, spawn_admin},
     helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse},
 };
+
+/// `GET path` of the admin API.
+async fn get(app: &TestApp, token: &str, path: &str) -> AdminAnswer {
+    call(app, token, Method::GET, path, None).await
+}
 
 /// Sends `method path` with the JSON `body` (none when `None`) to the admin API.
 async fn call(
@@ -30,22 +34,7 @@ async fn call(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("the admin API answers");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    AdminAnswer {
-        status,
-        content_type,
-        body,
-        text,
-    }
+    AdminAnswer::read(request).await
 }
 
 /// Creates the enterprise `name`; its id.
@@ -60,15 +49,6 @@ async fn create_enterprise(app: &TestApp, token: &str, name: &str) -> i64 {
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     created.body["id"].as_i64().unwrap()
-}
-
-/// The admin audit events of the token `name`, oldest first.
-async fn admin_events(app: &TestApp, name: &str) -> Vec<audit_events::Model> {
-    audit_events::Entity::find()
-        .filter(audit_events::Column::AdminToken.eq(name))
-        .all(app.db())
-        .await
-        .unwrap()
 }
 
 /// Registers `phone`; its session token.
@@ -100,14 +80,7 @@ async fn me(app: &TestApp, session: &str) -> TestResponse {
 
 /// The id of the latest application of `phone`, through the admin list.
 async fn pending_of(app: &TestApp, token: &str, user_id: &str) -> i64 {
-    let listed = call(
-        app,
-        token,
-        Method::GET,
-        "/admin/v1/applications?state=pending",
-        None,
-    )
-    .await;
+    let listed = get(app, token, "/admin/v1/applications?state=pending").await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     listed.body["items"]
         .as_array()
@@ -168,7 +141,7 @@ async fn enterprises_are_created_listed_with_members_renamed_and_deleted_when_em
     let mut items = Vec::new();
     let mut path = "/admin/v1/enterprises?limit=2".to_owned();
     loop {
-        let page = call(&app, &token, Method::GET, &path, None).await;
+        let page = get(&app, &token, &path).await;
         assert_eq!(page.status, 200, "{}", page.text);
         items.extend(page.body["items"].as_array().unwrap().iter().cloned());
         match page.body["next_cursor"].as_str() {
@@ -194,14 +167,7 @@ async fn enterprises_are_created_listed_with_members_renamed_and_deleted_when_em
             (cherry, "cherry", 0)
         ]
     );
-    let named = call(
-        &app,
-        &token,
-        Method::GET,
-        "/admin/v1/enterprises?name=an",
-        None,
-    )
-    .await;
+    let named = get(&app, &token, "/admin/v1/enterprises?name=an").await;
     assert_eq!(named.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(named.body["items"][0]["id"], banana);
     for (query, field) in [
@@ -209,14 +175,7 @@ async fn enterprises_are_created_listed_with_members_renamed_and_deleted_when_em
         ("cursor=zz", "cursor"),
         ("name=", "name"),
     ] {
-        let refused = call(
-            &app,
-            &token,
-            Method::GET,
-            &format!("/admin/v1/enterprises?{query}"),
-            None,
-        )
-        .await;
+        let refused = get(&app, &token, &format!("/admin/v1/enterprises?{query}")).await;
         assert_problem(&refused, 400, Some(field));
     }
 
@@ -354,7 +313,7 @@ async fn an_application_is_made_approved_with_permissions_and_shown_by_the_next_
     assert_eq!(again.msg(), "已有待审核的申请");
 
     // Support staff find it pending and approve it with permissions.
-    let listed = call(&app, &token, Method::GET, "/admin/v1/applications", None).await;
+    let listed = get(&app, &token, "/admin/v1/applications").await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     let item = &listed.body["items"][0];
     assert_eq!(item["user_id"], user_id.as_str());
@@ -616,7 +575,7 @@ async fn the_application_list_is_pending_first_filtered_and_paged() {
             let mut items = Vec::new();
             let mut path = format!("/admin/v1/applications?{query}");
             loop {
-                let page = call(app, token, Method::GET, &path, None).await;
+                let page = get(app, token, &path).await;
                 assert_eq!(page.status, 200, "{query}: {}", page.text);
                 items.extend(
                     page.body["items"]
@@ -666,32 +625,21 @@ async fn the_application_list_is_pending_first_filtered_and_paged() {
         ("enterprise_id=x", "enterprise_id"),
         ("cursor=zz", "cursor"),
     ] {
-        let refused = call(
-            &app,
-            &token,
-            Method::GET,
-            &format!("/admin/v1/applications?{query}"),
-            None,
-        )
-        .await;
+        let refused = get(&app, &token, &format!("/admin/v1/applications?{query}")).await;
         assert_problem(&refused, 400, Some(field));
     }
     // A cursor of the approved states is no cursor of the pending list.
-    let page = call(
+    let page = get(
         &app,
         &token,
-        Method::GET,
         "/admin/v1/applications?state=rejected&limit=1",
-        None,
     )
     .await;
     let cursor = page.body["next_cursor"].as_str().unwrap();
-    let crossed = call(
+    let crossed = get(
         &app,
         &token,
-        Method::GET,
         &format!("/admin/v1/applications?state=pending&cursor={cursor}"),
-        None,
     )
     .await;
     assert_problem(&crossed, 400, Some("cursor"));
@@ -742,14 +690,7 @@ async fn of_forty_concurrent_decisions_exactly_one_succeeds() {
         "rejected"
     };
     assert_eq!(winner.body["application"]["state"], state);
-    let stored = call(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/admin/v1/users/{user_id}"),
-        None,
-    )
-    .await;
+    let stored = get(&app, &token, &format!("/admin/v1/users/{user_id}")).await;
     assert_eq!(stored.body["application"]["state"], state);
     let rows: Vec<audit_events::Model> = admin_events(&app, "support")
         .await

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    BAD_PHONES, DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp, assert_bad_parameter,
+    DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp, assert_bad_parameter, assert_bad_phones_refused,
     assert_refused_in_every_encoding, json_object, query, with_field,
 };
 
@@ -168,10 +168,7 @@ async fn a_missing_or_empty_field_is_a_bad_parameter() {
 #[tokio::test]
 async fn a_malformed_phone_is_a_bad_parameter() {
     let app = TestApp::spawn().await;
-    for (phone, what) in BAD_PHONES {
-        let bad = with_field(&fields(), "phone", Some(phone));
-        assert_refused_in_every_encoding(&app, FORGET_PASSWORD, &bad, "phone", what).await;
-    }
+    assert_bad_phones_refused(&app, FORGET_PASSWORD, &fields()).await;
 }
 
 #[tokio::test]

@@ -6,13 +6,13 @@
 //! still names none must be counted and warned about, not silently merged
 //! into the proxy's address.
 
-use account_api::settings::{ForwardedHeader, LimitSettings, Verification};
+use account_api::settings::{ForwardedHeader, LimitSettings};
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 
 use crate::{
     helpers::{
-        PASSWORD, PHONE, TestApp, TestResponse, register_with_sign_up_code, reset_code_sent,
+        PHONE, TestApp, TestResponse, metrics_counter, proxied_app_with_account, reset_code_sent,
     },
     server_process::ServerProcess,
 };
@@ -141,12 +141,7 @@ async fn clients_named_in_forwarded_have_their_own_send_limits() {
 
 #[tokio::test]
 async fn a_reset_window_belongs_to_its_client_whatever_port_the_proxy_writes() {
-    let app = TestApp::spawn_with(|settings| {
-        settings.sms.verification = Some(Verification::On);
-        settings.trust_forwarded_for = true;
-    })
-    .await;
-    register_with_sign_up_code(&app, PHONE, PASSWORD).await;
+    let app = proxied_app_with_account().await;
     let from = |address: &str, request: RequestBuilder| {
         request.header("x-forwarded-for", format!("198.51.100.1, {address}"))
     };
@@ -168,14 +163,6 @@ async fn a_reset_window_belongs_to_its_client_whatever_port_the_proxy_writes() {
     assert_eq!(refused.msg(), "请先验证手机验证码");
     // The verifier, through another connection of the proxy's (another port).
     assert_eq!(app.send(reset("203.0.113.7:6001")).await.code(), 200);
-}
-
-/// The value of the counter `series` in the text format, 0 while absent.
-fn counter(metrics: &str, series: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -201,7 +188,7 @@ async fn an_entry_that_names_no_client_is_counted_and_warned_about_once() {
 
     let metrics = server.get("/metrics").await.text;
     let fallbacks = |reason: &str| {
-        counter(
+        metrics_counter(
             &metrics,
             &format!("client_address_fallbacks_total{{reason=\"{reason}\"}}"),
         )

@@ -936,3 +936,128 @@ pub async fn reset_code_sent(app: &TestApp, phone: &str) -> String {
     assert_eq!(sent.code(), &json!("200"), "{}", sent.text);
     app.sms.last_code_for(phone).expect("a code was sent")
 }
+
+/// Asserts `response` is the rate limit's refusal (its message) and returns
+/// its `Retry-After` in seconds.
+#[track_caller]
+pub fn limited_retry_after(response: &TestResponse) -> u64 {
+    assert_eq!(
+        response.msg(),
+        "操作太频繁，请稍后再试",
+        "{}",
+        response.text
+    );
+    response
+        .header("retry-after")
+        .expect("a Retry-After header")
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+/// The value of the counter `series` (e.g. `name{label="value"}`) in the
+/// `/metrics` text format, 0 while it has no sample.
+pub fn metrics_counter(metrics: &str, series: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The status and headers of a raw HTTP/1.1 answer's `head` (status line and
+/// header lines, without the blank line).
+pub fn parse_answer_head(head: &str) -> (u16, HeaderMap) {
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let mut headers = HeaderMap::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').expect("a header line");
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+            reqwest::header::HeaderValue::from_str(value.trim()).unwrap(),
+        );
+    }
+    (status, headers)
+}
+
+/// Awaits concurrent `answers` and splits them into those refused after a
+/// check (code -1) and those refused by a limit (code 429); any other answer
+/// fails the test.
+pub async fn refused_and_limited(
+    answers: Vec<tokio::task::JoinHandle<TestResponse>>,
+) -> (Vec<TestResponse>, Vec<TestResponse>) {
+    let (mut refused, mut limited) = (Vec::new(), Vec::new());
+    for answer in answers {
+        let response = answer.await.unwrap();
+        match response.code().as_i64() {
+            Some(-1) => refused.push(response),
+            Some(429) => limited.push(response),
+            _ => panic!("unexpected answer: {}", response.text),
+        }
+    }
+    (refused, limited)
+}
+
+/// Takes every place of `app`'s hashing pool (one per thread plus the
+/// queue's); the places are free again once the tickets are dropped.
+pub fn every_hashing_place(app: &TestApp) -> Vec<account_api::password_hasher::HashTicket> {
+    let mut tickets = Vec::new();
+    while let Ok(ticket) = app.state.hasher.admit() {
+        tickets.push(ticket);
+    }
+    tickets
+}
+
+/// Verification on and `X-Forwarded-For` trusted, with `PHONE` registered
+/// (password `PASSWORD`) through a sign-up code.
+pub async fn proxied_app_with_account() -> TestApp {
+    let app = TestApp::spawn_with(|settings| {
+        settings.sms.verification = Some(account_api::settings::Verification::On);
+        settings.trust_forwarded_for = true;
+    })
+    .await;
+    register_with_sign_up_code(&app, PHONE, PASSWORD).await;
+    app
+}
+
+/// Each of [`BAD_PHONES`] in the `phone` field of `fields` is refused at
+/// `path` naming `phone`, in every encoding.
+pub async fn assert_bad_phones_refused(app: &TestApp, path: &str, fields: &[(&str, &str)]) {
+    for (phone, what) in BAD_PHONES {
+        let bad = with_field(fields, "phone", Some(phone));
+        assert_refused_in_every_encoding(app, path, &bad, "phone", what).await;
+    }
+}
+
+/// `GET /api/v4.0/verify_code` with `phone` and `code` through `client`.
+pub async fn verify_code(client: &ApiClient, phone: &str, code: &str) -> TestResponse {
+    client
+        .get(&format!("/api/v4.0/verify_code?phone={phone}&code={code}"))
+        .await
+}
+
+/// Inserts an application of `user_id` to `enterprise_id` in `state`; returns its id.
+pub async fn insert_application(
+    app: &TestApp,
+    user_id: &str,
+    enterprise_id: i64,
+    state: i16,
+) -> i64 {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let now = chrono::Utc::now();
+    entity::applications::ActiveModel {
+        user_id: Set(user_id.to_owned()),
+        enterprise_id: Set(enterprise_id),
+        state: Set(state),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .expect("the application is inserted")
+    .id
+}

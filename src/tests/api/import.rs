@@ -193,6 +193,89 @@ async fn every_scheme_is_imported_logs_in_and_a_re_import_is_unchanged() {
     );
 }
 
+/// A re-run reads each batch's accounts in one statement, by id (by phone
+/// only for the line that gives no id), every table through an index, and
+/// writes nothing.
+#[tokio::test]
+async fn a_re_import_reads_each_batch_by_id_through_indexes_and_writes_nothing() {
+    let (app, recorded) = TestApp::spawn_recording_statements(|_| {}).await;
+    let lines = legacy_file();
+    let options = Options {
+        batch_size: 4,
+        ..Options::default()
+    };
+    let first = import_lines(&app, &lines, options.clone()).await;
+    assert!(first.errors.is_empty(), "{:#?}", first.errors);
+    recorded.lock().unwrap().clear();
+
+    let again = import_lines(&app, &lines, options).await;
+    assert_all_unchanged(&again, lines.len() as u64);
+    let statements = recorded.lock().unwrap().clone();
+    let writes: Vec<&str> = statements
+        .iter()
+        .map(|statement| statement.sql.trim_start())
+        .filter(|sql| {
+            ["INSERT", "UPDATE", "DELETE"]
+                .iter()
+                .any(|verb| sql.starts_with(verb))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    let account_reads: Vec<_> = statements
+        .iter()
+        .filter(|statement| statement.sql.contains("FROM users WHERE"))
+        .collect();
+    let by_id = account_reads
+        .iter()
+        .filter(|statement| statement.sql.contains("WHERE users.id"))
+        .count();
+    assert_eq!(by_id, lines.len().div_ceil(4), "one read by id per batch");
+    assert_eq!(
+        account_reads.len(),
+        by_id + 1,
+        "and one by phone, for the line without an id"
+    );
+    for statement in account_reads {
+        let plan = crate::query_plans::plan(&app, statement).await;
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|step| step.contains("Seq Scan") || step.trim_start().starts_with("SCAN "))
+            .collect();
+        assert!(scans.is_empty(), "{}\n{plan:#?}", statement.sql);
+    }
+}
+
+/// An enterprise line given again after the batch that created it is
+/// unchanged, and users of later batches may refer to it.
+#[tokio::test]
+async fn an_enterprise_given_again_in_a_later_batch_is_unchanged() {
+    let app = TestApp::spawn().await;
+    let (_, vector) = login_vectors().into_iter().next().unwrap();
+    let enterprise = json!({"type": "enterprise", "id": 7, "name": "apple"});
+    let user = |n: usize| {
+        json!({"type": "user", "phone": phone_of(n), "name": format!("user {n}"),
+               "password_hash": vector.hash, "enterprise_id": 7})
+    };
+    let lines = [enterprise.clone(), user(1), user(2), enterprise, user(3)];
+    let options = Options {
+        batch_size: 2,
+        ..Options::default()
+    };
+    let report = import_lines(&app, &lines, options.clone()).await;
+    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+    assert!(report.conflicts.is_empty(), "{:#?}", report.conflicts);
+    assert_eq!(
+        (report.enterprises.created, report.enterprises.unchanged),
+        (1, 1),
+        "{report:#?}"
+    );
+    assert_eq!(report.users.created, 3);
+    assert_eq!(app.user(&phone_of(3)).await.unwrap().enterprise_id, Some(7));
+
+    let again = import_lines(&app, &lines, options).await;
+    assert_all_unchanged(&again, lines.len() as u64);
+}
+
 #[tokio::test]
 async fn conflicts_and_line_errors_are_reported_with_their_line_numbers() {
     let app = TestApp::spawn().await;

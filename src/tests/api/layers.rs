@@ -160,7 +160,7 @@ fn forbidden(layer: &str) -> &'static [&'static str] {
 }
 
 /// Modules of `flows` every flow may use; any other is a flow.
-const SHARED_FLOW_MODULES: &[&str] = &["error", "refusals", "account", "events"];
+const SHARED_FLOW_MODULES: &[&str] = &["error", "refusals", "account", "events", "admin_cursor"];
 
 fn is_endpoint(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| text.contains("#[OpenApi("))

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use account_api::settings::LimitSettings;
 
-use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse};
+use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse, limited_retry_after};
 
 /// A server with the default limits (the shared helper lifts the send limits).
 async fn limited_app() -> TestApp {
@@ -21,12 +21,7 @@ async fn send(app: &TestApp, phone: &str) -> TestResponse {
 fn assert_limited(response: &TestResponse, code: serde_json::Value) -> u64 {
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.code(), &code, "{}", response.text);
-    assert_eq!(response.msg(), "操作太频繁，请稍后再试");
-    response
-        .header("retry-after")
-        .expect("a Retry-After header")
-        .parse()
-        .expect("Retry-After in seconds")
+    limited_retry_after(response)
 }
 
 /// The `n`-th phone of a pool of valid numbers.

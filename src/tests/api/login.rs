@@ -8,9 +8,9 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    BAD_PHONES, DEVICE, NAME, OTHER_PHONE, PASSWORD, PHONE, TestApp, TestResponse,
-    assert_bad_parameter, assert_refused_in_every_encoding, is_hex32, json_object, query,
-    sha256_hex, with_field,
+    DEVICE, NAME, OTHER_PHONE, PASSWORD, PHONE, TestApp, TestResponse, assert_bad_parameter,
+    assert_bad_phones_refused, assert_refused_in_every_encoding, insert_application, is_hex32,
+    json_object, query, sha256_hex, with_field,
 };
 
 const LOGIN: &str = "/api/v4.0/login";
@@ -54,23 +54,6 @@ async fn enterprise(app: &TestApp, id: i64, name: &str) {
     .insert(app.db())
     .await
     .expect("the enterprise is inserted");
-}
-
-/// Inserts an application of `user_id` to `enterprise_id` in `state`; returns its id.
-async fn application(app: &TestApp, user_id: &str, enterprise_id: i64, state: i16) -> i64 {
-    let now = Utc::now();
-    applications::ActiveModel {
-        user_id: Set(user_id.to_owned()),
-        enterprise_id: Set(enterprise_id),
-        state: Set(state),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(app.db())
-    .await
-    .expect("the application is inserted")
-    .id
 }
 
 /// Changes the user row of `phone` with `change`.
@@ -198,7 +181,7 @@ async fn apply_is_the_empty_object_for_a_user_who_never_applied() {
     app.registered(PHONE, PASSWORD, DEVICE).await;
     let other = app.registered(OTHER_PHONE, PASSWORD, DEVICE).await;
     enterprise(&app, 1, "apple").await;
-    application(&app, other["user_id"].as_str().unwrap(), 1, 0).await;
+    insert_application(&app, other["user_id"].as_str().unwrap(), 1, 0).await;
 
     let response = app.login(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(logged_in(&response)["apply"], json!({}));
@@ -214,23 +197,23 @@ async fn apply_is_the_latest_application() {
     enterprise(&app, 7, "banana").await;
     enterprise(&app, 9, "cherry").await;
 
-    application(&app, user_id, 1, applications::STATE_APPROVED).await;
+    insert_application(&app, user_id, 1, applications::STATE_APPROVED).await;
     let response = app.login(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(
         logged_in(&response)["apply"],
         json!({"apply_eid": 1, "apply_name": "apple", "apply_state": "1"})
     );
 
-    application(&app, user_id, 7, applications::STATE_REJECTED).await;
+    insert_application(&app, user_id, 7, applications::STATE_REJECTED).await;
     // Someone else's newer application does not count.
-    application(&app, other["user_id"].as_str().unwrap(), 9, 0).await;
+    insert_application(&app, other["user_id"].as_str().unwrap(), 9, 0).await;
     let response = app.login(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(
         logged_in(&response)["apply"],
         json!({"apply_eid": 7, "apply_name": "banana", "apply_state": "-1"})
     );
 
-    application(&app, user_id, 1, applications::STATE_PENDING).await;
+    insert_application(&app, user_id, 1, applications::STATE_PENDING).await;
     let response = app.login(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(
         logged_in(&response)["apply"],
@@ -245,7 +228,7 @@ async fn apply_state_is_sent_as_a_string_for_every_state() {
     let user_id = registered["user_id"].as_str().unwrap();
     enterprise(&app, 3, "苹果").await;
     for (state, sent) in [(-1, "-1"), (0, "0"), (1, "1")] {
-        application(&app, user_id, 3, state).await;
+        insert_application(&app, user_id, 3, state).await;
         let response = app.login(PHONE, PASSWORD, DEVICE).await;
         let apply = &logged_in(&response)["apply"];
         assert_eq!(apply["apply_state"], json!(sent), "state {state}");
@@ -320,10 +303,7 @@ async fn a_missing_or_empty_field_is_a_bad_parameter() {
 #[tokio::test]
 async fn a_malformed_phone_is_a_bad_parameter() {
     let app = TestApp::spawn().await;
-    for (phone, what) in BAD_PHONES {
-        let bad = with_field(&fields(), "phone", Some(phone));
-        assert_refused_in_every_encoding(&app, LOGIN, &bad, "phone", what).await;
-    }
+    assert_bad_phones_refused(&app, LOGIN, &fields()).await;
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ use chrono::Duration;
 use entity::audit_events;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse};
+use crate::helpers::{
+    DEVICE, PASSWORD, PHONE, TestApp, TestResponse, every_hashing_place, refused_and_limited,
+};
 
 #[track_caller]
 fn assert_limited(response: &TestResponse, retry_after: Option<&str>) {
@@ -43,19 +45,15 @@ async fn forty_concurrent_wrong_passwords_verify_at_most_five() {
             tokio::spawn(async move { app.login(PHONE, &format!("wrong{n:04}"), DEVICE).await })
         })
         .collect();
-    let (mut checked, mut limited) = (0, 0);
-    for attempt in attempts {
-        let response = attempt.await.unwrap();
-        match response.code().as_i64() {
-            Some(-1) => checked += 1,
-            Some(429) => {
-                assert_limited(&response, None);
-                limited += 1;
-            }
-            _ => panic!("unexpected answer: {}", response.text),
-        }
+    let (checked, limited) = refused_and_limited(attempts).await;
+    for response in &limited {
+        assert_limited(response, None);
     }
-    assert_eq!((checked, limited), (5, 35), "passwords checked, refused");
+    assert_eq!(
+        (checked.len(), limited.len()),
+        (5, 35),
+        "passwords checked, refused"
+    );
     assert_eq!(logins(&app, PHONE, "wrong_password").await, 5);
     assert_eq!(logins(&app, PHONE, "verifying").await, 0);
     // Locked: the right password is not even checked.
@@ -106,10 +104,7 @@ async fn with_the_hashing_queue_full_every_hashing_operation_answers_429_at_once
     let app = TestApp::spawn_with(|settings| settings.hash_queue_depth = 2).await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
     // Take every place: one per hashing thread, plus the queue's two.
-    let mut tickets = Vec::new();
-    while let Ok(ticket) = app.state.hasher.admit() {
-        tickets.push(ticket);
-    }
+    let tickets = every_hashing_place(&app);
     assert!(tickets.len() >= 3, "{} places", tickets.len());
 
     assert_limited(&app.login(PHONE, PASSWORD, DEVICE).await, Some("1"));
@@ -154,19 +149,14 @@ async fn a_flood_of_logins_for_random_phones_is_answered_not_queued() {
             )
         })
         .collect();
-    let (mut checked, mut busy) = (0, 0);
-    for login in flood {
-        let response = login.await.unwrap();
-        match response.code().as_i64() {
-            Some(-1) => checked += 1,
-            Some(429) => {
-                assert_limited(&response, Some("1"));
-                busy += 1;
-            }
-            _ => panic!("unexpected answer: {}", response.text),
-        }
+    let (checked, busy) = refused_and_limited(flood).await;
+    for response in &busy {
+        assert_limited(response, Some("1"));
     }
-    assert_eq!(checked + busy, 200);
-    assert!(busy > 0, "no login was refused: the queue is not bounded");
-    assert!(checked > 0, "no login was checked");
+    assert_eq!(checked.len() + busy.len(), 200);
+    assert!(
+        !busy.is_empty(),
+        "no login was refused: the queue is not bounded"
+    );
+    assert!(!checked.is_empty(), "no login was checked");
 }

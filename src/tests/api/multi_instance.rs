@@ -7,7 +7,10 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::{
-    helpers::{ApiClient, DEVICE, PASSWORD, TestResponse, on_postgresql_only, test_name},
+    helpers::{
+        ApiClient, DEVICE, PASSWORD, TestResponse, on_postgresql_only, refused_and_limited,
+        test_name,
+    },
     server_process::ServerProcess,
 };
 
@@ -272,16 +275,12 @@ async fn forty_wrong_passwords_at_once_through_both_instances_verify_at_most_fiv
             tokio::spawn(async move { client.login(phone, &format!("wrong{n:04}"), DEVICE).await })
         })
         .collect();
-    let (mut checked, mut limited) = (0, 0);
-    for attempt in attempts {
-        let response = attempt.await.unwrap();
-        match response.code().as_i64() {
-            Some(-1) => checked += 1,
-            Some(429) => limited += 1,
-            _ => panic!("unexpected answer: {}", response.text),
-        }
-    }
-    assert_eq!((checked, limited), (5, 35), "passwords checked, refused");
+    let (checked, limited) = refused_and_limited(attempts).await;
+    assert_eq!(
+        (checked.len(), limited.len()),
+        (5, 35),
+        "passwords checked, refused"
+    );
     assert_eq!(second.login(phone, PASSWORD, DEVICE).await.code(), 429);
 }
 

@@ -34,7 +34,7 @@ const TABLES: [&str; 10] = [
 ];
 
 /// The plan of `statement` as text, one line per step.
-async fn plan(app: &TestApp, statement: &Statement) -> Vec<String> {
+pub(crate) async fn plan(app: &TestApp, statement: &Statement) -> Vec<String> {
     let db = app.db();
     match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -73,7 +73,6 @@ async fn plan(app: &TestApp, statement: &Statement) -> Vec<String> {
     }
 }
 
-/// The step of `plan` that reads a whole table, if any.
 /// Whether `sql` reads rows of one of the tables checked (a plan to explain).
 fn reads_rows(sql: &str) -> bool {
     ["SELECT", "UPDATE", "DELETE"]
@@ -84,6 +83,7 @@ fn reads_rows(sql: &str) -> bool {
             .any(|table| sql.contains(&format!("\"{table}\"")))
 }
 
+/// The step of `plan` that reads a whole table, if any.
 fn full_scan(backend: Backend, plan: &[String]) -> Option<String> {
     plan.iter()
         .find(|line| {

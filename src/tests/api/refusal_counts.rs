@@ -22,7 +22,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::{
-    helpers::{ApiClient, DEVICE, PASSWORD, PHONE, TestApp},
+    helpers::{ApiClient, DEVICE, PASSWORD, PHONE, TestApp, every_hashing_place},
     server_process::ServerProcess,
 };
 
@@ -188,10 +188,7 @@ async fn send_refusals_are_counted_and_the_send_limits_still_count_exactly() {
 async fn refusals_of_a_full_hashing_queue_are_counted() {
     let app = TestApp::spawn_with(|settings| settings.hash_queue_depth = 0).await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
-    let mut tickets = Vec::new();
-    while let Ok(ticket) = app.state.hasher.admit() {
-        tickets.push(ticket);
-    }
+    let tickets = every_hashing_place(&app);
     for _ in 0..3 {
         assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 429);
     }

@@ -7,7 +7,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    BAD_PHONES, DEVICE, NAME, OTHER_PHONE, PASSWORD, PHONE, TestApp,
+    DEVICE, NAME, OTHER_PHONE, PASSWORD, PHONE, TestApp, assert_bad_phones_refused,
     assert_refused_in_every_encoding, is_hex32, json_object, query, sha256_hex, with_field,
 };
 
@@ -307,10 +307,7 @@ async fn no_parameters_at_all_is_a_bad_phone() {
 #[tokio::test]
 async fn a_malformed_phone_is_a_bad_parameter() {
     let app = TestApp::spawn().await;
-    for (phone, what) in BAD_PHONES {
-        let bad = with_field(&fields(), "phone", Some(phone));
-        assert_refused_in_every_encoding(&app, REGISTER, &bad, "phone", what).await;
-    }
+    assert_bad_phones_refused(&app, REGISTER, &fields()).await;
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use account_api::settings::Verification;
 use chrono::Duration;
 
 use crate::helpers::{
-    ApiClient, DEVICE, PASSWORD, PHONE, TestApp, TestResponse, register_with_sign_up_code,
-    reset_code_sent,
+    ApiClient, DEVICE, PASSWORD, PHONE, TestApp, TestResponse, limited_retry_after,
+    proxied_app_with_account, refused_and_limited, register_with_sign_up_code, reset_code_sent,
 };
 
 /// The address the attacker's connections come from.
@@ -61,12 +61,7 @@ fn assert_refused(response: &TestResponse, msg: &str) {
 #[track_caller]
 fn assert_limited(response: &TestResponse) -> u64 {
     assert_eq!(response.code(), 429, "{}", response.text);
-    assert_eq!(response.msg(), "操作太频繁，请稍后再试");
-    response
-        .header("retry-after")
-        .expect("a Retry-After header")
-        .parse()
-        .expect("Retry-After in seconds")
+    limited_retry_after(response)
 }
 
 #[tokio::test]
@@ -102,12 +97,7 @@ async fn a_window_verified_by_the_owner_cannot_be_used_from_another_address() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_window_belongs_to_the_forwarded_address() {
-    let app = TestApp::spawn_with(|settings| {
-        settings.sms.verification = Some(Verification::On);
-        settings.trust_forwarded_for = true;
-    })
-    .await;
-    register_with_sign_up_code(&app, PHONE, PASSWORD).await;
+    let app = proxied_app_with_account().await;
     let from = |address: &str, request: reqwest::RequestBuilder| {
         request.header("x-forwarded-for", format!("198.51.100.1, {address}"))
     };
@@ -226,16 +216,8 @@ async fn forty_concurrent_polls_get_ten_refusals_and_thirty_429s_and_change_noth
             tokio::spawn(async move { forget(&attacker, PHONE, "attacker1").await })
         })
         .collect();
-    let (mut refused, mut limited) = (0, 0);
-    for poll in polls {
-        let response = poll.await.unwrap();
-        match response.code().as_i64() {
-            Some(-1) => refused += 1,
-            Some(429) => limited += 1,
-            _ => panic!("unexpected answer: {}", response.text),
-        }
-    }
-    assert_eq!((refused, limited), (10, 30));
+    let (refused, limited) = refused_and_limited(polls).await;
+    assert_eq!((refused.len(), limited.len()), (10, 30));
     assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), 200);
 }
 

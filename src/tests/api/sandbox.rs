@@ -11,7 +11,10 @@ use std::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{helpers::ApiClient, server_process::ServerProcess};
+use crate::{
+    helpers::{ApiClient, verify_code},
+    server_process::ServerProcess,
+};
 
 const PHONE: &str = "13712345678";
 const PASSWORD: &str = "sandbox-1";
@@ -93,11 +96,7 @@ async fn sign_up_login_lockout_time_travel_and_reset_through_the_sandbox() {
     let reset_code = latest_code(&sandbox, PHONE).await;
     let latest = sandbox.get(&format!("/sandbox/sms/{PHONE}/latest")).await;
     assert_eq!(latest.data()["purpose"], "password_reset");
-    let verified = sandbox
-        .get(&format!(
-            "/api/v4.0/verify_code?phone={PHONE}&code={reset_code}"
-        ))
-        .await;
+    let verified = verify_code(&sandbox, PHONE, &reset_code).await;
     assert_eq!(verified.code(), 200, "{}", verified.text);
     let reset = sandbox
         .post_form(

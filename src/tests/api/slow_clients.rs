@@ -17,7 +17,7 @@ use account_api::{
     sms_sender::{SendFuture, SmsMessage, SmsSender},
     test_support::TestDatabase,
 };
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -26,7 +26,7 @@ use tokio::{
 };
 
 use crate::{
-    helpers::{PHONE, TestApp, TestResponse},
+    helpers::{PHONE, TestApp, TestResponse, metrics_counter, parse_answer_head},
     server_process::ServerProcess,
 };
 
@@ -139,20 +139,7 @@ async fn read_answer(stream: &mut TcpStream, limit: Duration) -> (u16, HeaderMap
 fn complete_answer(received: &[u8]) -> Option<(u16, HeaderMap, String)> {
     let text = std::str::from_utf8(received).ok()?;
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    let mut headers = HeaderMap::new();
-    for line in lines {
-        let (name, value) = line.split_once(':').expect("a header line");
-        headers.append(
-            HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
-            HeaderValue::from_str(value.trim()).unwrap(),
-        );
-    }
+    let (status, headers) = parse_answer_head(head);
     let length: usize = headers
         .get("content-length")
         .and_then(|value| value.to_str().ok()?.parse().ok())
@@ -705,15 +692,6 @@ async fn served_within(app: &TestApp, local: &str, limit: Duration) {
     }
 }
 
-/// The value of the counter `series` (e.g. `name{label="value"}`) at
-/// `/metrics`, 0 while it has no sample.
-fn counter(metrics: &str, series: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 async fn clients_that_never_read_their_answers_lose_their_slots_at_the_write_deadline() {
     let app = TestApp::spawn_with(|s| {
@@ -783,7 +761,7 @@ async fn clients_that_never_read_their_answers_lose_their_slots_at_the_write_dea
     }
     let metrics = app.get("/metrics").await.text;
     assert!(
-        counter(&metrics, "http_write_timeouts_total") >= 3,
+        metrics_counter(&metrics, "http_write_timeouts_total") >= 3,
         "{metrics}"
     );
 }
@@ -800,7 +778,7 @@ async fn one_address_cannot_take_every_slot() {
     let series = "http_connections_refused_total{cap=\"max_connections_per_address\"}";
     // Metrics from another address: this one is what the test counts.
     let observer = app.client_from("127.0.0.3").await;
-    let refused_before = counter(&observer.get("/metrics").await.text, series);
+    let refused_before = metrics_counter(&observer.get("/metrics").await.text, series);
     let held = hold_connections(&app, 2).await;
 
     // A third connection from the same address is refused at once.
@@ -820,7 +798,10 @@ async fn one_address_cannot_take_every_slot() {
 
     // The refusal was counted.
     let metrics = observer.get("/metrics").await.text;
-    assert!(counter(&metrics, series) > refused_before, "{metrics}");
+    assert!(
+        metrics_counter(&metrics, series) > refused_before,
+        "{metrics}"
+    );
 
     // A connection closed gives its address a slot back.
     drop(held);

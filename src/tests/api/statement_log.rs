@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilte
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{DEVICE, NAME, sha256_hex},
+    helpers::{DEVICE, NAME, sha256_hex, verify_code},
     server_process::ServerProcess,
 };
 
@@ -60,6 +60,14 @@ async fn code_sent(server: &ServerProcess, expect: u8, nth: usize) -> String {
         .unwrap_or_else(|| panic!("no code number {nth} in the log:\n{}", server.logs()))
 }
 
+/// `method path` with the bearer `token` through `server` answers code 200.
+async fn succeeds_with_token(server: &ServerProcess, method: Method, path: &str, token: &str) {
+    let answer = server
+        .send(server.request(method, path).bearer_auth(token))
+        .await;
+    assert_eq!(answer.code(), 200, "{path}: {}", answer.text);
+}
+
 async fn logged_in(server: &ServerProcess, password: &str) -> String {
     let login = server.login(PHONE, password, DEVICE).await;
     assert_eq!(login.code(), 200, "{}", login.text);
@@ -102,21 +110,10 @@ async fn the_statement_log_shows_the_statements_but_no_secret() {
     let first_hash = password_hash(&db).await;
     let mut tokens = vec![registered.data()["token"].as_str().unwrap().to_owned()];
     tokens.push(logged_in(&server, FIRST_PASSWORD).await);
-    let me = server
-        .send(
-            server
-                .request(Method::GET, "/api/v4.0/me")
-                .bearer_auth(&tokens[1]),
-        )
-        .await;
-    assert_eq!(me.code(), 200, "{}", me.text);
+    succeeds_with_token(&server, Method::GET, "/api/v4.0/me", &tokens[1]).await;
 
     let reset_code = code_sent(&server, 1, 1).await;
-    let verified = server
-        .get(&format!(
-            "/api/v4.0/verify_code?phone={PHONE}&code={reset_code}"
-        ))
-        .await;
+    let verified = verify_code(&server, PHONE, &reset_code).await;
     assert_eq!(verified.code(), 200, "{}", verified.text);
     let reset = server
         .post_form(
@@ -126,14 +123,7 @@ async fn the_statement_log_shows_the_statements_but_no_secret() {
         .await;
     assert_eq!(reset.code(), 200, "{}", reset.text);
     tokens.push(logged_in(&server, SECOND_PASSWORD).await);
-    let logout = server
-        .send(
-            server
-                .request(Method::POST, "/api/v4.0/logout")
-                .bearer_auth(&tokens[2]),
-        )
-        .await;
-    assert_eq!(logout.code(), 200, "{}", logout.text);
+    succeeds_with_token(&server, Method::POST, "/api/v4.0/logout", &tokens[2]).await;
 
     // Every secret, as the database holds it or the client saw it.
     let second_hash = password_hash(&db).await;

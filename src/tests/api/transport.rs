@@ -7,13 +7,10 @@ use std::{
     time::Duration,
 };
 
-use reqwest::{
-    Method,
-    header::{HeaderMap, HeaderName, HeaderValue},
-};
+use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 
-use crate::helpers::{NAME, PASSWORD, PHONE, TestApp, TestResponse, query};
+use crate::helpers::{NAME, PASSWORD, PHONE, TestApp, TestResponse, parse_answer_head, query};
 
 fn not_found() -> Value {
     json!({"code": 404, "msg": "接口不存在", "data": ""})
@@ -219,20 +216,7 @@ fn raw_exchange(port: u16, request: &[u8]) -> (u16, HeaderMap, String) {
     let _ = stream.read_to_end(&mut answer);
     let answer = String::from_utf8(answer).expect("a UTF-8 answer");
     let (head, body) = answer.split_once("\r\n\r\n").expect("a complete head");
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    let mut headers = HeaderMap::new();
-    for line in lines {
-        let (name, value) = line.split_once(':').expect("a header line");
-        headers.append(
-            HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
-            HeaderValue::from_str(value.trim()).unwrap(),
-        );
-    }
+    let (status, headers) = parse_answer_head(head);
     let chunked = headers
         .get("transfer-encoding")
         .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"chunked"));

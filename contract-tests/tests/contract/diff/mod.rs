@@ -38,6 +38,15 @@ fn push(array: &mut Value, value: Value) {
     array.as_array_mut().expect("an array").push(value);
 }
 
+fn remove(object: &mut Value, key: &str) {
+    object.as_object_mut().expect("an object").remove(key);
+}
+
+/// A string query parameter.
+fn query_parameter(name: &str, required: bool) -> Value {
+    json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}})
+}
+
 #[test]
 fn the_released_document_is_not_broken_by_the_committed_one() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/released/4.0.json");
@@ -63,21 +72,14 @@ fn each_breaking_rule_is_caught_at_its_pointer() {
     let cases: Vec<(&str, Mutation, Side, String, &str)> = vec![
         (
             "operation removed",
-            Box::new(|d| {
-                d["paths"]["/api/v4.0/login"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("post");
-            }),
+            Box::new(|d| remove(&mut d["paths"]["/api/v4.0/login"], "post")),
             Side::Old,
             "#/paths/~1api~1v4.0~1login/post".to_owned(),
             "operation POST /api/v4.0/login (login) removed",
         ),
         (
             "path removed",
-            Box::new(|d| {
-                d["paths"].as_object_mut().unwrap().remove("/api/v4.0/me");
-            }),
+            Box::new(|d| remove(&mut d["paths"], "/api/v4.0/me")),
             Side::Old,
             "#/paths/~1api~1v4.0~1me/get".to_owned(),
             "operation GET /api/v4.0/me (me) removed",
@@ -96,24 +98,14 @@ fn each_breaking_rule_is_caught_at_its_pointer() {
         ),
         (
             "request body property removed",
-            Box::new(|d| {
-                schema(d, "RegisterForm")["properties"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("code");
-            }),
+            Box::new(|d| remove(&mut schema(d, "RegisterForm")["properties"], "code")),
             Side::Old,
             "#/components/schemas/RegisterForm/properties/code".to_owned(),
             "request property code removed",
         ),
         (
             "response property removed",
-            Box::new(|d| {
-                schema(d, "LoginData")["properties"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("pemissions");
-            }),
+            Box::new(|d| remove(&mut schema(d, "LoginData")["properties"], "pemissions")),
             Side::Old,
             "#/components/schemas/LoginData/properties/pemissions".to_owned(),
             "response property pemissions removed",
@@ -130,9 +122,8 @@ fn each_breaking_rule_is_caught_at_its_pointer() {
             Box::new(|d| {
                 push(
                     &mut isregister(d)["parameters"],
-                    json!({"name": "channel", "in": "query", "required": true,
-                           "schema": {"type": "string"}}),
-                );
+                    query_parameter("channel", true),
+                )
             }),
             Side::New,
             param(2),
@@ -192,10 +183,10 @@ fn each_breaking_rule_is_caught_at_its_pointer() {
         (
             "request media type removed",
             Box::new(|d| {
-                d["paths"]["/api/v4.0/login"]["post"]["requestBody"]["content"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("application/json");
+                remove(
+                    &mut d["paths"]["/api/v4.0/login"]["post"]["requestBody"]["content"],
+                    "application/json",
+                )
             }),
             Side::Old,
             "#/paths/~1api~1v4.0~1login/post/requestBody/content/application~1json".to_owned(),
@@ -203,12 +194,7 @@ fn each_breaking_rule_is_caught_at_its_pointer() {
         ),
         (
             "request body removed",
-            Box::new(|d| {
-                d["paths"]["/api/v4.0/login"]["post"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("requestBody");
-            }),
+            Box::new(|d| remove(&mut d["paths"]["/api/v4.0/login"]["post"], "requestBody")),
             Side::Old,
             "#/paths/~1api~1v4.0~1login/post/requestBody".to_owned(),
             "request body of POST /api/v4.0/login removed",

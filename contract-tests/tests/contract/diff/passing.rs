@@ -1,7 +1,7 @@
 //! What passes the gate: warnings (a response that may carry more),
 //! harmless changes, and the exit status of `contract-tests diff`.
 
-use std::{path::Path, process::Command};
+use std::{ffi::OsStr, path::Path};
 
 use contract_tests::{
     Document,
@@ -9,7 +9,9 @@ use contract_tests::{
 };
 use serde_json::{Value, json};
 
-use super::{Mutation, changes_after, isregister, push, schema};
+use crate::binary;
+
+use super::{Mutation, changes_after, isregister, push, query_parameter, remove, schema};
 
 #[test]
 fn a_widened_response_enum_is_a_warning_not_a_break() {
@@ -49,12 +51,8 @@ fn a_response_that_may_carry_more_is_a_warning() {
                 .to_owned(),
         }]
     );
-    let any_code = changes_after(|d| {
-        schema(d, "StatusReply")["properties"]["code"]
-            .as_object_mut()
-            .unwrap()
-            .remove("enum");
-    });
+    let any_code =
+        changes_after(|d| remove(&mut schema(d, "StatusReply")["properties"]["code"], "enum"));
     assert_eq!(
         any_code,
         vec![Change {
@@ -100,9 +98,8 @@ fn harmless_changes_pass() {
             Box::new(|d| {
                 push(
                     &mut isregister(d)["parameters"],
-                    json!({"name": "lang", "in": "query", "required": false,
-                           "schema": {"type": "string"}}),
-                );
+                    query_parameter("lang", false),
+                )
             }),
         ),
         (
@@ -172,10 +169,7 @@ fn the_gate_exits_1_on_a_breaking_change_and_0_on_warnings_only() {
     };
     let old = write("old.json", &|_| {});
     let broken = write("broken.json", &|d| {
-        d["paths"]
-            .as_object_mut()
-            .unwrap()
-            .remove("/api/v4.0/logout");
+        remove(&mut d["paths"], "/api/v4.0/logout")
     });
     let widened = write("widened.json", &|d| {
         push(
@@ -184,14 +178,8 @@ fn the_gate_exits_1_on_a_breaking_change_and_0_on_warnings_only() {
         );
     });
     let gate = |new: &Path| {
-        let output = Command::new(env!("CARGO_BIN_EXE_contract-tests"))
-            .arg("diff")
-            .arg(&old)
-            .arg(new)
-            .output()
-            .expect("the binary runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        (output.status.code(), stdout)
+        let ran = binary::run([OsStr::new("diff"), old.as_os_str(), new.as_os_str()]);
+        (ran.status, ran.stdout)
     };
     let (status, stdout) = gate(&broken);
     assert_eq!(status, Some(1), "{stdout}");
