@@ -150,22 +150,13 @@ pub async fn replay_one(
     admin: &str,
     id: i64,
 ) -> Result<ReplayOutcome, FlowError> {
-    let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
     if webhooks::delivery_by_id(&txn, id).await?.is_none() {
         return Ok(ReplayOutcome::NoSuchDelivery);
     }
-    if webhooks::replay_dead(&txn, Some(id), None, Utc::now()).await? == 0 {
+    if replay_dead(state, &txn, admin, Some(id), None).await? == 0 {
         return Ok(ReplayOutcome::NotDead);
     }
-    audit::record_admin_on(
-        &txn,
-        now,
-        Kind::AdminWebhookReplay,
-        admin,
-        &Subject::default(),
-    )
-    .await?;
     txn.commit().await?;
     Ok(ReplayOutcome::Replayed)
 }
@@ -177,20 +168,33 @@ pub async fn replay_all(
     admin: &str,
     endpoint: Option<&str>,
 ) -> Result<u64, FlowError> {
-    let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
-    let replayed = webhooks::replay_dead(&txn, None, endpoint, Utc::now()).await?;
+    let replayed = replay_dead(state, &txn, admin, None, endpoint).await?;
+    txn.commit().await?;
+    Ok(replayed)
+}
+
+/// Puts the dead deliveries (`id`, or every one of `endpoint`, or every
+/// one) back to pending in `txn`, due now, with the audit row of the
+/// admin token `admin` when there were any; how many.
+async fn replay_dead(
+    state: &AppState,
+    txn: &store::Transaction,
+    admin: &str,
+    id: Option<i64>,
+    endpoint: Option<&str>,
+) -> Result<u64, FlowError> {
+    let replayed = webhooks::replay_dead(txn, id, endpoint, Utc::now()).await?;
     if replayed > 0 {
         audit::record_admin_on(
-            &txn,
-            now,
+            txn,
+            state.clock.now(),
             Kind::AdminWebhookReplay,
             admin,
             &Subject::default(),
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(replayed)
 }
 
