@@ -154,10 +154,7 @@ async fn each_event_type_arrives_exactly_once_in_order_signed_and_without_secret
     assert_eq!(revoked.code(), 200, "{}", revoked.text);
     // session.revoked (logout)
     let logout = app
-        .send(
-            app.request(Method::POST, "/api/v4.0/logout")
-                .bearer_auth(&current),
-        )
+        .send_with_token(Method::POST, "/api/v4.0/logout", &current)
         .await;
     assert_eq!(logout.code(), 200, "{}", logout.text);
     // user.password_reset (verification is off in these servers)

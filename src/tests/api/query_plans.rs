@@ -162,21 +162,12 @@ async fn every_statement_of_every_operation_uses_an_index() {
         .await;
     assert_eq!(reset.code(), 200, "{}", reset.text);
     // The reset revoked every session: two new ones, one to revoke by id.
-    let token = app.login(PHONE, "654321", DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.logged_in_token(PHONE, "654321", DEVICE).await;
     app.login(PHONE, "654321", "tablet").await;
-    app.send(
-        app.request(reqwest::Method::GET, "/api/v4.0/me")
-            .bearer_auth(&token),
-    )
-    .await;
+    app.send_with_token(reqwest::Method::GET, "/api/v4.0/me", &token)
+        .await;
     let listed = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/v4.0/sessions")
-                .bearer_auth(&token),
-        )
+        .send_with_token(reqwest::Method::GET, "/api/v4.0/sessions", &token)
         .await;
     assert_eq!(listed.code(), 200, "{}", listed.text);
     let other_id = listed.data()["sessions"]
@@ -196,11 +187,8 @@ async fn every_statement_of_every_operation_uses_an_index() {
             .await;
         assert_eq!(revoked.code(), 200, "{}", revoked.text);
     }
-    app.send(
-        app.request(reqwest::Method::POST, "/api/v4.0/logout")
-            .bearer_auth(&token),
-    )
-    .await;
+    app.send_with_token(reqwest::Method::POST, "/api/v4.0/logout", &token)
+        .await;
     // And the hourly purges.
     account_api::flows::housekeeping::purge_sessions(&app.state)
         .await
@@ -412,15 +400,9 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     )
     .await;
     call(Method::GET, "/admin/v1/enterprises?name=pp".to_owned()).await;
-    let session = app.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = app.logged_in_token(PHONE, PASSWORD, DEVICE).await;
     let enterprises = app
-        .send(
-            app.request(Method::GET, "/api/v4.0/enterprises?name=pp")
-                .bearer_auth(&session),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/enterprises?name=pp", &session)
         .await;
     assert_eq!(enterprises.code(), 200, "{}", enterprises.text);
     let applied = app

@@ -482,11 +482,7 @@ async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approval
     assert_eq!(login.data()["pemissions"], json!(["member"]));
     // The admin API is not on the sandbox's own listener.
     let public = sandbox
-        .send(
-            sandbox
-                .request(Method::GET, "/admin/v1/applications")
-                .bearer_auth(&token),
-        )
+        .send_with_token(Method::GET, "/admin/v1/applications", &token)
         .await;
     assert_eq!(public.status, 404);
 }
@@ -515,11 +511,7 @@ async fn every_account_event_is_listed_newest_first_without_an_endpoint_and_rese
         200
     );
     let logout = sandbox
-        .send(
-            sandbox
-                .request(Method::POST, "/api/v4.0/logout")
-                .bearer_auth(&token),
-        )
+        .send_with_token(Method::POST, "/api/v4.0/logout", &token)
         .await;
     assert_eq!(logout.code(), 200, "{}", logout.text);
 
