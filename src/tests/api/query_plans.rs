@@ -331,10 +331,15 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     register_with_sign_up_code(&app, PHONE, PASSWORD).await;
     let user_id = app.user(PHONE).await.unwrap().id;
     let client = reqwest::Client::new();
-    let call = |method: Method, path: String| {
-        let request = client
+    // An admin request (with a JSON body when given), which must succeed;
+    // its answer.
+    let request = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let mut request = client
             .request(method, app.admin_url(&path))
             .bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
         async move {
             let response = request.send().await.unwrap();
             let status = response.status();
@@ -343,6 +348,9 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
             body
         }
     };
+    let call = |method: Method, path: String| request(method, path, None);
+    let send =
+        |method: Method, path: String, body: serde_json::Value| request(method, path, Some(body));
     let mut listed = 0;
     for query in [
         "limit=1",
@@ -377,20 +385,6 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     }
     call(Method::GET, format!("/admin/v1/users/{user_id}")).await;
     // Enterprises, applications and memberships.
-    let client_of_admin = client.clone();
-    let send = |method: Method, path: String, body: serde_json::Value| {
-        let request = client_of_admin
-            .request(method, app.admin_url(&path))
-            .bearer_auth(&token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let body: serde_json::Value = response.json().await.unwrap();
-            assert!(status.is_success(), "{path}: {status} {body}");
-            body
-        }
-    };
     let name = serde_json::json!({"name": "apple"});
     let created = send(
         Method::POST,
@@ -462,24 +456,25 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
         serde_json::json!({"permissions": ["viewer"]}),
     )
     .await;
-    call(
-        Method::DELETE,
-        format!("/admin/v1/users/{user_id}/membership"),
-    )
-    .await;
-    call(
-        Method::DELETE,
-        format!("/admin/v1/enterprises/{enterprise}"),
-    )
-    .await;
-    call(Method::POST, format!("/admin/v1/users/{user_id}/disable")).await;
-    call(Method::POST, format!("/admin/v1/users/{user_id}/enable")).await;
-    call(
-        Method::POST,
-        format!("/admin/v1/users/{user_id}/sessions/revoke"),
-    )
-    .await;
-    call(Method::DELETE, format!("/admin/v1/users/{user_id}")).await;
+    for (method, path) in [
+        (
+            Method::DELETE,
+            format!("/admin/v1/users/{user_id}/membership"),
+        ),
+        (
+            Method::DELETE,
+            format!("/admin/v1/enterprises/{enterprise}"),
+        ),
+        (Method::POST, format!("/admin/v1/users/{user_id}/disable")),
+        (Method::POST, format!("/admin/v1/users/{user_id}/enable")),
+        (
+            Method::POST,
+            format!("/admin/v1/users/{user_id}/sessions/revoke"),
+        ),
+        (Method::DELETE, format!("/admin/v1/users/{user_id}")),
+    ] {
+        call(method, path).await;
+    }
 
     // The webhook operations, over the two registrations' deliveries.
     let rows = crate::webhooks::until_settled(app.db(), 2).await;
