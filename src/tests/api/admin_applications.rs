@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     admin::{AdminAnswer, admin_events, assert_problem, spawn_admin},
-    helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse},
+    helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse, admin_json, send_admin},
 };
 
 /// `GET path` of the admin API.
@@ -748,16 +748,13 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
     let (admin_first, admin_second) = (admin_base(&first), admin_base(&second));
     let client = reqwest::Client::new();
 
-    let enterprise: Value = client
-        .post(format!("{admin_first}/enterprises"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "apple"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let enterprise = admin_json(
+        client
+            .post(format!("{admin_first}/enterprises"))
+            .json(&json!({"name": "apple"})),
+        &token,
+    )
+    .await;
     let enterprise = enterprise["id"].as_i64().unwrap();
     let registered = first.register(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(registered.code(), 200, "{}", registered.text);
@@ -771,15 +768,11 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
         )
         .await;
     assert_eq!(applied.code(), 200, "{}", applied.text);
-    let listed: Value = client
-        .get(format!("{admin_second}/applications?state=pending"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = admin_json(
+        client.get(format!("{admin_second}/applications?state=pending")),
+        &token,
+    )
+    .await;
     let id = listed["items"][0]["id"].as_i64().unwrap();
 
     // Twenty approvals through one instance, twenty rejections through the other.
@@ -791,13 +784,9 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
             format!("{admin_second}/applications/{id}/reject")
         };
         async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({"permissions": ["member"]}))
-                .send()
+            let body = json!({"permissions": ["member"]});
+            send_admin(client.post(url).json(&body), token)
                 .await
-                .unwrap()
                 .status()
         }
     });
@@ -816,12 +805,11 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
 
     // Disabled through one instance: the other refuses the token and the login at once.
     let user_id = registered.data()["user_id"].as_str().unwrap().to_owned();
-    let disabled = client
-        .post(format!("{admin_first}/users/{user_id}/disable"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let disabled = send_admin(
+        client.post(format!("{admin_first}/users/{user_id}/disable")),
+        &token,
+    )
+    .await;
     assert_eq!(disabled.status(), 200);
     let me = second
         .send_with_token(Method::GET, "/api/v4.0/me", &session)

@@ -804,6 +804,24 @@ pub fn is_lower_hex(text: &str, len: usize) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Sends an admin API `request` (to any server) with the admin `token`.
+pub async fn send_admin(request: RequestBuilder, token: &str) -> reqwest::Response {
+    request
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the admin API answers")
+}
+
+/// [`send_admin`], its answer read as JSON.
+pub async fn admin_json(request: RequestBuilder, token: &str) -> Value {
+    send_admin(request, token)
+        .await
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
 /// The SHA-256 of `token` in lowercase hex, as sessions must store it.
 pub fn sha256_hex(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
