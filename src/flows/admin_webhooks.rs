@@ -22,32 +22,13 @@ pub use crate::store::webhooks::{DEAD, DELIVERED, PENDING};
 /// One delivery of an event to an endpoint, with its attempts so far.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// The delivery's id.
-    pub id: i64,
-    /// Its event's `webhook-id` (`msg_…`).
+    /// The stored delivery: its endpoint, account, state (`pending`,
+    /// `delivered` or `dead`), attempts, last outcome and times.
+    pub row: DeliveryRow,
+    /// Its event's `webhook-id` (`msg_…`), not the row's `event_id` key.
     pub event_id: String,
     /// Its event's type.
     pub event_type: String,
-    /// The account it concerns, if any.
-    pub account_id: Option<String>,
-    /// The endpoint's URL.
-    pub endpoint: String,
-    /// `pending`, `delivered` or `dead`.
-    pub state: String,
-    /// Attempts made.
-    pub attempts: i32,
-    /// The HTTP status of the last attempt, when it got one.
-    pub last_status: Option<i32>,
-    /// Why the last attempt failed.
-    pub last_error: Option<String>,
-    /// When the last attempt was made.
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    /// When the next attempt is due (while pending).
-    pub next_attempt_at: DateTime<Utc>,
-    /// When the endpoint accepted it.
-    pub delivered_at: Option<DateTime<Utc>>,
-    /// When its event was written.
-    pub created_at: DateTime<Utc>,
 }
 
 fn delivery((row, event): (DeliveryRow, Option<EventRow>)) -> Delivery {
@@ -55,19 +36,9 @@ fn delivery((row, event): (DeliveryRow, Option<EventRow>)) -> Delivery {
         .map(|event| (event.event_id, event.event_type))
         .unwrap_or_default();
     Delivery {
-        id: row.id,
+        row,
         event_id,
         event_type,
-        account_id: row.account_id,
-        endpoint: row.endpoint,
-        state: row.state,
-        attempts: row.attempts,
-        last_status: row.last_status,
-        last_error: row.last_error,
-        last_attempt_at: row.last_attempt_at,
-        next_attempt_at: row.next_attempt_at,
-        delivered_at: row.delivered_at,
-        created_at: row.created_at,
     }
 }
 
