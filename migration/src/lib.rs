@@ -43,6 +43,8 @@
 //!
 //! The steps the migrations repeat (an index, a column, a dropped table, a
 //! foreign key) are built in one place, `src/schema_steps.rs`.
+//! [`database_url`] names another database on a server, for the tests that
+//! create one (here and in the server's test support).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -60,6 +62,8 @@ pub mod m20261206_000201_admin_enterprises_and_applications;
 pub mod m20261206_000202_create_imported_password_hashes;
 pub mod m20261206_000301_create_webhook_delivery_attempts;
 mod schema_steps;
+
+pub mod database_url;
 
 /// Every migration of the account API database, oldest first.
 pub struct Migrator;
@@ -118,6 +122,7 @@ impl MigrationTrait for InOneTransaction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::database_url::with_database;
     use sea_orm_migration::sea_orm::{
         ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
     };
@@ -490,17 +495,6 @@ mod tests {
         up_down_up(&db).await;
     }
 
-    /// `base` with its database name replaced by `name`.
-    fn with_database(base: &str, name: &str) -> String {
-        let (url, query) = match base.split_once('?') {
-            Some((url, query)) => (url, format!("?{query}")),
-            None => (base, String::new()),
-        };
-        let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-        let authority = rest.split('/').next().unwrap_or(rest);
-        format!("{scheme}://{authority}/{name}{query}")
-    }
-
     #[tokio::test]
     async fn postgres_up_down_up() {
         let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
@@ -545,18 +539,5 @@ mod tests {
         if let Err(e) = outcome {
             std::panic::resume_unwind(e.into_panic());
         }
-    }
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
     }
 }

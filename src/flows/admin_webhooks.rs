@@ -22,32 +22,13 @@ pub use crate::store::webhooks::{DEAD, DELIVERED, PENDING};
 /// One delivery of an event to an endpoint, with its attempts so far.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// The delivery's id.
-    pub id: i64,
-    /// Its event's `webhook-id` (`msg_…`).
+    /// The stored delivery: its endpoint, account, state (`pending`,
+    /// `delivered` or `dead`), attempts, last outcome and times.
+    pub row: DeliveryRow,
+    /// Its event's `webhook-id` (`msg_…`), not the row's `event_id` key.
     pub event_id: String,
     /// Its event's type.
     pub event_type: String,
-    /// The account it concerns, if any.
-    pub account_id: Option<String>,
-    /// The endpoint's URL.
-    pub endpoint: String,
-    /// `pending`, `delivered` or `dead`.
-    pub state: String,
-    /// Attempts made.
-    pub attempts: i32,
-    /// The HTTP status of the last attempt, when it got one.
-    pub last_status: Option<i32>,
-    /// Why the last attempt failed.
-    pub last_error: Option<String>,
-    /// When the last attempt was made.
-    pub last_attempt_at: Option<DateTime<Utc>>,
-    /// When the next attempt is due (while pending).
-    pub next_attempt_at: DateTime<Utc>,
-    /// When the endpoint accepted it.
-    pub delivered_at: Option<DateTime<Utc>>,
-    /// When its event was written.
-    pub created_at: DateTime<Utc>,
 }
 
 fn delivery((row, event): (DeliveryRow, Option<EventRow>)) -> Delivery {
@@ -55,19 +36,9 @@ fn delivery((row, event): (DeliveryRow, Option<EventRow>)) -> Delivery {
         .map(|event| (event.event_id, event.event_type))
         .unwrap_or_default();
     Delivery {
-        id: row.id,
+        row,
         event_id,
         event_type,
-        account_id: row.account_id,
-        endpoint: row.endpoint,
-        state: row.state,
-        attempts: row.attempts,
-        last_status: row.last_status,
-        last_error: row.last_error,
-        last_attempt_at: row.last_attempt_at,
-        next_attempt_at: row.next_attempt_at,
-        delivered_at: row.delivered_at,
-        created_at: row.created_at,
     }
 }
 
@@ -150,22 +121,13 @@ pub async fn replay_one(
     admin: &str,
     id: i64,
 ) -> Result<ReplayOutcome, FlowError> {
-    let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
     if webhooks::delivery_by_id(&txn, id).await?.is_none() {
         return Ok(ReplayOutcome::NoSuchDelivery);
     }
-    if webhooks::replay_dead(&txn, Some(id), None, Utc::now()).await? == 0 {
+    if replay_dead(state, &txn, admin, Some(id), None).await? == 0 {
         return Ok(ReplayOutcome::NotDead);
     }
-    audit::record_admin_on(
-        &txn,
-        now,
-        Kind::AdminWebhookReplay,
-        admin,
-        &Subject::default(),
-    )
-    .await?;
     txn.commit().await?;
     Ok(ReplayOutcome::Replayed)
 }
@@ -177,20 +139,33 @@ pub async fn replay_all(
     admin: &str,
     endpoint: Option<&str>,
 ) -> Result<u64, FlowError> {
-    let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
-    let replayed = webhooks::replay_dead(&txn, None, endpoint, Utc::now()).await?;
+    let replayed = replay_dead(state, &txn, admin, None, endpoint).await?;
+    txn.commit().await?;
+    Ok(replayed)
+}
+
+/// Puts the dead deliveries (`id`, or every one of `endpoint`, or every
+/// one) back to pending in `txn`, due now, with the audit row of the
+/// admin token `admin` when there were any; how many.
+async fn replay_dead(
+    state: &AppState,
+    txn: &store::Transaction,
+    admin: &str,
+    id: Option<i64>,
+    endpoint: Option<&str>,
+) -> Result<u64, FlowError> {
+    let replayed = webhooks::replay_dead(txn, id, endpoint, Utc::now()).await?;
     if replayed > 0 {
         audit::record_admin_on(
-            &txn,
-            now,
+            txn,
+            state.clock.now(),
             Kind::AdminWebhookReplay,
             admin,
             &Subject::default(),
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(replayed)
 }
 

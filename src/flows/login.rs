@@ -1,7 +1,12 @@
 //! `login`: a password checked within the lockout, the device binding
 //! moved, a new session opened.
 
-use super::{account::Account, error::FlowError, events, refusals::count_refusal};
+use super::{
+    account::Account,
+    error::FlowError,
+    events,
+    refusals::{count_refusal, hashing_place},
+};
 use crate::{
     domain::{AccountEvent, ClientIp, DeviceId, Password, Phone, account_event::UserLoggedIn},
     password_hasher::{HashError, HashTicket},
@@ -60,14 +65,8 @@ pub async fn login(
         client,
         device: Some(device.as_str()),
     };
-    let ticket = match state.hasher.admit() {
-        Ok(ticket) => ticket,
-        Err(HashError::Busy) => {
-            let now = state.clock.now();
-            count_refusal(state, now, Kind::Login, Limit::HashQueue, &actor).await?;
-            return Ok(LoginOutcome::Busy);
-        }
-        Err(err) => return Err(err.into()),
+    let Some(ticket) = hashing_place(state, Kind::Login, &actor).await? else {
+        return Ok(LoginOutcome::Busy);
     };
     let reservation = match reserve_login(state, phone, client, &actor).await? {
         Ok(reservation) => reservation,

@@ -2,18 +2,21 @@
 //! window for the client that verified it; `forget_password` sets the new
 //! password through that window, and attempts without one are limited.
 
-use super::{error::FlowError, events, refusals::count_refusal};
+use super::{
+    error::FlowError,
+    events,
+    refusals::{count_refusal, hashing_place},
+};
 use crate::{
     domain::{
         AccountEvent, ClientIp, CodePurpose, Password, Phone, account_event::UserPasswordReset,
     },
-    password_hasher::HashError,
     state::AppState,
     store::{
         self, LockKey,
         audit::{self, Actor, Kind, Outcome},
         codes::{self, CodeAttempt},
-        limits::{self, Limit, RetryAfter},
+        limits::{self, RetryAfter},
         sessions, users,
     },
 };
@@ -99,14 +102,8 @@ pub async fn reset_password(
     {
         return Ok(refusal);
     }
-    let ticket = match state.hasher.admit() {
-        Ok(ticket) => ticket,
-        Err(HashError::Busy) => {
-            let now = state.clock.now();
-            count_refusal(state, now, Kind::PasswordReset, Limit::HashQueue, &actor).await?;
-            return Ok(ResetOutcome::Busy);
-        }
-        Err(err) => return Err(err.into()),
+    let Some(ticket) = hashing_place(state, Kind::PasswordReset, &actor).await? else {
+        return Ok(ResetOutcome::Busy);
     };
     let password_hash = ticket.hash(request.password).await?;
     let now = state.clock.now();

@@ -1,18 +1,16 @@
 //! `register`: a new account bound to its device, with its first session.
 
-use super::{error::FlowError, events, refusals::count_refusal};
+use super::{error::FlowError, events, refusals::hashing_place};
 use crate::{
     domain::{
         AccountEvent, ClientIp, CodePurpose, DeviceId, Name, Password, Phone,
         account_event::UserRegistered,
     },
-    password_hasher::HashError,
     state::AppState,
     store::{
         self,
         audit::{self, Actor, Kind, Outcome},
         codes::{self, CodeAttempt},
-        limits::Limit,
         sessions::{self, Token},
         users::{self, NewUser},
     },
@@ -84,14 +82,8 @@ pub async fn register(
     }
     // A place in the hashing queue before the code is used up: a busy
     // answer leaves the code for the retry.
-    let ticket = match state.hasher.admit() {
-        Ok(ticket) => ticket,
-        Err(HashError::Busy) => {
-            let now = state.clock.now();
-            count_refusal(state, now, Kind::Register, Limit::HashQueue, &actor).await?;
-            return Ok(RegisterOutcome::Busy);
-        }
-        Err(err) => return Err(err.into()),
+    let Some(ticket) = hashing_place(state, Kind::Register, &actor).await? else {
+        return Ok(RegisterOutcome::Busy);
     };
     if state.policy.verifies_codes() {
         let attempt = CodeAttempt {

@@ -152,15 +152,14 @@ pub struct Actor<'a> {
     pub device: Option<&'a str>,
 }
 
-/// Appends an event and returns its id.
-pub async fn record(
-    db: &impl ConnectionTrait,
+/// The row of an event of `kind` and `outcome` by `actor`.
+fn actor_event(
     now: DateTime<Utc>,
     kind: Kind,
     outcome: Outcome,
     actor: &Actor<'_>,
-) -> Result<i64, DbErr> {
-    let event = audit_events::ActiveModel {
+) -> audit_events::ActiveModel {
+    audit_events::ActiveModel {
         created_at: Set(now),
         kind: Set(kind.as_str().to_owned()),
         outcome: Set(outcome.as_str().to_owned()),
@@ -169,11 +168,23 @@ pub async fn record(
         client_network: Set(actor.client.map(ClientIp::network)),
         device: Set(actor.device.map(str::to_owned)),
         ..Default::default()
-    };
-    Ok(audit_events::Entity::insert(event)
-        .exec(db)
-        .await?
-        .last_insert_id)
+    }
+}
+
+/// Appends an event and returns its id.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: Kind,
+    outcome: Outcome,
+    actor: &Actor<'_>,
+) -> Result<i64, DbErr> {
+    Ok(
+        audit_events::Entity::insert(actor_event(now, kind, outcome, actor))
+            .exec(db)
+            .await?
+            .last_insert_id,
+    )
 }
 
 /// Appends the event of an admin action: `kind` on the account `user_id`
@@ -229,10 +240,7 @@ pub async fn record_admin_on(
         application_id: Set(subject.application_id),
         ..Default::default()
     };
-    audit_events::Entity::insert(event)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    insert_all(db, vec![event]).await
 }
 
 /// Appends one event of `kind` and `outcome` per actor, in one statement.
@@ -243,19 +251,21 @@ pub async fn record_each(
     outcome: Outcome,
     actors: &[Actor<'_>],
 ) -> Result<(), DbErr> {
-    if actors.is_empty() {
+    let events = actors
+        .iter()
+        .map(|actor| actor_event(now, kind, outcome, actor))
+        .collect();
+    insert_all(db, events).await
+}
+
+/// Appends `events` in one statement (none: no statement).
+async fn insert_all(
+    db: &impl ConnectionTrait,
+    events: Vec<audit_events::ActiveModel>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
         return Ok(());
     }
-    let events = actors.iter().map(|actor| audit_events::ActiveModel {
-        created_at: Set(now),
-        kind: Set(kind.as_str().to_owned()),
-        outcome: Set(outcome.as_str().to_owned()),
-        phone: Set(actor.phone.map(str::to_owned)),
-        client_ip: Set(actor.client.map(ClientIp::address)),
-        client_network: Set(actor.client.map(ClientIp::network)),
-        device: Set(actor.device.map(str::to_owned)),
-        ..Default::default()
-    });
     audit_events::Entity::insert_many(events)
         .exec_without_returning(db)
         .await?;
@@ -335,31 +345,37 @@ pub async fn purge_older_than(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    loop {
-        let batch = audit_refusals::Entity::find()
-            .select_only()
-            .column(audit_refusals::Column::Id)
-            .filter(audit_refusals::Column::WindowStart.lt(cutoff))
-            .order_by_asc(audit_refusals::Column::WindowStart)
-            .limit(PURGE_BATCH)
-            .into_tuple::<i64>()
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        audit_refusals::Entity::delete_many()
-            .filter(audit_refusals::Column::Id.is_in(batch))
-            .exec(db)
-            .await?;
-    }
+    purge_in_batches::<audit_refusals::Entity>(
+        db,
+        audit_refusals::Column::Id,
+        audit_refusals::Column::WindowStart,
+        cutoff,
+    )
+    .await?;
+    purge_in_batches::<audit_events::Entity>(
+        db,
+        audit_events::Column::Id,
+        audit_events::Column::CreatedAt,
+        cutoff,
+    )
+    .await
+}
+
+/// Deletes every row of `E` whose `time` is before `cutoff`,
+/// [`PURGE_BATCH`] rows (the oldest, by their `id`) a statement; how many.
+async fn purge_in_batches<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    time: E::Column,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let mut deleted = 0;
     loop {
-        let batch = audit_events::Entity::find()
+        let batch = E::find()
             .select_only()
-            .column(audit_events::Column::Id)
-            .filter(audit_events::Column::CreatedAt.lt(cutoff))
-            .order_by_asc(audit_events::Column::CreatedAt)
+            .column(id)
+            .filter(time.lt(cutoff))
+            .order_by_asc(time)
             .limit(PURGE_BATCH)
             .into_tuple::<i64>()
             .all(db)
@@ -367,10 +383,7 @@ pub async fn purge_older_than(
         if batch.is_empty() {
             return Ok(deleted);
         }
-        let result = audit_events::Entity::delete_many()
-            .filter(audit_events::Column::Id.is_in(batch))
-            .exec(db)
-            .await?;
+        let result = E::delete_many().filter(id.is_in(batch)).exec(db).await?;
         deleted += result.rows_affected;
     }
 }

@@ -111,14 +111,8 @@ pub async fn revoke(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let revoked = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(sessions::Column::TokenHash.eq(hash_token(token)))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now))
-        .exec(db)
-        .await?;
-    Ok(revoked.rows_affected > 0)
+    let of_token = live_at(now).add(sessions::Column::TokenHash.eq(hash_token(token)));
+    Ok(revoke_where(db, of_token, now).await? > 0)
 }
 
 /// Records that session `id` was used at `now`, unless it was within the
@@ -144,21 +138,38 @@ pub async fn live_of(
     now: DateTime<Utc>,
 ) -> Result<Vec<sessions::Model>, DbErr> {
     sessions::Entity::find()
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(live(user_id, now))
         .order_by_desc(sessions::Column::CreatedAt)
         .order_by_desc(sessions::Column::Id)
         .all(db)
         .await
 }
 
-/// The filter of the live sessions of `user_id` at `now`.
-fn live(user_id: &str, now: DateTime<Utc>) -> Condition {
+/// The filter of the live sessions at `now`: neither revoked nor expired.
+fn live_at(now: DateTime<Utc>) -> Condition {
     Condition::all()
-        .add(sessions::Column::UserId.eq(user_id))
         .add(sessions::Column::RevokedAt.is_null())
         .add(sessions::Column::ExpiresAt.gt(now))
+}
+
+/// The filter of the live sessions of `user_id` at `now`.
+fn live(user_id: &str, now: DateTime<Utc>) -> Condition {
+    live_at(now).add(sessions::Column::UserId.eq(user_id))
+}
+
+/// Marks the sessions of `condition` revoked at `now`, in one statement;
+/// how many.
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let revoked = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(condition)
+        .exec(db)
+        .await?;
+    Ok(revoked.rows_affected)
 }
 
 /// Ends every live session of `user_id` but the newest `cap`, in one
@@ -179,13 +190,8 @@ pub async fn keep_newest(
         .order_by_desc(sessions::Column::Id)
         .limit(u64::from(cap))
         .into_query();
-    let ended = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(live(user_id, now))
-        .filter(sessions::Column::Id.not_in_subquery(newest))
-        .exec(db)
-        .await?;
-    Ok(ended.rows_affected)
+    let older = live(user_id, now).add(sessions::Column::Id.not_in_subquery(newest));
+    revoke_where(db, older, now).await
 }
 
 /// Revokes the sessions `ids` that are live sessions of `user_id`, in one
@@ -199,13 +205,8 @@ pub async fn revoke_many_of(
     if ids.is_empty() {
         return Ok(0);
     }
-    let revoked = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(live(user_id, now))
-        .filter(sessions::Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(revoked.rows_affected)
+    let listed = live(user_id, now).add(sessions::Column::Id.is_in(ids.iter().copied()));
+    revoke_where(db, listed, now).await
 }
 
 /// The sessions `ids` of `user_id` revoked at exactly `now`.
@@ -229,12 +230,7 @@ pub async fn revoke_all(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let revoked = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now)))
-        .filter(live(user_id, now))
-        .exec(db)
-        .await?;
-    Ok(revoked.rows_affected)
+    revoke_where(db, live(user_id, now), now).await
 }
 
 /// Deletes sessions that expired, or were revoked more than [`KEEP_REVOKED`] ago; how many.

@@ -20,7 +20,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, UpdateMany,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -276,30 +276,9 @@ pub async fn mark_delivered(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
-    deliveries::Entity::update_many()
+    attempt_ended(Some(status), None, now)
         .col_expr(deliveries::Column::State, Expr::value(DELIVERED))
-        .col_expr(
-            deliveries::Column::Attempts,
-            Expr::col(deliveries::Column::Attempts).add(1),
-        )
-        .col_expr(
-            deliveries::Column::LastStatus,
-            Expr::value(i32::from(status)),
-        )
-        .col_expr(
-            deliveries::Column::LastError,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(deliveries::Column::LastAttemptAt, Expr::value(now))
         .col_expr(deliveries::Column::DeliveredAt, Expr::value(now))
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
         .filter(deliveries::Column::Id.eq(delivery_id))
         .exec(&txn)
         .await?;
@@ -329,25 +308,7 @@ pub async fn mark_failed(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
-    let mut update = deliveries::Entity::update_many()
-        .col_expr(
-            deliveries::Column::Attempts,
-            Expr::col(deliveries::Column::Attempts).add(1),
-        )
-        .col_expr(
-            deliveries::Column::LastStatus,
-            Expr::value(status.map(i32::from)),
-        )
-        .col_expr(deliveries::Column::LastError, Expr::value(error.to_owned()))
-        .col_expr(deliveries::Column::LastAttemptAt, Expr::value(now))
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        );
+    let mut update = attempt_ended(status, Some(error), now);
     update = match next {
         AfterFailure::RetryAt(at) => update
             .col_expr(deliveries::Column::State, Expr::value(PENDING))
@@ -361,6 +322,38 @@ pub async fn mark_failed(
     let will_retry = matches!(next, AfterFailure::RetryAt(_));
     insert_attempt(&txn, delivery_id, timing, status, Some(error), will_retry).await?;
     txn.commit().await
+}
+
+/// The update of a delivery whose attempt ended at `now` with `status`
+/// (when the endpoint answered) and `error` (when it failed): the attempt
+/// counted and the claim released; the caller adds the state that follows.
+fn attempt_ended(
+    status: Option<u16>,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> UpdateMany<deliveries::Entity> {
+    deliveries::Entity::update_many()
+        .col_expr(
+            deliveries::Column::Attempts,
+            Expr::col(deliveries::Column::Attempts).add(1),
+        )
+        .col_expr(
+            deliveries::Column::LastStatus,
+            Expr::value(status.map(i32::from)),
+        )
+        .col_expr(
+            deliveries::Column::LastError,
+            Expr::value(error.map(str::to_owned)),
+        )
+        .col_expr(deliveries::Column::LastAttemptAt, Expr::value(now))
+        .col_expr(
+            deliveries::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            deliveries::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
 }
 
 /// Writes the attempt just counted on `delivery_id` (after its update, in

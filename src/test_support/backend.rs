@@ -69,16 +69,7 @@ pub(super) fn without_tls_on_loopback(url: &str) -> String {
     format!("{url}{separator}sslmode=disable")
 }
 
-/// `server_url` with its database name replaced by `name` (the query string kept).
-pub fn with_database(server_url: &str, name: &str) -> String {
-    let (url, query) = match server_url.split_once('?') {
-        Some((url, query)) => (url, format!("?{query}")),
-        None => (server_url, String::new()),
-    };
-    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-    let authority = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{authority}/{name}{query}")
-}
+pub use migration::database_url::with_database;
 
 /// `server_url` with `schema` as the only schema its sessions search (and
 /// create tables in), in the libpq `options` parameter.
@@ -90,19 +81,6 @@ pub fn with_search_path(server_url: &str, schema: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_names_are_replaced_and_the_query_kept() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
-    }
 
     #[test]
     fn loopback_servers_are_reached_without_tls_unless_the_url_says_otherwise() {

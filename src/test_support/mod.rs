@@ -22,6 +22,8 @@
 //! - `postgres_run`: [`run_this_binary_on_postgresql`].
 //! - `doubles`: [`ManualClock`] and [`RecordingSender`].
 //! - `server`: [`TestServer`], the real server in process on port 0.
+//! - `standard_webhooks`: [`run_standardwebhooks`], the official Python
+//!   package run on what this crate signed.
 //! - `stderr`: [`say`], lines shown even when a test passes.
 
 mod backend;
@@ -29,6 +31,7 @@ mod databases;
 mod doubles;
 mod postgres_run;
 mod server;
+mod standard_webhooks;
 mod stderr;
 
 pub use backend::{
@@ -38,4 +41,5 @@ pub use databases::{DATABASE_PREFIX, TestDatabase};
 pub use doubles::{ManualClock, RecordingSender};
 pub use postgres_run::{PostgresRun, run_this_binary_on_postgresql};
 pub use server::{ServerOptions, TestServer};
+pub use standard_webhooks::run_standardwebhooks;
 pub use stderr::say;

@@ -168,45 +168,15 @@ else:
         let timestamp = chrono::Utc::now().timestamp();
         let body = r#"{"type":"user.registered","timestamp":"2026-12-06T04:00:00Z","data":{"user_id":"x"}}"#;
         let header = signer.sign(id, timestamp, body.as_bytes());
-        // The frontend checks' virtual environment holds the package
-        // (contract-tests/frontend/requirements.txt); else the system's python3.
-        let venv = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/contract-tests/frontend/.venv/bin/python"
-        );
-        let python = if std::path::Path::new(venv).exists() {
-            venv
-        } else {
-            "python3"
-        };
-        let output = std::process::Command::new(python)
-            .args([
-                "-c",
-                script,
-                SPEC_SECRET,
-                id,
-                &timestamp.to_string(),
-                &header,
-                body,
-            ])
-            .output();
-        let missing = match &output {
-            Err(err) => Some(format!("python3 cannot run: {err}")),
-            Ok(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
-                Some("the Python package standardwebhooks is not installed (pip install standardwebhooks)".to_owned())
-            }
-            Ok(_) => None,
-        };
-        if let Some(why) = missing {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** WARNING: {why}: the Standard Webhooks interoperability test DID NOT RUN ***\n"
-            );
-            assert!(std::env::var_os("CI").is_none(), "CI is set: {why}");
+        let timestamp = timestamp.to_string();
+        let Some(out) = crate::test_support::run_standardwebhooks(
+            script,
+            &[SPEC_SECRET, id, &timestamp, &header, body],
+            b"",
+            "the Standard Webhooks interoperability test DID NOT RUN",
+        ) else {
             return;
-        }
-        let out = output.unwrap();
+        };
         assert!(
             out.status.success(),
             "python failed: {}",

@@ -583,22 +583,10 @@ pub fn verdicts(compared: &[Compared], explained: &[Explained]) -> Vec<Verdict> 
         required: "0".into(),
         pass: scans.is_empty() && !explained.is_empty(),
     });
-    let failing: Vec<String> = compared
-        .iter()
-        .flat_map(|row| [&row.empty, &row.large])
-        .filter(|row| row.errors() > 0)
-        .map(|row| format!("{}: {}", row.key, row.errors_shown()))
-        .collect();
-    verdicts.push(Verdict {
-        target: "zero errors in every load".into(),
-        measured: if failing.is_empty() {
-            "0".into()
-        } else {
-            failing.join(", ")
-        },
-        required: "0".into(),
-        pass: failing.is_empty(),
-    });
+    verdicts.push(Verdict::zero_errors(
+        "zero errors in every load",
+        compared.iter().flat_map(|row| [&row.empty, &row.large]),
+    ));
     verdicts
 }
 

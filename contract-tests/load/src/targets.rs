@@ -23,6 +23,28 @@ pub struct Verdict {
     pub pass: bool,
 }
 
+impl Verdict {
+    /// The target that none of `rows` had an error (`target` names what the
+    /// rows are); the measure lists those that had, with their errors.
+    pub fn zero_errors<'a>(target: &str, rows: impl IntoIterator<Item = &'a Measured>) -> Self {
+        let failing: Vec<String> = rows
+            .into_iter()
+            .filter(|r| r.errors() > 0)
+            .map(|r| format!("{}: {}", r.key, r.errors_shown()))
+            .collect();
+        Self {
+            target: target.to_owned(),
+            measured: if failing.is_empty() {
+                "0".into()
+            } else {
+                failing.join(", ")
+            },
+            required: "0".into(),
+            pass: failing.is_empty(),
+        }
+    }
+}
+
 /// The targets of the issue, each from this run's figures.
 pub fn verdicts(
     rows: &[Measured],
@@ -106,21 +128,7 @@ pub fn verdicts(
         pass: peak <= 150.0,
     });
 
-    let failing: Vec<String> = rows
-        .iter()
-        .filter(|r| r.errors() > 0)
-        .map(|r| format!("{}: {}", r.key, r.errors_shown()))
-        .collect();
-    verdicts.push(Verdict {
-        target: "zero errors in every scenario".into(),
-        measured: if failing.is_empty() {
-            "0".into()
-        } else {
-            failing.join(", ")
-        },
-        required: "0".into(),
-        pass: failing.is_empty(),
-    });
+    verdicts.push(Verdict::zero_errors("zero errors in every scenario", rows));
     verdicts
 }
 

@@ -278,20 +278,21 @@ pub struct DeliveryItem {
 
 impl From<&Delivery> for DeliveryItem {
     fn from(d: &Delivery) -> Self {
+        let row = &d.row;
         Self {
-            id: d.id,
+            id: row.id,
             event_id: d.event_id.clone(),
             event_type: d.event_type.clone(),
-            account_id: d.account_id.clone(),
-            endpoint: d.endpoint.clone(),
-            state: d.state.clone(),
-            attempts: d.attempts,
-            last_status: d.last_status,
-            last_error: d.last_error.clone(),
-            last_attempt_at: d.last_attempt_at.map(time),
-            next_attempt_at: (d.state == PENDING).then(|| time(d.next_attempt_at)),
-            delivered_at: d.delivered_at.map(time),
-            created_at: time(d.created_at),
+            account_id: row.account_id.clone(),
+            endpoint: row.endpoint.clone(),
+            state: row.state.clone(),
+            attempts: row.attempts,
+            last_status: row.last_status,
+            last_error: row.last_error.clone(),
+            last_attempt_at: row.last_attempt_at.map(time),
+            next_attempt_at: (row.state == PENDING).then(|| time(row.next_attempt_at)),
+            delivered_at: row.delivered_at.map(time),
+            created_at: time(row.created_at),
         }
     }
 }

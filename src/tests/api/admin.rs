@@ -102,9 +102,7 @@ async fn the_admin_api_is_served_on_its_own_listener_only() {
     let (app, token) = spawn_admin().await;
     // The public listener knows nothing of it.
     for path in ["/admin/v1/users", "/admin/openapi.json", "/admin/swagger/"] {
-        let answer = app
-            .send(app.request(Method::GET, path).bearer_auth(&token))
-            .await;
+        let answer = app.send_with_token(Method::GET, path, &token).await;
         assert_eq!(answer.status, 404, "{path}: {}", answer.text);
     }
     let public = app.get("/openapi.json").await;
@@ -136,10 +134,7 @@ async fn the_admin_api_is_served_on_its_own_listener_only() {
 #[tokio::test]
 async fn a_missing_wrong_or_revoked_token_is_refused_with_401() {
     let (app, token) = spawn_admin().await;
-    let session = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = app.registered_token(PHONE, PASSWORD, DEVICE).await;
     let wrong = format!("adm_{}", "0".repeat(64));
     for presented in [None, Some(""), Some(wrong.as_str()), Some(session.as_str())] {
         let answer = admin(&app, presented, Method::GET, "/admin/v1/users").await;
@@ -487,15 +482,12 @@ async fn one_user_is_shown_with_sessions_application_and_events() {
 #[tokio::test]
 async fn a_disabled_account_loses_its_sessions_and_cannot_log_in_until_enabled() {
     let (app, token) = spawn_admin().await;
-    let session = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = app.registered_token(PHONE, PASSWORD, DEVICE).await;
     let user_id = app.user(PHONE).await.unwrap().id;
     let me = |token: String| {
         let app = &app;
         async move {
-            app.send(app.request(Method::GET, "/api/v4.0/me").bearer_auth(token))
+            app.send_with_token(Method::GET, "/api/v4.0/me", token)
                 .await
         }
     };
@@ -574,18 +566,9 @@ async fn a_disabled_account_loses_its_sessions_and_cannot_log_in_until_enabled()
 #[tokio::test]
 async fn revoking_sessions_ends_every_one_and_is_audited() {
     let (app, token) = spawn_admin().await;
-    let first = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let second = app.login(PHONE, PASSWORD, "tablet").await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let other = app.registered(OTHER_PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first = app.registered_token(PHONE, PASSWORD, DEVICE).await;
+    let second = app.logged_in_token(PHONE, PASSWORD, "tablet").await;
+    let other = app.registered_token(OTHER_PHONE, PASSWORD, DEVICE).await;
     let user_id = app.user(PHONE).await.unwrap().id;
     let revoked = admin(
         &app,
@@ -598,10 +581,7 @@ async fn revoking_sessions_ends_every_one_and_is_audited() {
     assert_eq!(revoked.body["revoked"], 2);
     for (session, code) in [(first, 401), (second, 401), (other, 200)] {
         let me = app
-            .send(
-                app.request(Method::GET, "/api/v4.0/me")
-                    .bearer_auth(session),
-            )
+            .send_with_token(Method::GET, "/api/v4.0/me", session)
             .await;
         assert_eq!(me.code(), code);
     }
@@ -615,10 +595,7 @@ async fn revoking_sessions_ends_every_one_and_is_audited() {
 #[tokio::test]
 async fn a_deleted_account_leaves_a_tombstone_without_its_phone_and_the_phone_registers_again() {
     let (app, token) = spawn_admin().await;
-    let session = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = app.registered_token(PHONE, PASSWORD, DEVICE).await;
     app.get(&format!("/api/v4.0/sendsms/{PHONE}?expect=1"))
         .await;
     let user_id = app.user(PHONE).await.unwrap().id;
@@ -636,10 +613,7 @@ async fn a_deleted_account_leaves_a_tombstone_without_its_phone_and_the_phone_re
     assert!(app.sessions_of(&user_id).await.is_empty());
     assert!(app.sms_codes_of(PHONE).await.is_empty());
     let me = app
-        .send(
-            app.request(Method::GET, "/api/v4.0/me")
-                .bearer_auth(session),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/me", session)
         .await;
     assert_eq!(me.code(), 401);
     let again = admin(

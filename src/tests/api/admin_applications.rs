@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     admin::{AdminAnswer, admin_events, assert_problem, spawn_admin},
-    helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse},
+    helpers::{DEVICE, PASSWORD, PHONE, TestApp, TestResponse, admin_json, send_admin},
 };
 
 /// `GET path` of the admin API.
@@ -53,10 +53,7 @@ async fn create_enterprise(app: &TestApp, token: &str, name: &str) -> i64 {
 
 /// Registers `phone`; its session token.
 async fn session_of(app: &TestApp, phone: &str) -> String {
-    app.registered(phone, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.registered_token(phone, PASSWORD, DEVICE).await
 }
 
 /// `POST /api/v4.0/applications` with `enterprise_id` as a form, for `session`.
@@ -71,11 +68,8 @@ async fn apply(app: &TestApp, session: &str, enterprise_id: i64) -> TestResponse
 
 /// `GET /api/v4.0/me` for `session`.
 async fn me(app: &TestApp, session: &str) -> TestResponse {
-    app.send(
-        app.request(Method::GET, "/api/v4.0/me")
-            .bearer_auth(session),
-    )
-    .await
+    app.send_with_token(Method::GET, "/api/v4.0/me", session)
+        .await
 }
 
 /// The id of the latest application of `phone`, through the admin list.
@@ -276,10 +270,7 @@ async fn an_application_is_made_approved_with_permissions_and_shown_by_the_next_
 
     // The picker: every enterprise, or those whose name matches.
     let all = app
-        .send(
-            app.request(Method::GET, "/api/v4.0/enterprises")
-                .bearer_auth(&session),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/enterprises", &session)
         .await;
     assert_eq!(all.code(), 200, "{}", all.text);
     assert_eq!(
@@ -530,12 +521,10 @@ async fn the_users_side_refuses_without_a_session_and_names_a_bad_field() {
     assert_eq!(unknown.code(), -1, "{}", unknown.text);
     assert_eq!(unknown.msg(), "企业不存在");
     let long_name = app
-        .send(
-            app.request(
-                Method::GET,
-                &format!("/api/v4.0/enterprises?name={}", "x".repeat(33)),
-            )
-            .bearer_auth(&session),
+        .send_with_token(
+            Method::GET,
+            &format!("/api/v4.0/enterprises?name={}", "x".repeat(33)),
+            &session,
         )
         .await;
     assert_eq!(long_name.code(), 400, "{}", long_name.text);
@@ -759,23 +748,17 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
     let (admin_first, admin_second) = (admin_base(&first), admin_base(&second));
     let client = reqwest::Client::new();
 
-    let enterprise: Value = client
-        .post(format!("{admin_first}/enterprises"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "apple"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let enterprise = admin_json(
+        client
+            .post(format!("{admin_first}/enterprises"))
+            .json(&json!({"name": "apple"})),
+        &token,
+    )
+    .await;
     let enterprise = enterprise["id"].as_i64().unwrap();
     let registered = first.register(PHONE, PASSWORD, DEVICE).await;
     assert_eq!(registered.code(), 200, "{}", registered.text);
-    let session = second.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = second.logged_in_token(PHONE, PASSWORD, DEVICE).await;
     let applied = second
         .send(
             second
@@ -785,15 +768,11 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
         )
         .await;
     assert_eq!(applied.code(), 200, "{}", applied.text);
-    let listed: Value = client
-        .get(format!("{admin_second}/applications?state=pending"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = admin_json(
+        client.get(format!("{admin_second}/applications?state=pending")),
+        &token,
+    )
+    .await;
     let id = listed["items"][0]["id"].as_i64().unwrap();
 
     // Twenty approvals through one instance, twenty rejections through the other.
@@ -805,13 +784,9 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
             format!("{admin_second}/applications/{id}/reject")
         };
         async move {
-            client
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({"permissions": ["member"]}))
-                .send()
+            let body = json!({"permissions": ["member"]});
+            send_admin(client.post(url).json(&body), token)
                 .await
-                .unwrap()
                 .status()
         }
     });
@@ -830,19 +805,14 @@ async fn two_instances_on_one_database_decide_once_and_a_disabled_account_is_ref
 
     // Disabled through one instance: the other refuses the token and the login at once.
     let user_id = registered.data()["user_id"].as_str().unwrap().to_owned();
-    let disabled = client
-        .post(format!("{admin_first}/users/{user_id}/disable"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let disabled = send_admin(
+        client.post(format!("{admin_first}/users/{user_id}/disable")),
+        &token,
+    )
+    .await;
     assert_eq!(disabled.status(), 200);
     let me = second
-        .send(
-            second
-                .request(Method::GET, "/api/v4.0/me")
-                .bearer_auth(&session),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/me", &session)
         .await;
     assert_eq!(me.code(), 401, "{}", me.text);
     let login = second.login(PHONE, PASSWORD, DEVICE).await;

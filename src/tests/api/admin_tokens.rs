@@ -26,6 +26,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `output` is of a refused command whose message names `what`.
+fn assert_refused_naming(output: &Output, what: &str) {
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(what), "{stderr}");
+}
+
 #[tokio::test]
 async fn a_token_is_printed_once_stored_hashed_listed_without_it_and_revoked() {
     let database = TestDatabase::create().await;
@@ -53,20 +60,10 @@ async fn a_token_is_printed_once_stored_hashed_listed_without_it_and_revoked() {
     assert_eq!(stored[0].last_used_at, None);
 
     let taken = run(vec!["create", "--name", "alice"]).await.unwrap();
-    assert!(!taken.status.success());
+    assert_refused_naming(&taken, "--name");
     assert!(taken.stdout.is_empty(), "{}", text(&taken.stdout));
-    assert!(
-        text(&taken.stderr).contains("--name"),
-        "{}",
-        text(&taken.stderr)
-    );
     let bad = run(vec!["create", "--name", "has space"]).await.unwrap();
-    assert!(!bad.status.success());
-    assert!(
-        text(&bad.stderr).contains("--name"),
-        "{}",
-        text(&bad.stderr)
-    );
+    assert_refused_naming(&bad, "--name");
 
     let second = run(vec!["create", "--name", "bob"]).await.unwrap();
     assert!(second.status.success(), "{}", text(&second.stderr));
@@ -90,12 +87,7 @@ async fn a_token_is_printed_once_stored_hashed_listed_without_it_and_revoked() {
         ["bob"]
     );
     let again = run(vec!["revoke", "alice"]).await.unwrap();
-    assert!(!again.status.success());
-    assert!(
-        text(&again.stderr).contains("alice"),
-        "{}",
-        text(&again.stderr)
-    );
+    assert_refused_naming(&again, "alice");
     // The name is free again.
     let recreated = run(vec!["create", "--name", "alice"]).await.unwrap();
     assert!(recreated.status.success(), "{}", text(&recreated.stderr));

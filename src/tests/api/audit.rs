@@ -24,17 +24,11 @@ async fn every_security_event_is_recorded_with_phone_address_and_device() {
     let app = TestApp::spawn().await;
     let password = "s3cret-pass";
     app.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
-    let token = app.registered(PHONE, password, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.registered_token(PHONE, password, DEVICE).await;
     app.login(PHONE, "wrong-pass", "other-device").await;
     app.login(PHONE, password, DEVICE).await;
-    app.send(
-        app.request(reqwest::Method::POST, "/api/v4.0/logout")
-            .bearer_auth(&token),
-    )
-    .await;
+    app.send_with_token(reqwest::Method::POST, "/api/v4.0/logout", &token)
+        .await;
     app.get(&format!(
         "/api/v4.0/forget_password?phone={PHONE}&password=n3w-pass"
     ))

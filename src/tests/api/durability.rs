@@ -96,11 +96,7 @@ async fn every_registration_answered_before_a_sigkill_survives_the_restart() {
     let restarted = ServerProcess::start(database.url(), &[]).await;
     for registration in &acknowledged {
         let me = restarted
-            .send(
-                restarted
-                    .request(Method::GET, "/api/v4.0/me")
-                    .bearer_auth(&registration.token),
-            )
+            .send_with_token(Method::GET, "/api/v4.0/me", &registration.token)
             .await;
         assert_eq!(
             me.code(),

@@ -493,6 +493,17 @@ impl ApiClient {
         self.send(self.request(Method::GET, path_and_query)).await
     }
 
+    /// `method path_and_query` without a body, with the session `token`.
+    pub async fn send_with_token(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        token: impl std::fmt::Display,
+    ) -> TestResponse {
+        self.send(self.request(method, path_and_query).bearer_auth(token))
+            .await
+    }
+
     /// `POST path` with a URL-encoded form body.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
         self.send(self.request(Method::POST, path).form(fields))
@@ -663,6 +674,15 @@ impl ApiClient {
         response.data().clone()
     }
 
+    /// Registers the account (see [`TestApp::registered`]) and returns its
+    /// session token.
+    pub async fn registered_token(&self, phone: &str, password: &str, device: &str) -> String {
+        self.registered(phone, password, device).await["token"]
+            .as_str()
+            .expect("a registration's token")
+            .to_owned()
+    }
+
     /// Logs in with a form and returns the answer.
     pub async fn login(&self, phone: &str, password: &str, device: &str) -> TestResponse {
         self.post_form(
@@ -674,6 +694,14 @@ impl ApiClient {
             ],
         )
         .await
+    }
+
+    /// Logs in with a form and returns the new session's token.
+    pub async fn logged_in_token(&self, phone: &str, password: &str, device: &str) -> String {
+        self.login(phone, password, device).await.data()["token"]
+            .as_str()
+            .expect("a login's token")
+            .to_owned()
     }
 }
 
@@ -774,6 +802,24 @@ pub fn is_lower_hex(text: &str, len: usize) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Sends an admin API `request` (to any server) with the admin `token`.
+pub async fn send_admin(request: RequestBuilder, token: &str) -> reqwest::Response {
+    request
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the admin API answers")
+}
+
+/// [`send_admin`], its answer read as JSON.
+pub async fn admin_json(request: RequestBuilder, token: &str) -> Value {
+    send_admin(request, token)
+        .await
+        .json()
+        .await
+        .expect("a JSON answer")
 }
 
 /// The SHA-256 of `token` in lowercase hex, as sessions must store it.

@@ -139,10 +139,7 @@ async fn every_scheme_is_imported_logs_in_and_a_re_import_is_unchanged() {
     // The legacy tokens answer /me before anyone logs in.
     for (n, _) in vectors.values().enumerate() {
         let me = app
-            .send(
-                app.request(reqwest::Method::GET, "/api/v4.0/me")
-                    .bearer_auth(token_of(n)),
-            )
+            .send_with_token(reqwest::Method::GET, "/api/v4.0/me", token_of(n))
             .await;
         assert_eq!(me.code(), 200, "{}", me.text);
         assert_eq!(me.data()["user_id"], format!("{n:032x}"), "{}", me.text);
@@ -501,10 +498,7 @@ async fn the_command_imports_standard_input_writes_its_report_and_fails_on_a_bad
     // The server over that database: the account logs in, the token answers.
     let app = TestApp::spawn_on(database, |_| {}).await;
     let me = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/v4.0/me")
-                .bearer_auth("cli-token-1"),
-        )
+        .send_with_token(reqwest::Method::GET, "/api/v4.0/me", "cli-token-1")
         .await;
     assert_eq!(me.code(), 200, "{}", me.text);
     let login = app.login("13900000001", &vector.password, DEVICE).await;

@@ -4,11 +4,18 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    BAD_PHONES, DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp, assert_bad_parameter, encode,
+    BAD_PHONES, DEVICE, OTHER_PHONE, PASSWORD, PHONE, TestApp, TestResponse, assert_bad_parameter,
+    encode,
 };
 
 fn envelope(code: i32, msg: &str) -> serde_json::Value {
     json!({"code": code, "msg": msg, "data": ""})
+}
+
+/// `GET /api/v4.0/isregister/{PHONE}?{query}`.
+async fn isregister(app: &TestApp, query: &str) -> TestResponse {
+    app.get(&format!("/api/v4.0/isregister/{PHONE}?{query}"))
+        .await
 }
 
 #[tokio::test]
@@ -42,9 +49,7 @@ async fn a_taken_phone_is_refused_when_signing_up() {
 async fn a_registered_phone_is_confirmed_when_resetting() {
     let app = TestApp::spawn().await;
     app.registered(PHONE, PASSWORD, DEVICE).await;
-    let response = app
-        .get(&format!("/api/v4.0/isregister/{PHONE}?expect=1"))
-        .await;
+    let response = isregister(&app, "expect=1").await;
     assert_eq!(response.body, envelope(200, "手机号已注册"));
 }
 
@@ -52,9 +57,7 @@ async fn a_registered_phone_is_confirmed_when_resetting() {
 async fn an_unknown_phone_is_refused_when_resetting() {
     let app = TestApp::spawn().await;
     app.registered(OTHER_PHONE, PASSWORD, DEVICE).await;
-    let response = app
-        .get(&format!("/api/v4.0/isregister/{PHONE}?expect=1"))
-        .await;
+    let response = isregister(&app, "expect=1").await;
     assert_eq!(response.body, envelope(-1, "手机号未注册"));
 }
 
@@ -82,9 +85,7 @@ async fn an_empty_phone_is_a_bad_parameter() {
 async fn expect_other_than_zero_or_one_is_a_bad_parameter() {
     let app = TestApp::spawn().await;
     for expect in ["2", "abc", "-1", "", "01", "1.0", "%EF%BC%91"] {
-        let response = app
-            .get(&format!("/api/v4.0/isregister/{PHONE}?expect={expect}"))
-            .await;
+        let response = isregister(&app, &format!("expect={expect}")).await;
         assert_bad_parameter(&response, "expect", &format!("expect={expect}"));
     }
 }
@@ -92,24 +93,16 @@ async fn expect_other_than_zero_or_one_is_a_bad_parameter() {
 #[tokio::test]
 async fn the_first_of_two_expect_parameters_counts() {
     let app = TestApp::spawn().await;
-    let response = app
-        .get(&format!("/api/v4.0/isregister/{PHONE}?expect=1&expect=0"))
-        .await;
+    let response = isregister(&app, "expect=1&expect=0").await;
     assert_eq!(response.body, envelope(-1, "手机号未注册"));
-    let response = app
-        .get(&format!("/api/v4.0/isregister/{PHONE}?expect=0&expect=abc"))
-        .await;
+    let response = isregister(&app, "expect=0&expect=abc").await;
     assert_eq!(response.body, envelope(200, "手机号未注册"));
 }
 
 #[tokio::test]
 async fn unknown_parameters_are_ignored() {
     let app = TestApp::spawn().await;
-    let response = app
-        .get(&format!(
-            "/api/v4.0/isregister/{PHONE}?expect=1&token=abc&lang=zh"
-        ))
-        .await;
+    let response = isregister(&app, "expect=1&token=abc&lang=zh").await;
     assert_eq!(response.body, envelope(-1, "手机号未注册"));
 }
 

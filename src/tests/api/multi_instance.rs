@@ -26,21 +26,13 @@ async fn two_instances(database: &TestDatabase, flags: &[&str]) -> (ServerProces
 
 async fn me(server: &ApiClient, token: &str) -> TestResponse {
     server
-        .send(
-            server
-                .request(Method::GET, "/api/v4.0/me")
-                .bearer_auth(token),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/me", token)
         .await
 }
 
 async fn logout(server: &ApiClient, token: &str) -> TestResponse {
     server
-        .send(
-            server
-                .request(Method::POST, "/api/v4.0/logout")
-                .bearer_auth(token),
-        )
+        .send_with_token(Method::POST, "/api/v4.0/logout", token)
         .await
 }
 

@@ -100,6 +100,44 @@ fn full_scan(backend: Backend, plan: &[String]) -> Option<String> {
         .cloned()
 }
 
+/// Explains each of `statements` that reads rows of a table checked: how
+/// many were, and each whose plan reads a whole table (the statement, the
+/// step and the plan) unless `allowed(sql, plan)` says that walk is fine.
+async fn whole_table_reads(
+    app: &TestApp,
+    statements: &[Statement],
+    allowed: impl Fn(&str, &[String]) -> bool,
+) -> (usize, Vec<String>) {
+    let backend = app.backend();
+    let mut explained = 0;
+    let mut scans = Vec::new();
+    for statement in statements {
+        let sql = statement.sql.trim_start();
+        if !reads_rows(sql) {
+            continue;
+        }
+        explained += 1;
+        let plan = plan(app, statement).await;
+        if let Some(scan) = full_scan(backend, &plan)
+            && !allowed(sql, &plan)
+        {
+            scans.push(format!("{}\n    {scan}: {plan:?}", statement.sql));
+        }
+    }
+    (explained, scans)
+}
+
+/// Fails listing `scans` (of `explained` statements) when there are any.
+fn assert_none_read_a_whole_table(backend: Backend, explained: usize, scans: &[String]) {
+    assert!(
+        scans.is_empty(),
+        "{} of {explained} statements read a whole table on {}:\n{}",
+        scans.len(),
+        backend.name(),
+        scans.join("\n")
+    );
+}
+
 /// Adds `count` audit events of logins and sends from other phones and
 /// addresses, as an attacker would, `age` ago.
 async fn seed_audit_events(db: &DatabaseConnection, count: usize, age: Duration) {
@@ -162,21 +200,12 @@ async fn every_statement_of_every_operation_uses_an_index() {
         .await;
     assert_eq!(reset.code(), 200, "{}", reset.text);
     // The reset revoked every session: two new ones, one to revoke by id.
-    let token = app.login(PHONE, "654321", DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.logged_in_token(PHONE, "654321", DEVICE).await;
     app.login(PHONE, "654321", "tablet").await;
-    app.send(
-        app.request(reqwest::Method::GET, "/api/v4.0/me")
-            .bearer_auth(&token),
-    )
-    .await;
+    app.send_with_token(reqwest::Method::GET, "/api/v4.0/me", &token)
+        .await;
     let listed = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/v4.0/sessions")
-                .bearer_auth(&token),
-        )
+        .send_with_token(reqwest::Method::GET, "/api/v4.0/sessions", &token)
         .await;
     assert_eq!(listed.code(), 200, "{}", listed.text);
     let other_id = listed.data()["sessions"]
@@ -196,11 +225,8 @@ async fn every_statement_of_every_operation_uses_an_index() {
             .await;
         assert_eq!(revoked.code(), 200, "{}", revoked.text);
     }
-    app.send(
-        app.request(reqwest::Method::POST, "/api/v4.0/logout")
-            .bearer_auth(&token),
-    )
-    .await;
+    app.send_with_token(reqwest::Method::POST, "/api/v4.0/logout", &token)
+        .await;
     // And the hourly purges.
     account_api::flows::housekeeping::purge_sessions(&app.state)
         .await
@@ -208,31 +234,12 @@ async fn every_statement_of_every_operation_uses_an_index() {
     housekeeping::purge_audit_events(&app.state).await.unwrap();
 
     let statements: Vec<Statement> = recorded.lock().unwrap().clone();
-    let backend = app.backend();
-    let mut explained = 0;
-    let mut scans = Vec::new();
-    for statement in &statements {
-        let sql = statement.sql.trim_start();
-        if !reads_rows(sql) {
-            continue;
-        }
-        explained += 1;
-        let plan = plan(&app, statement).await;
-        if let Some(scan) = full_scan(backend, &plan) {
-            scans.push(format!("{}\n    {scan}", statement.sql));
-        }
-    }
+    let (explained, scans) = whole_table_reads(&app, &statements, |_, _| false).await;
     assert!(
         explained >= 30,
         "only {explained} statements were explained"
     );
-    assert!(
-        scans.is_empty(),
-        "{} of {explained} statements read a whole table on {}:\n{}",
-        scans.len(),
-        backend.name(),
-        scans.join("\n")
-    );
+    assert_none_read_a_whole_table(app.backend(), explained, &scans);
 }
 
 #[tokio::test]
@@ -324,10 +331,15 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     register_with_sign_up_code(&app, PHONE, PASSWORD).await;
     let user_id = app.user(PHONE).await.unwrap().id;
     let client = reqwest::Client::new();
-    let call = |method: Method, path: String| {
-        let request = client
+    // An admin request (with a JSON body when given), which must succeed;
+    // its answer.
+    let request = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let mut request = client
             .request(method, app.admin_url(&path))
             .bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
         async move {
             let response = request.send().await.unwrap();
             let status = response.status();
@@ -336,6 +348,9 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
             body
         }
     };
+    let call = |method: Method, path: String| request(method, path, None);
+    let send =
+        |method: Method, path: String, body: serde_json::Value| request(method, path, Some(body));
     let mut listed = 0;
     for query in [
         "limit=1",
@@ -370,20 +385,6 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     }
     call(Method::GET, format!("/admin/v1/users/{user_id}")).await;
     // Enterprises, applications and memberships.
-    let client_of_admin = client.clone();
-    let send = |method: Method, path: String, body: serde_json::Value| {
-        let request = client_of_admin
-            .request(method, app.admin_url(&path))
-            .bearer_auth(&token)
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let body: serde_json::Value = response.json().await.unwrap();
-            assert!(status.is_success(), "{path}: {status} {body}");
-            body
-        }
-    };
     let name = serde_json::json!({"name": "apple"});
     let created = send(
         Method::POST,
@@ -412,15 +413,9 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
     )
     .await;
     call(Method::GET, "/admin/v1/enterprises?name=pp".to_owned()).await;
-    let session = app.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = app.logged_in_token(PHONE, PASSWORD, DEVICE).await;
     let enterprises = app
-        .send(
-            app.request(Method::GET, "/api/v4.0/enterprises?name=pp")
-                .bearer_auth(&session),
-        )
+        .send_with_token(Method::GET, "/api/v4.0/enterprises?name=pp", &session)
         .await;
     assert_eq!(enterprises.code(), 200, "{}", enterprises.text);
     let applied = app
@@ -461,24 +456,25 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
         serde_json::json!({"permissions": ["viewer"]}),
     )
     .await;
-    call(
-        Method::DELETE,
-        format!("/admin/v1/users/{user_id}/membership"),
-    )
-    .await;
-    call(
-        Method::DELETE,
-        format!("/admin/v1/enterprises/{enterprise}"),
-    )
-    .await;
-    call(Method::POST, format!("/admin/v1/users/{user_id}/disable")).await;
-    call(Method::POST, format!("/admin/v1/users/{user_id}/enable")).await;
-    call(
-        Method::POST,
-        format!("/admin/v1/users/{user_id}/sessions/revoke"),
-    )
-    .await;
-    call(Method::DELETE, format!("/admin/v1/users/{user_id}")).await;
+    for (method, path) in [
+        (
+            Method::DELETE,
+            format!("/admin/v1/users/{user_id}/membership"),
+        ),
+        (
+            Method::DELETE,
+            format!("/admin/v1/enterprises/{enterprise}"),
+        ),
+        (Method::POST, format!("/admin/v1/users/{user_id}/disable")),
+        (Method::POST, format!("/admin/v1/users/{user_id}/enable")),
+        (
+            Method::POST,
+            format!("/admin/v1/users/{user_id}/sessions/revoke"),
+        ),
+        (Method::DELETE, format!("/admin/v1/users/{user_id}")),
+    ] {
+        call(method, path).await;
+    }
 
     // The webhook operations, over the two registrations' deliveries.
     let rows = crate::webhooks::until_settled(app.db(), 2).await;
@@ -535,29 +531,17 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
 
     let statements: Vec<Statement> = recorded.lock().unwrap().clone();
     let backend = app.backend();
-    let mut explained = 0;
-    let mut scans = Vec::new();
-    for statement in &statements {
-        let sql = statement.sql.trim_start();
-        if !reads_rows(sql) {
-            continue;
-        }
-        explained += 1;
-        let plan = plan(&app, statement).await;
+    // A page may walk the users' id or phone index (or the enterprises'
+    // id) in order from its cursor, stopping at LIMIT (no filter, or a
+    // name substring); anything else reading a whole table has no index.
+    let (explained, scans) = whole_table_reads(&app, &statements, |sql, plan| {
         let search_page = sql.starts_with("SELECT")
             && (sql.contains("FROM \"users\"") || sql.contains("FROM \"enterprises\""))
             && sql.contains("ORDER BY")
             && sql.contains("LIMIT");
-        // A page may walk the users' id or phone index (or the
-        // enterprises' id) in order from its cursor, stopping at LIMIT (no
-        // filter, or a name substring);
-        // anything else reading a whole table has no index.
-        if let Some(scan) = full_scan(backend, &plan)
-            && !(search_page && index_ordered_walk(backend, &plan))
-        {
-            scans.push(format!("{}\n    {scan}: {plan:?}", statement.sql));
-        }
-    }
+        search_page && index_ordered_walk(backend, plan)
+    })
+    .await;
     assert!(
         explained >= 20,
         "only {explained} statements were explained"
@@ -573,11 +557,5 @@ async fn every_statement_of_the_admin_api_uses_an_index() {
         on_attempts >= 3,
         "only {on_attempts} statements on webhook_delivery_attempts were explained"
     );
-    assert!(
-        scans.is_empty(),
-        "{} of {explained} statements read a whole table on {}:\n{}",
-        scans.len(),
-        backend.name(),
-        scans.join("\n")
-    );
+    assert_none_read_a_whole_table(backend, explained, &scans);
 }

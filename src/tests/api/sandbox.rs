@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{ApiClient, verify_code},
+    helpers::{ApiClient, admin_json, send_admin, verify_code},
     server_process::ServerProcess,
 };
 
@@ -444,15 +444,11 @@ async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approval
         .unwrap();
     assert_eq!(refused.status(), 401);
     // The demo's pending applications, pending first.
-    let listed: Value = admin
-        .get(url("/admin/v1/applications?state=pending"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = admin_json(
+        admin.get(url("/admin/v1/applications?state=pending")),
+        &token,
+    )
+    .await;
     let items = listed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{listed}");
     let user_id = sandbox
@@ -468,13 +464,10 @@ async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approval
         .expect("13900000002's pending application")["id"]
         .as_i64()
         .unwrap();
-    let approved = admin
+    let approval = admin
         .post(url(&format!("/admin/v1/applications/{id}/approve")))
-        .bearer_auth(&token)
-        .json(&json!({"permissions": ["member"]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"permissions": ["member"]}));
+    let approved = send_admin(approval, &token).await;
     assert_eq!(approved.status(), 200);
     let login = sandbox.login("13900000002", "demo123456", "web").await;
     assert_eq!(login.data()["apply"]["apply_state"], "1", "{}", login.text);
@@ -482,11 +475,7 @@ async fn the_sandbox_serves_the_admin_api_with_a_printed_token_to_drive_approval
     assert_eq!(login.data()["pemissions"], json!(["member"]));
     // The admin API is not on the sandbox's own listener.
     let public = sandbox
-        .send(
-            sandbox
-                .request(Method::GET, "/admin/v1/applications")
-                .bearer_auth(&token),
-        )
+        .send_with_token(Method::GET, "/admin/v1/applications", &token)
         .await;
     assert_eq!(public.status, 404);
 }
@@ -515,11 +504,7 @@ async fn every_account_event_is_listed_newest_first_without_an_endpoint_and_rese
         200
     );
     let logout = sandbox
-        .send(
-            sandbox
-                .request(Method::POST, "/api/v4.0/logout")
-                .bearer_auth(&token),
-        )
+        .send_with_token(Method::POST, "/api/v4.0/logout", &token)
         .await;
     assert_eq!(logout.code(), 200, "{}", logout.text);
 

@@ -18,16 +18,13 @@ mod devices;
 mod last_used;
 
 async fn me_with_bearer(app: &TestApp, token: &str) -> TestResponse {
-    app.send(app.request(Method::GET, "/api/v4.0/me").bearer_auth(token))
+    app.send_with_token(Method::GET, "/api/v4.0/me", token)
         .await
 }
 
 async fn logout(app: &TestApp, token: &str) -> TestResponse {
-    app.send(
-        app.request(Method::POST, "/api/v4.0/logout")
-            .bearer_auth(token),
-    )
-    .await
+    app.send_with_token(Method::POST, "/api/v4.0/logout", token)
+        .await
 }
 
 /// Where sessions are revoked.
@@ -35,11 +32,8 @@ const REVOKE: &str = "/api/v4.0/sessions/revoke";
 
 /// `GET sessions` with `token` as a bearer token.
 async fn list(app: &TestApp, token: &str) -> TestResponse {
-    app.send(
-        app.request(Method::GET, "/api/v4.0/sessions")
-            .bearer_auth(token),
-    )
-    .await
+    app.send_with_token(Method::GET, "/api/v4.0/sessions", token)
+        .await
 }
 
 /// `POST sessions/revoke` with `fields` as a form.
@@ -124,14 +118,8 @@ async fn a_missing_or_unknown_token_is_refused_with_401() {
 #[tokio::test]
 async fn a_logged_out_token_stops_working_everywhere() {
     let app = TestApp::spawn().await;
-    let first = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let second = app.login(PHONE, PASSWORD, DEVICE).await.data()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let first = app.registered_token(PHONE, PASSWORD, DEVICE).await;
+    let second = app.logged_in_token(PHONE, PASSWORD, DEVICE).await;
     let out = logout(&app, &first).await;
     assert_eq!(out.code(), 200, "{}", out.text);
     assert_eq!(out.msg(), "退出成功");
@@ -147,10 +135,7 @@ async fn a_logged_out_token_stops_working_everywhere() {
 #[tokio::test]
 async fn sessions_expire_after_thirty_days_and_are_purged() {
     let app = TestApp::spawn().await;
-    let token = app.registered(PHONE, PASSWORD, DEVICE).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = app.registered_token(PHONE, PASSWORD, DEVICE).await;
     app.clock.advance(Duration::days(30) - Duration::seconds(1));
     assert_eq!(me_with_bearer(&app, &token).await.code(), 200);
     app.clock.advance(Duration::seconds(1));
@@ -203,10 +188,7 @@ async fn answers_that_carry_a_token_or_an_account_are_never_cached() {
     let login = app.login(PHONE, PASSWORD, DEVICE).await;
     let token = login.data()["token"].as_str().unwrap().to_owned();
     let me = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/v4.0/me")
-                .bearer_auth(&token),
-        )
+        .send_with_token(reqwest::Method::GET, "/api/v4.0/me", &token)
         .await;
     let refused = app.login(PHONE, "wrong-password", DEVICE).await;
     let sent = app.get("/api/v4.0/sendsms/13800138000").await;

@@ -235,10 +235,7 @@ async fn the_password_reset_needs_a_verified_code_and_uses_it_up() {
     assert_eq!(app.login(PHONE, PASSWORD, DEVICE).await.code(), -1);
     assert_eq!(app.login(PHONE, "654321", DEVICE).await.code(), 200);
     let me = app
-        .send(
-            app.request(reqwest::Method::GET, "/api/v4.0/me")
-                .bearer_auth(&old_token),
-        )
+        .send_with_token(reqwest::Method::GET, "/api/v4.0/me", &old_token)
         .await;
     assert_eq!(me.code(), 401, "a session survived the reset");
 }
