@@ -40,6 +40,8 @@
 //! - [`m20261206_000301_create_webhook_delivery_attempts`] creates
 //!   `webhook_delivery_attempts`: each attempt of a webhook delivery, its
 //!   start, duration, HTTP status or error, and whether it is retried.
+//! - [`m20261207_000001_index_webhook_events_created_at`] indexes
+//!   `webhook_events.created_at` for the hourly purge of delivered events.
 //!
 //! The steps the migrations repeat (an index, a column, a dropped table, a
 //! foreign key) are built in one place, `src/schema_steps.rs`.
@@ -61,6 +63,7 @@ pub mod m20261206_000101_create_webhook_outbox;
 pub mod m20261206_000201_admin_enterprises_and_applications;
 pub mod m20261206_000202_create_imported_password_hashes;
 pub mod m20261206_000301_create_webhook_delivery_attempts;
+pub mod m20261207_000001_index_webhook_events_created_at;
 mod schema_steps;
 
 pub mod database_url;
@@ -85,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000201_admin_enterprises_and_applications::Migration),
             Box::new(m20261206_000202_create_imported_password_hashes::Migration),
             Box::new(m20261206_000301_create_webhook_delivery_attempts::Migration),
+            Box::new(m20261207_000001_index_webhook_events_created_at::Migration),
         ];
         migrations
             .into_iter()

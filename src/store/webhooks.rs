@@ -498,16 +498,24 @@ pub async fn purge_delivered(
     db: &impl ConnectionTrait,
     before: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    // The events past the retention by a range of their `created_at`
+    // index, each checked for an unsettled delivery by one probe of the
+    // deliveries' `event_id` index (`NOT IN` over every unsettled delivery
+    // would read both tables whole).
     let unsettled = Query::select()
-        .column(deliveries::Column::EventId)
+        .expr(Expr::val(1))
         .from(deliveries::Entity)
-        .and_where(deliveries::Column::State.ne(DELIVERED))
+        .and_where(
+            Expr::col((deliveries::Entity, deliveries::Column::EventId))
+                .equals((events::Entity, events::Column::Id)),
+        )
+        .and_where(Expr::col((deliveries::Entity, deliveries::Column::State)).ne(DELIVERED))
         .to_owned();
     let ids: Vec<i64> = events::Entity::find()
         .select_only()
         .column(events::Column::Id)
         .filter(events::Column::CreatedAt.lt(before))
-        .filter(events::Column::Id.not_in_subquery(unsettled))
+        .filter(Expr::exists(unsettled).not())
         .limit(10_000)
         .into_tuple()
         .all(db)

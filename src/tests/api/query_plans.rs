@@ -20,7 +20,7 @@ use crate::helpers::{
 };
 
 /// The tables the server writes rows to as it serves: none may be scanned.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 12] = [
     "users",
     "sessions",
     "sms_codes",
@@ -30,6 +30,8 @@ const TABLES: [&str; 10] = [
     "enterprises",
     "server_secrets",
     "admin_tokens",
+    "webhook_events",
+    "webhook_deliveries",
     "webhook_delivery_attempts",
 ];
 
