@@ -150,7 +150,7 @@ mod tests {
     ];
 
     /// `(table, index)` of every index the migration creates.
-    const INDEXES: [(&str, &str); 26] = [
+    const INDEXES: [(&str, &str); 27] = [
         ("users", "idx_users_phone"),
         ("applications", "idx_applications_user_id_id"),
         ("sessions", "idx_sessions_token_hash"),
@@ -195,6 +195,7 @@ mod tests {
             "webhook_delivery_attempts",
             "idx_webhook_delivery_attempts_delivery_id_id",
         ),
+        ("webhook_events", "idx_webhook_events_created_at"),
     ];
 
     const T: &str = "'2026-11-24 10:00:00+00:00'";
@@ -473,7 +474,8 @@ mod tests {
                 "m20261206_000101_create_webhook_outbox",
                 "m20261206_000201_admin_enterprises_and_applications",
                 "m20261206_000202_create_imported_password_hashes",
-                "m20261206_000301_create_webhook_delivery_attempts"
+                "m20261206_000301_create_webhook_delivery_attempts",
+                "m20261207_000001_index_webhook_events_created_at"
             ]
         );
     }

@@ -340,6 +340,14 @@ impl TestApp {
         &self.db
     }
 
+    /// A connection of the test's own to the server's database: its
+    /// statements are not among those a recording server records.
+    pub async fn own_connection(&self) -> DatabaseConnection {
+        sea_orm::Database::connect(self.server.database().url())
+            .await
+            .expect("a connection of the test's own to the server's database")
+    }
+
     /// The user row of `phone`.
     pub async fn user(&self, phone: &str) -> Option<entity::users::Model> {
         entity::users::Entity::find()
