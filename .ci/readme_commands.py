@@ -218,6 +218,17 @@ def stop(process):
             process.wait()
 
 
+def stop_serving(process):
+    """Stops a server's `process` group, then waits (30 s at most) until its
+    ports stop answering: the server's own process is still shutting down
+    (in-flight requests, its worker, its throwaway database) for a moment
+    after the group's leader has exited, and the next block needs the port."""
+    stop(process)
+    deadline = time.time() + 30
+    while (port_open(PORT) or port_open(ADMIN_PORT)) and time.time() < deadline:
+        time.sleep(0.1)
+
+
 class Server:
     """`account-api` on 127.0.0.1:5000 over a fresh SQLite file (or the sandbox)."""
 
@@ -254,7 +265,7 @@ class Server:
         return (Path(self.dir.name) / "server.log").read_text(errors="replace")
 
     def close(self):
-        stop(self.process)
+        stop_serving(self.process)
         self.log.close()
         self.dir.cleanup()
 
@@ -371,7 +382,7 @@ def run_serving(script, cwd, env, spec):
         say(f"   ok: it serves on {PORT}")
         return True
     finally:
-        stop(process)
+        stop_serving(process)
         os.unlink(log.name)
 
 
