@@ -265,11 +265,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
             scaling.profiles_markdown(),
             report::verdict_table(std::slice::from_ref(&verdict)),
         );
-        println!("\n{markdown}");
-        let path = out.join("instances-postgres.md");
-        fs::write(&path, markdown)
-            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-        println!("written: {}", path.display());
+        write_report(&out, "instances-postgres.md", &markdown)?;
         return Ok(verdict.pass);
     }
 
@@ -404,11 +400,17 @@ fn run_import(
         machine::machine(cores),
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
+    write_report(out, &format!("import-{kind}.md"), &markdown)?;
+    Ok(pass)
+}
+
+/// Prints `markdown` and writes it to `out/name`, saying where.
+fn write_report(out: &std::path::Path, name: &str, markdown: &str) -> Result<(), String> {
     println!("\n{markdown}");
-    let path = out.join(format!("import-{kind}.md"));
+    let path = out.join(name);
     fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     println!("written: {}", path.display());
-    Ok(pass)
+    Ok(())
 }
 
 /// The webhook benchmark (`--webhooks`); `Ok(true)` when every target is met.
@@ -475,10 +477,7 @@ fn run_webhooks(
         plan.users,
     );
     let (markdown, pass) = webhook_bench::markdown(&context, &phases);
-    println!("\n{markdown}");
-    let path = out.join(format!("webhooks-{kind}.md"));
-    fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    println!("written: {}", path.display());
+    write_report(out, &format!("webhooks-{kind}.md"), &markdown)?;
     Ok(pass)
 }
 
@@ -621,10 +620,7 @@ fn run_growth(
     };
     let verdicts = growth::verdicts(&compared, &explained);
     let markdown = growth::markdown(&context, &compared, &explained, &verdicts);
-    println!("\n{markdown}");
-    let path = out.join(format!("growth-{kind}.md"));
-    fs::write(&path, markdown).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    println!("written: {}", path.display());
+    write_report(out, &format!("growth-{kind}.md"), &markdown)?;
     Ok(verdicts.iter().all(|verdict| verdict.pass))
 }
 
